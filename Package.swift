@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+// Rounds: clinician-in-the-loop preference learning for medical language models.
+// Layers, bottom to top (dependencies point down only): see ../shared/DESIGN.md.
+import PackageDescription
+
+/// Numeric layers are written against raw buffers; bounds checks stay on in debug and
+/// are dropped in release, where the tests' reference comparisons guard correctness.
+let numeric: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Rounds",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rounds", targets: ["rounds"]),
+        .executable(name: "rounds-bench", targets: ["rounds-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric),
+        .target(name: "ModelFiles", swiftSettings: numeric),
+        .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
+        .target(name: "Llama", dependencies: ["Tensor", "ModelFiles"], swiftSettings: numeric),
+        .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
+        .target(name: "Training", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
+        .target(name: "FeedbackStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Review", dependencies: ["FeedbackStore"]),
+        .target(
+            name: "Loop",
+            dependencies: ["FeedbackStore", "Training", "Generation", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(
+            name: "rounds",
+            dependencies: [
+                "Loop", "Review", "FeedbackStore", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "rounds-bench",
+            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: numeric),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer"]),
+        .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"]),
+        .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore"]),
+        .testTarget(name: "ReviewTests", dependencies: ["Review"]),
+        .testTarget(name: "LoopTests", dependencies: ["Loop"]),
+        .testTarget(name: "RoundsCLITests", dependencies: ["rounds"]),
+    ]
+)

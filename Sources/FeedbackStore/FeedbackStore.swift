@@ -1,0 +1,1 @@
+// The FeedbackStore layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Generation layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Llama layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Loop layer of Rounds (see ../shared/DESIGN.md).

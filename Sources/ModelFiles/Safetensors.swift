@@ -1,0 +1,114 @@
+import Foundation
+
+// safetensors: an 8-byte little-endian header length, a JSON header mapping tensor names
+// to {dtype, shape, data_offsets: [begin, end]} (offsets relative to the end of the header),
+// optional "__metadata__" (string → string), then the raw little-endian data.
+
+/// Element types of safetensors tensors that Rounds reads.
+public enum SafetensorsDType: String, Sendable {
+    case f32 = "F32", f16 = "F16", bf16 = "BF16"
+
+    public var byteSize: Int { self == .f32 ? 4 : 2 }
+}
+
+public struct SafetensorsTensorInfo: Sendable, Equatable {
+    public var name: String
+    public var dtype: SafetensorsDType
+    /// Slowest-varying first (`[out, in]` for a Linear weight).
+    public var shape: [Int]
+    /// Byte range inside the data section.
+    public var dataRange: Range<Int>
+
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// A safetensors file, memory-mapped.
+public final class SafetensorsFile: @unchecked Sendable {
+    public let url: URL
+    public let tensors: [SafetensorsTensorInfo]
+    public let metadata: [String: String]
+    let bytes: Data
+    let dataOffset: Int
+    private let index: [String: Int]
+
+    public init(url: URL) throws {
+        let file = url.path
+        let data: Data
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw ModelFileError.unreadable(file: file, reason: error.localizedDescription)
+        }
+        self.url = url
+        self.bytes = data
+        var reader = ByteReader(data: data, file: file)
+        let headerLength = try reader.count(what: "the header length")
+        let header = try reader.bytes(headerLength, what: "the JSON header")
+        dataOffset = reader.position
+        guard let json = try? JSONSerialization.jsonObject(with: Data(header)) as? [String: Any] else {
+            throw ModelFileError.malformed(file: file, what: "the safetensors header is not a JSON object")
+        }
+        var meta: [String: String] = [:]
+        var infos: [SafetensorsTensorInfo] = []
+        let dataSize = data.count - dataOffset
+        for (name, value) in json {
+            if name == "__metadata__" {
+                for (k, v) in value as? [String: Any] ?? [:] { meta[k] = v as? String }
+                continue
+            }
+            guard let entry = value as? [String: Any],
+                  let dtypeName = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int],
+                  let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else {
+                throw ModelFileError.malformed(file: file, what: "tensor '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+                throw ModelFileError.unsupportedTensorType(file: file, tensor: name, type: dtypeName)
+            }
+            let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: offsets[0]..<max(offsets[0], offsets[1]))
+            guard offsets[1] - offsets[0] == info.elementCount * dtype.byteSize else {
+                throw ModelFileError.malformed(
+                    file: file, what: "tensor '\(name)' holds \(offsets[1] - offsets[0]) bytes, its shape \(shape) needs \(info.elementCount * dtype.byteSize)")
+            }
+            guard offsets[0] >= 0, offsets[1] <= dataSize else {
+                throw ModelFileError.truncated(file: file, what: "the data of tensor '\(name)'")
+            }
+            infos.append(info)
+        }
+        infos.sort { $0.dataRange.lowerBound < $1.dataRange.lowerBound }
+        tensors = infos
+        metadata = meta
+        index = Dictionary(infos.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    public func info(_ name: String) throws -> SafetensorsTensorInfo {
+        guard let i = index[name] else { throw ModelFileError.missingTensor(file: url.path, tensor: name) }
+        return tensors[i]
+    }
+
+    /// A tensor converted to Float32.
+    public func floats(_ name: String) throws -> [Float] {
+        let info = try info(name)
+        return bytes.withUnsafeBytes { all -> [Float] in
+            let base = all.baseAddress! + dataOffset + info.dataRange.lowerBound
+            var out = [Float](repeating: 0, count: info.elementCount)
+            switch info.dtype {
+            case .f32:
+                for i in 0..<info.elementCount {
+                    out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                }
+            case .f16:
+                for i in 0..<info.elementCount {
+                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                }
+            case .bf16:
+                for i in 0..<info.elementCount {
+                    let h = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                    out[i] = Float(bitPattern: h << 16)
+                }
+            }
+            return out
+        }
+    }
+}

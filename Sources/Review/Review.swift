@@ -1,0 +1,1 @@
+// The Review layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Tensor layer of Rounds (see ../shared/DESIGN.md).

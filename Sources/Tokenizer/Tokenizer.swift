@@ -1,0 +1,1 @@
+// The Tokenizer layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,1 @@
+// The Training layer of Rounds (see ../shared/DESIGN.md).

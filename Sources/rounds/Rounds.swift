@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct Rounds: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rounds",
+        abstract: "Teach a medical language model what a good answer is, from clinicians' ratings.",
+        subcommands: [])
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run every test of Rounds. Installs the system libraries and fetches the base model
+# first (the parity tests compare against numbers from that exact file).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS_SKIP_BUILD=1 scripts/setup.sh
+# Release build: the model parity tests run the 135M model; -enable-testing keeps
+# @testable imports working in release.
+swift test -c release -Xswiftc -enable-testing "$@"
