@@ -38,3 +38,23 @@ import Support
     let done = ProgressReporter.line(label: "sample", done: 8, total: 8, unit: "samples", elapsed: 4000, detail: "")
     #expect(done == "sample 8/8 samples (100%) 0.0 samples/s in 1:06:40")
 }
+
+@Test func jsonLinesNameFileLineAndField() throws {
+    struct Row: Decodable { var prompt: String; var n: Int }
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-jsonl-\(UUID()).jsonl")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try Data("\u{FEFF}{\"prompt\":\"胸痛\",\"n\":1}\r\n\n{\"prompt\":\"ok\",\"n\":2}\n{\"prompt\":3,\"n\":1}\n".utf8).write(to: url)
+    #expect(throws: JSONLines.LineError(file: url.path, line: 4, reason: "field 'prompt' should be a string")) {
+        try JSONLines.decode(Row.self, from: url)
+    }
+    try Data("{\"prompt\":\"胸痛\",\"n\":1}\n\n{\"n\":2}\n".utf8).write(to: url)
+    #expect(throws: JSONLines.LineError(file: url.path, line: 3, reason: "missing field 'prompt'")) {
+        try JSONLines.decode(Row.self, from: url)
+    }
+    try Data("{\"prompt\":\"胸痛\",\"n\":1}\n{oops\n".utf8).write(to: url)
+    #expect(throws: JSONLines.LineError(file: url.path, line: 2, reason: "not valid JSON")) {
+        try JSONLines.decode(Row.self, from: url)
+    }
+    try Data("{\"prompt\":\"胸痛\",\"n\":1}\n".utf8).write(to: url)
+    #expect(try JSONLines.decode(Row.self, from: url).map(\.value.prompt) == ["胸痛"])
+}
