@@ -1,1 +1,1 @@
-// The Training layer of Rounds (see ../shared/DESIGN.md).
+// The Training layer of Rounds: objectives, optimizer, trainers, checkpoints and the policy registry.
