@@ -87,28 +87,32 @@ public final class SafetensorsFile: @unchecked Sendable {
         return tensors[i]
     }
 
-    /// A tensor converted to Float32.
+    /// A tensor converted to Float32, row-major in `shape` order.
     public func floats(_ name: String) throws -> [Float] {
         let info = try info(name)
-        return bytes.withUnsafeBytes { all -> [Float] in
-            let base = all.baseAddress! + dataOffset + info.dataRange.lowerBound
-            var out = [Float](repeating: 0, count: info.elementCount)
-            switch info.dtype {
-            case .f32:
-                for i in 0..<info.elementCount {
-                    out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
-            case .f16:
-                for i in 0..<info.elementCount {
-                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                }
-            case .bf16:
-                for i in 0..<info.elementCount {
-                    let h = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-                    out[i] = Float(bitPattern: h << 16)
-                }
-            }
-            return out
+        let n = info.elementCount
+        let type: GGMLType = switch info.dtype {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
         }
+        return try bytes.withUnsafeBytes { all in
+            let raw = UnsafeRawBufferPointer(rebasing: all[(dataOffset + info.dataRange.lowerBound)..<(dataOffset + info.dataRange.upperBound)])
+            return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                if n > 0 {
+                    try dequantize(raw, type: type, count: n, into: buffer.baseAddress!, file: url.path, tensor: name)
+                }
+                initialized = n
+            }
+        }
+    }
+
+    /// A tensor converted to Float32 after checking its shape.
+    public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        let found = try info(name).shape
+        guard found == shape else {
+            throw ModelFileError.shapeMismatch(file: url.path, tensor: name, expected: shape, found: found)
+        }
+        return try floats(name)
     }
 }
