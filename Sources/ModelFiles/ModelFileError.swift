@@ -17,6 +17,10 @@ public enum ModelFileError: LocalizedError, Equatable {
     case wrongMetadataType(file: String, key: String, expected: String)
     /// A tensor handed to a writer that cannot be stored as asked.
     case invalidTensor(tensor: String, reason: String)
+    /// A field of a Hugging Face config.json that is missing, mistyped or unsupported.
+    case invalidConfig(file: String, field: String, reason: String)
+    /// A file a model folder needs is not there.
+    case missingFile(folder: String, file: String, hint: String)
     /// Metadata handed to a writer that cannot be stored as asked.
     case invalidMetadata(key: String, reason: String)
 
@@ -46,6 +50,10 @@ public enum ModelFileError: LocalizedError, Equatable {
             return "\(file): metadata key '\(key)' is missing."
         case let .wrongMetadataType(file, key, expected):
             return "\(file): metadata key '\(key)' is not \(expected)."
+        case let .invalidConfig(file, field, reason):
+            return "\(file): field '\(field)' \(reason)."
+        case let .missingFile(folder, file, hint):
+            return "\(folder): no \(file). ---> HINT: \(hint)"
         case let .invalidTensor(tensor, reason):
             return "tensor '\(tensor)': \(reason)."
         case let .invalidMetadata(key, reason):
