@@ -66,20 +66,34 @@ public final class SafetensorsFile: @unchecked Sendable {
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
                 throw ModelFileError.unsupportedTensorType(file: file, tensor: name, type: dtypeName)
             }
-            let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: offsets[0]..<max(offsets[0], offsets[1]))
-            guard offsets[1] - offsets[0] == info.elementCount * dtype.byteSize else {
+            var elements = 1
+            for d in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow else {
+                    throw ModelFileError.malformed(file: file, what: "tensor '\(name)' has shape \(shape)")
+                }
+                elements = product
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, begin <= end else {
+                throw ModelFileError.malformed(file: file, what: "tensor '\(name)' has data_offsets [\(begin), \(end)]")
+            }
+            guard end <= dataSize else {
+                throw ModelFileError.truncated(file: file, what: "the data of tensor '\(name)' (bytes \(begin)..<\(end) of \(dataSize))")
+            }
+            // (elements ≤ bytes first, so the product cannot overflow)
+            guard elements <= end - begin, end - begin == elements * dtype.byteSize else {
                 throw ModelFileError.malformed(
-                    file: file, what: "tensor '\(name)' holds \(offsets[1] - offsets[0]) bytes, its shape \(shape) needs \(info.elementCount * dtype.byteSize)")
+                    file: file, what: "tensor '\(name)' holds \(end - begin) bytes, its shape \(shape) needs \(elements) \(dtype.rawValue) elements")
             }
-            guard offsets[0] >= 0, offsets[1] <= dataSize else {
-                throw ModelFileError.truncated(file: file, what: "the data of tensor '\(name)'")
-            }
+            let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: begin..<end)
             infos.append(info)
         }
         infos.sort { $0.dataRange.lowerBound < $1.dataRange.lowerBound }
         tensors = infos
         metadata = meta
-        index = Dictionary(infos.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        // JSON object keys are unique, so names are too.
+        index = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.element.name, $0.offset) })
     }
 
     public func info(_ name: String) throws -> SafetensorsTensorInfo {
