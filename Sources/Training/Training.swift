@@ -1,1 +1,0 @@
-// The Training layer of Rounds: objectives, optimizer, trainers, checkpoints and the policy registry.
