@@ -146,6 +146,9 @@ public final class GGUFFile: @unchecked Sendable {
         }
     }
 
+    /// Size of the whole file in bytes.
+    public var fileSize: Int { bytes.count }
+
     public func info(_ name: String) throws -> GGUFTensorInfo {
         guard let i = index[name] else { throw ModelFileError.missingTensor(file: url.path, tensor: name) }
         return tensors[i]

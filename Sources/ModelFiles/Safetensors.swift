@@ -96,6 +96,9 @@ public final class SafetensorsFile: @unchecked Sendable {
         index = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.element.name, $0.offset) })
     }
 
+    /// Size of the whole file in bytes.
+    public var fileSize: Int { bytes.count }
+
     public func info(_ name: String) throws -> SafetensorsTensorInfo {
         guard let i = index[name] else { throw ModelFileError.missingTensor(file: url.path, tensor: name) }
         return tensors[i]
