@@ -124,4 +124,5 @@ public final class SafetensorsCollection: @unchecked Sendable {
     public func info(_ name: String) throws -> SafetensorsTensorInfo { try file(name).info(name) }
     public func floats(_ name: String) throws -> [Float] { try file(name).floats(name) }
     public func floats(_ name: String, shape: [Int]) throws -> [Float] { try file(name).floats(name, shape: shape) }
+    public func floats(_ name: String, into out: UnsafeMutableBufferPointer<Float>) throws { try file(name).floats(name, into: out) }
 }

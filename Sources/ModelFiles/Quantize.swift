@@ -30,7 +30,8 @@ func blockEncoder(for type: GGMLType) -> BlockEncoder? {
 /// `tensor` names the tensor in errors.
 public func quantize(_ values: [Float], as type: GGMLType, tensor: String = "(unnamed)") throws -> Data {
     guard let encode = blockEncoder(for: type) else {
-        throw ModelFileError.invalidTensor(tensor: tensor, reason: "Rounds cannot write type \(type.name) (it writes F32, F16, BF16, Q8_0, Q4_0, Q4_1)")
+        let writable = quantizableTypes.map(\.name).sorted().joined(separator: ", ")
+        throw ModelFileError.invalidTensor(tensor: tensor, reason: "Rounds cannot write type \(type.name) (it writes \(writable))")
     }
     let (perBlock, blockBytes) = type.blockLayout
     guard values.count % perBlock == 0 else {

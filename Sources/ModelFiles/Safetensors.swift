@@ -9,6 +9,15 @@ public enum SafetensorsDType: String, Sendable {
     case f32 = "F32", f16 = "F16", bf16 = "BF16"
 
     public var byteSize: Int { self == .f32 ? 4 : 2 }
+
+    /// The ggml type with the same storage, for the shared converters.
+    public var ggmlType: GGMLType {
+        switch self {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        }
+    }
 }
 
 public struct SafetensorsTensorInfo: Sendable, Equatable {
@@ -106,21 +115,23 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// A tensor converted to Float32, row-major in `shape` order.
     public func floats(_ name: String) throws -> [Float] {
-        let info = try info(name)
-        let n = info.elementCount
-        let type: GGMLType = switch info.dtype {
-        case .f32: .f32
-        case .f16: .f16
-        case .bf16: .bf16
+        let n = try info(name).elementCount
+        return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            try floats(name, into: buffer)
+            initialized = n
         }
-        return try bytes.withUnsafeBytes { all in
+    }
+
+    /// Converts a tensor straight into `out`, which must hold exactly its element count.
+    public func floats(_ name: String, into out: UnsafeMutableBufferPointer<Float>) throws {
+        let info = try info(name)
+        guard out.count == info.elementCount else {
+            throw ModelFileError.shapeMismatch(file: url.path, tensor: name, expected: [out.count], found: info.shape)
+        }
+        guard let base = out.baseAddress, out.count > 0 else { return }
+        try bytes.withUnsafeBytes { all in
             let raw = UnsafeRawBufferPointer(rebasing: all[(dataOffset + info.dataRange.lowerBound)..<(dataOffset + info.dataRange.upperBound)])
-            return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-                if n > 0 {
-                    try dequantize(raw, type: type, count: n, into: buffer.baseAddress!, file: url.path, tensor: name)
-                }
-                initialized = n
-            }
+            try dequantize(raw, type: info.dtype.ggmlType, count: info.elementCount, into: base, file: url.path, tensor: name)
         }
     }
 

@@ -35,12 +35,7 @@ public struct SafetensorsWriter {
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
             throw ModelFileError.invalidTensor(tensor: name, reason: "\(values.count) values do not fill shape \(shape)")
         }
-        let type: GGMLType = switch dtype {
-        case .f32: .f32
-        case .f16: .f16
-        case .bf16: .bf16
-        }
-        entries[name] = Entry(name: name, dtype: dtype, shape: shape, bytes: try quantize(values, as: type, tensor: name))
+        entries[name] = Entry(name: name, dtype: dtype, shape: shape, bytes: try quantize(values, as: dtype.ggmlType, tensor: name))
     }
 
     public var tensorNames: [String] { ordered.map(\.name) }

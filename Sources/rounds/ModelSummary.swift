@@ -149,6 +149,11 @@ struct ModelSummary: Codable {
             ("parameters", "\(Self.millions(parameters)) (\(parameters))"),
             ("tensors", tensorTypes.map { "\($0.type) \($0.tensors) (\(Self.megabytes($0.bytes)))" }.joined(separator: ", ")),
         ]
+        let readable = Set(dequantizableTypes.map(\.name))
+        let unreadable = tensorTypes.map(\.type).filter { !readable.contains($0) }
+        if !unreadable.isEmpty {
+            rows.append(("warning", "Rounds cannot load \(unreadable.joined(separator: ", ")) tensors; convert to F16, Q8_0, Q4_0, Q4_1, Q4_K or Q6_K"))
+        }
         if let t = tokenizer {
             if let problem = t.problem {
                 rows.append(("tokenizer", "\(t.model): cannot be used (\(problem))"))
