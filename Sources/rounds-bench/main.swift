@@ -1,2 +1,11 @@
 // Benchmarks of Rounds (release builds only): see scripts/bench-*.
-print("rounds-bench: no benchmark yet")
+import ArgumentParser
+
+struct RoundsBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rounds-bench",
+        abstract: "Benchmarks of Rounds; build with -c release.",
+        subcommands: [ModelLoadBench.self])
+}
+
+RoundsBench.main()
