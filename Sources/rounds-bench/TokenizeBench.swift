@@ -20,8 +20,12 @@ struct TokenizeBench: ParsableCommand {
     @Option(help: "Timed passes over the corpus after the first (cold-cache) pass.")
     var passes = 3
 
+    @Option(help: "Megabytes of random words (almost no word repeats, so every word goes through BPE merging).")
+    var uniqueMegabytes = 1.0
+
     func validate() throws {
         guard megabytes > 0, megabytes <= 1024 else { throw ValidationError("--megabytes must be in (0, 1024], e.g. --megabytes 4") }
+        guard uniqueMegabytes >= 0, uniqueMegabytes <= 1024 else { throw ValidationError("--unique-megabytes must be in [0, 1024], e.g. --unique-megabytes 1") }
         guard passes >= 1 else { throw ValidationError("--passes must be at least 1, e.g. --passes 3") }
     }
 
@@ -40,9 +44,10 @@ struct TokenizeBench: ParsableCommand {
         let cold = Self.time { ids = documents.map(tokenizer.encode) }
         let tokens = ids.reduce(0) { $0 + $1.count }
         Self.report("encode, first pass (cold word cache)", mb: mb, tokens: tokens, seconds: cold)
-        var warm = Double.infinity
+        var warm = (cpu: Double.infinity, wall: Double.infinity)
         for _ in 0..<passes {
-            warm = min(warm, Self.time { for d in documents { _ = tokenizer.encode(d) } })
+            let t = Self.time { for d in documents { _ = tokenizer.encode(d) } }
+            if t.cpu < warm.cpu { warm = t }
         }
         Self.report("encode, best of \(passes) warm passes", mb: mb, tokens: tokens, seconds: warm)
         var decoded: [String] = []
@@ -50,18 +55,64 @@ struct TokenizeBench: ParsableCommand {
         Self.report("decode", mb: mb, tokens: tokens, seconds: decode)
         guard decoded == documents else { throw ValidationError("decode(encode(text)) differs from the text: the tokenizer is broken") }
         print(String(format: "%.2f bytes/token", Double(bytes) / Double(tokens)))
+
+        if uniqueMegabytes > 0 {
+            let random = Self.randomWords(megabytes: uniqueMegabytes)
+            let rmb = Double(random.reduce(0) { $0 + $1.utf8.count }) / 1_000_000
+            var n = 0
+            let t = Self.time { n = random.reduce(0) { $0 + tokenizer.encode($1).count } }
+            Self.report("encode, \(String(format: "%.2f", rmb)) MB of random words (BPE on nearly every word)", mb: rmb, tokens: n, seconds: t)
+        }
     }
 
-    static func report(_ what: String, mb: Double, tokens: Int, seconds: Double) {
-        print("\(what): \(String(format: "%.2f", mb / seconds)) MB/s, \(String(format: "%.0f", Double(tokens) / seconds)) tokens/s (\(Self.seconds(seconds)))")
+    /// Lines of random English-like words and random kanji/kana runs (worst case for the
+    /// word cache; the kana/kanji runs are long pre-tokens, the slow path of BPE).
+    static func randomWords(megabytes: Double) -> [String] {
+        var state: UInt64 = 0xBADC0DE
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % n
+        }
+        let letters = Array("etaoinshrdlucmfwypvbgkjqxz")
+        let kana = (0x3041...0x3093).compactMap(Unicode.Scalar.init).map(Character.init)
+        var lines: [String] = []
+        var total = 0
+        while Double(total) < megabytes * 1_000_000 {
+            var line = ""
+            for _ in 0..<20 {
+                if next(2) == 0 {
+                    line += " " + String((0..<(2 + next(9))).map { _ in letters[next(letters.count)] })
+                } else {
+                    line += String((0..<(2 + next(15))).map { _ in
+                        next(3) == 0 ? kana[next(kana.count)] : Character(Unicode.Scalar(UInt32(0x4E00 + next(0x5000)))!)
+                    }) + "、"
+                }
+            }
+            total += line.utf8.count
+            lines.append(line)
+        }
+        return lines
+    }
+
+    /// Rates per second of this thread's CPU time (the figure that does not depend on how
+    /// busy the machine is), with wall-clock time beside it.
+    static func report(_ what: String, mb: Double, tokens: Int, seconds: (cpu: Double, wall: Double)) {
+        print("\(what): \(String(format: "%.2f", mb / seconds.cpu)) MB/s, \(String(format: "%.0f", Double(tokens) / seconds.cpu)) tokens/s"
+            + " (CPU \(Self.seconds(seconds.cpu)), wall \(Self.seconds(seconds.wall)))")
     }
 
     static func seconds(_ s: Double) -> String { String(format: "%.3f s", s) }
 
-    static func time(_ body: () -> Void) -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
+    static func time(_ body: () -> Void) -> (cpu: Double, wall: Double) {
+        func cpuNow() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        }
+        let wall = DispatchTime.now().uptimeNanoseconds
+        let cpu = cpuNow()
         body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (cpuNow() - cpu, Double(DispatchTime.now().uptimeNanoseconds - wall) / 1e9)
     }
 
     static func fixtureTexts(_ path: String) -> [String] {
