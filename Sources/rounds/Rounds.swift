@@ -8,5 +8,7 @@ struct Rounds: AsyncParsableCommand {
         subcommands: [
             ModelCommand.self,
             Tokenize.self,
+            Generate.self,
+            Score.self,
         ])
 }
