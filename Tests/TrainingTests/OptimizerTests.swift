@@ -71,8 +71,19 @@ import Testing
             }
         }
         #expect(pWhole.map(\.bitPattern) == pSliced.map(\.bitPattern))
-        // Decay-free entries moved only by the Adam step: with g = 0 they would not move at all.
-        #expect(pWhole[5000] != p0[5000])
+    }
+
+    @Test func weightDecaySkipsMaskedRanges() throws {
+        // With zero gradients m = v = 0 and the Adam term is 0/(0 + eps) = 0: decayed entries are
+        // exactly p·(1 − lr·wd) = p·(1 − 0.5·0.1) = 0.95p, masked ones do not move.
+        var p = [Float](repeating: 2, count: 10)
+        let g = [Float](repeating: 0, count: 10)
+        let adam = try AdamW(count: 10, parameters: .init(weightDecay: 0.1))
+        adam.noDecay = [2..<4, 7..<20]
+        p.withUnsafeMutableBufferPointer { pp in
+            g.withUnsafeBufferPointer { adam.update(params: pp.baseAddress!, grads: $0.baseAddress!, lr: 0.5) }
+        }
+        #expect(p == [1.9, 1.9, 2, 2, 1.9, 1.9, 1.9, 2, 2, 2])
     }
 
     @Test func stateRoundTripsThroughAFile() throws {

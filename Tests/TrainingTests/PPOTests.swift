@@ -123,12 +123,12 @@ import Testing
         #expect(try PPO.prepare(rollout, parameters: p).scores == [0.7])
     }
 
-    @Test func maskedWhitenUsesTheUnbiasedVariance() {
+    @Test func maskedWhitenUsesTheUnbiasedVariance() throws {
         // x = [1, 2, 3, (100 masked)]: mean 2, Σ(x−2)² = 2, unbiased var = 2/2 = 1 ⇒ [−1, 0, 1]/√(1+1e-8).
-        let w = PPO.maskedWhiten([1, 2, 3, 100], mask: [true, true, true, false], shiftMean: true)
+        let w = try PPO.maskedWhiten([1, 2, 3, 100], mask: [true, true, true, false], shiftMean: true)
         let s = 1 / (1 + 1e-8).squareRoot()
         expectClose(Array(w.prefix(3)), [-s, 0, s], tol: 1e-15, "whitened")
-        let kept = PPO.maskedWhiten([1, 2, 3, 100], mask: [true, true, true, false], shiftMean: false)
+        let kept = try PPO.maskedWhiten([1, 2, 3, 100], mask: [true, true, true, false], shiftMean: false)
         expectClose(Array(kept.prefix(3)), [2 - s, 2, 2 + s], tol: 1e-15, "whitened, mean kept")
     }
 

@@ -41,8 +41,11 @@ public enum GradientClipping {
         let coefficient = min(1, maxNorm / (norm + 1e-6))
         guard coefficient < 1 else { return (norm, 1) }
         let scale = Float(coefficient)
-        for buffer in buffers {
-            for i in buffer.indices { buffer[i] *= scale }
+        for buffer in buffers where buffer.count > 0 {
+            let base = buffer.baseAddress!, n = buffer.count
+            DispatchQueue.concurrentPerform(iterations: (n + chunk - 1) / chunk) { c in
+                for i in (c * chunk)..<min(n, (c + 1) * chunk) { base[i] *= scale }
+            }
         }
         return (norm, coefficient)
     }
