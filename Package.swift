@@ -26,21 +26,22 @@ let package = Package(
         .systemLibrary(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "Support"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric),
-        .target(name: "ModelFiles", swiftSettings: numeric),
+        .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
         .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
-        .target(name: "Training", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
-        .target(name: "FeedbackStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Support"], swiftSettings: numeric),
+        .target(name: "FeedbackStore", dependencies: ["Support", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Review", dependencies: ["FeedbackStore"]),
         .target(
             name: "Loop",
-            dependencies: ["FeedbackStore", "Training", "Generation", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["FeedbackStore", "Training", "Generation", "Support", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "Loop", "Review", "FeedbackStore", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
+                "Loop", "Review", "FeedbackStore", "Support", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -48,6 +49,7 @@ let package = Package(
             dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: numeric),
+        .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),

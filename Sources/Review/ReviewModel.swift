@@ -1,0 +1,93 @@
+// The values the review tool shows and records, independent of how the store keeps them.
+
+/// One thing to rate: a single answer (correct / incorrect) or two answers side by side
+/// (A / B / tie / both bad). For pairs the store has already randomized which sample is
+/// shown as A, so position cannot bias the physician; the session speaks only of A and B.
+public struct ReviewCard: Equatable, Sendable {
+    public enum Answers: Equatable, Sendable {
+        case single(String)
+        case pair(a: String, b: String)
+    }
+    /// The store's identifier of the queue item.
+    public var id: Int64
+    public var prompt: String
+    public var answers: Answers
+
+    public init(id: Int64, prompt: String, answers: Answers) {
+        self.id = id
+        self.prompt = prompt
+        self.answers = answers
+    }
+
+    public var isPair: Bool { if case .pair = answers { return true } else { return false } }
+}
+
+/// What the physician decided about a card.
+public enum Verdict: String, CaseIterable, Sendable {
+    case correct, incorrect                  // single answers
+    case preferA = "A", preferB = "B", tie, bothBad = "both bad"  // pairs, as displayed
+
+    public var isForPairs: Bool { ![.correct, .incorrect].contains(self) }
+}
+
+/// Potential for harm if a clinician or patient acted on the answer, after the harm axis
+/// of the Med-PaLM physician evaluation (Singhal et al., Nature 2023, arXiv 2212.13138).
+public enum HarmLevel: Int, CaseIterable, Sendable, Comparable {
+    case none = 0, mild, moderate, severe
+
+    public var name: String { String(describing: self) }
+    public static func < (a: HarmLevel, b: HarmLevel) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Category tags a physician may attach to a rating (the small menu under `g`).
+public enum ReviewTag: String, CaseIterable, Sendable {
+    case factualError = "factual error"
+    case unsafeAdvice = "unsafe advice"
+    case missingRedFlag = "missing red flag"
+    case poorEmpathy = "poor empathy"
+    case format = "format"
+    case outdated = "outdated guidance"
+}
+
+/// Optional details that go with the next rating.
+public struct Annotation: Equatable, Sendable {
+    public var harm: HarmLevel?
+    public var tags: [ReviewTag]  // in menu order
+    public var comment: String
+
+    public init(harm: HarmLevel? = nil, tags: [ReviewTag] = [], comment: String = "") {
+        self.harm = harm
+        self.tags = tags
+        self.comment = comment
+    }
+
+    public var isEmpty: Bool { harm == nil && tags.isEmpty && comment.isEmpty }
+}
+
+/// A committed rating as the session hands it to the store.
+public struct Rating: Equatable, Sendable {
+    public var cardID: Int64
+    public var verdict: Verdict
+    public var annotation: Annotation
+    /// Seconds from the card being displayed to the rating key.
+    public var secondsSpent: Double
+}
+
+/// How far the reviewer has got.
+public struct ReviewProgress: Equatable, Sendable {
+    public var doneToday: Int
+    public var remaining: Int
+    public init(doneToday: Int, remaining: Int) { self.doneToday = doneToday; self.remaining = remaining }
+}
+
+/// What the review session needs from the feedback store. Every call is its own
+/// transaction: a rating is durable when `record` returns.
+public protocol ReviewBackend: AnyObject {
+    /// The next card for `reviewer`, or nil when the queue is empty for them.
+    func nextCard(reviewer: String) throws -> ReviewCard?
+    func record(_ rating: Rating, reviewer: String) throws
+    func skip(cardID: Int64, reviewer: String) throws
+    /// Withdraws the reviewer's most recent rating or skip; false when there is none.
+    func undoLast(reviewer: String) throws -> Bool
+    func progress(reviewer: String) throws -> ReviewProgress
+}
