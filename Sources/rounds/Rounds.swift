@@ -10,5 +10,11 @@ struct Rounds: AsyncParsableCommand {
             Tokenize.self,
             Generate.self,
             Score.self,
+            PromptsCommand.self,
+            SamplesCommand.self,
+            ReviewerCommand.self,
+            QueueCommand.self,
+            StatsCommand.self,
+            ExportCommand.self,
         ])
 }
