@@ -22,21 +22,22 @@ public struct ReviewCard: Equatable, Sendable {
     public var isPair: Bool { if case .pair = answers { return true } else { return false } }
 }
 
-/// What the physician decided about a card.
-public enum Verdict: String, CaseIterable, Sendable {
-    case correct, incorrect                  // single answers
-    case preferA = "A", preferB = "B", tie, bothBad = "both bad"  // pairs, as displayed
+/// What the physician decided about a card. Raw values match the store's spelling.
+public enum ReviewChoice: String, CaseIterable, Sendable {
+    case correct, incorrect                              // single answers
+    case preferA = "a", preferB = "b", tie, bothBad = "both_bad"  // pairs, sides as displayed
 
     public var isForPairs: Bool { ![.correct, .incorrect].contains(self) }
-}
 
-/// Potential for harm if a clinician or patient acted on the answer, after the harm axis
-/// of the Med-PaLM physician evaluation (Singhal et al., Nature 2023, arXiv 2212.13138).
-public enum HarmLevel: Int, CaseIterable, Sendable, Comparable {
-    case none = 0, mild, moderate, severe
-
-    public var name: String { String(describing: self) }
-    public static func < (a: HarmLevel, b: HarmLevel) -> Bool { a.rawValue < b.rawValue }
+    /// How the choice reads on screen.
+    public var label: String {
+        switch self {
+        case .correct, .incorrect, .tie: return rawValue
+        case .preferA: return "A is better"
+        case .preferB: return "B is better"
+        case .bothBad: return "both bad"
+        }
+    }
 }
 
 /// Category tags a physician may attach to a rating (the small menu under `g`).
@@ -67,17 +68,10 @@ public struct Annotation: Equatable, Sendable {
 /// A committed rating as the session hands it to the store.
 public struct Rating: Equatable, Sendable {
     public var cardID: Int64
-    public var verdict: Verdict
+    public var choice: ReviewChoice
     public var annotation: Annotation
     /// Seconds from the card being displayed to the rating key.
     public var secondsSpent: Double
-}
-
-/// How far the reviewer has got.
-public struct ReviewProgress: Equatable, Sendable {
-    public var doneToday: Int
-    public var remaining: Int
-    public init(doneToday: Int, remaining: Int) { self.doneToday = doneToday; self.remaining = remaining }
 }
 
 /// What the review session needs from the feedback store. Every call is its own

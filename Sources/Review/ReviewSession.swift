@@ -64,6 +64,9 @@ public final class ReviewSession {
         state.scroll = min(state.scroll, ReviewView.maxScroll(state))
     }
 
+    /// Shows a one-line message (e.g. an error from the store) until the next key.
+    public func report(_ message: String) { state.message = message }
+
     /// Handles one key; store errors propagate with the state unchanged, so the same key
     /// can be pressed again.
     public func handle(_ key: Key) throws -> ReviewEvent? {
@@ -114,6 +117,8 @@ public final class ReviewSession {
             return nil
         }
         switch key {
+        case .char("h") where card.isPair, .char("g") where card.isPair:
+            state.message = "Harm and tags are for single answers; press m to comment on a pair."
         case .char("h"): state.mode = .harmMenu
         case .char("g"): state.mode = .tagMenu
         case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))
@@ -123,24 +128,24 @@ public final class ReviewSession {
             state.message = "Skipped."
             return .skipped(cardID: card.id)
         case .char(let scalar):
-            guard let verdict = Self.verdict(for: scalar, pair: card.isPair) else {
+            guard let choice = Self.choice(for: scalar, pair: card.isPair) else {
                 state.message = card.isPair
                     ? "Pairs: a (A better) · b (B better) · t (tie) · n (both bad); ? for help."
                     : "Single answers: c or 1 (correct) · x or 2 (incorrect); ? for help."
                 return nil
             }
-            let rating = Rating(cardID: card.id, verdict: verdict, annotation: state.draft,
+            let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
                                 secondsSpent: max(0, clock() - shownAt))
             try backend.record(rating, reviewer: state.reviewer)
             try loadNext()
-            state.message = "Saved: \(verdict.rawValue)."
+            state.message = "Saved: \(choice.label)."
             return .rated(rating)
         default: break
         }
         return nil
     }
 
-    static func verdict(for key: Unicode.Scalar, pair: Bool) -> Verdict? {
+    static func choice(for key: Unicode.Scalar, pair: Bool) -> ReviewChoice? {
         switch (key, pair) {
         case ("c", false), ("1", false): return .correct
         case ("x", false), ("2", false): return .incorrect
