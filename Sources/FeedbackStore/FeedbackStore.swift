@@ -1,1 +1,99 @@
-// The FeedbackStore layer of Rounds (see ../shared/DESIGN.md).
+import Foundation
+import GRDB
+
+/// The feedback database of Rounds: reviewers, prompts, policy versions, samples, the review
+/// queue, append-only ratings and training runs (GRDB demo `AppDatabase`: a private writer,
+/// one migrator, named methods for every write).
+///
+/// Every write method is one IMMEDIATE transaction, so several reviewers in separate
+/// processes can share one file: the write lock is taken at BEGIN, a waiting process
+/// retries for `busyTimeout`, and nothing is lost or claimed twice.
+public final class FeedbackStore: Sendable {
+    /// Where `rounds` keeps its database unless told otherwise.
+    public static let defaultPath = "feedback/rounds.sqlite"
+    /// How long a writer waits for another process's transaction before giving up.
+    public static let busyTimeout: TimeInterval = 30
+
+    private let writer: any DatabaseWriter
+    /// Read-only access for statistics, exports and tests.
+    public var reader: any DatabaseReader { writer }
+    /// The clock stamped on every row (tests pin it).
+    let now: @Sendable () -> Date
+
+    /// Opens (creating if needed) the database file at `path` in WAL mode. The file and its
+    /// -wal/-shm companions are owner-only (0600): they hold clinical text and ratings.
+    public convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        try Self.prepareFile(at: path)
+        let pool = try DatabasePool(path: path, configuration: Self.configuration())
+        // SQLite creates -wal and -shm with the main file's mode; enforce it for files
+        // left by an older run too.
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            chmod(path + suffix, 0o600)
+        }
+        try self.init(writer: pool, now: now)
+    }
+
+    /// A private in-memory database (tests, previews).
+    public static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws -> FeedbackStore {
+        try FeedbackStore(writer: DatabaseQueue(configuration: configuration()), now: now)
+    }
+
+    private init(writer: any DatabaseWriter, now: @escaping @Sendable () -> Date) throws {
+        self.writer = writer
+        self.now = now
+        try Schema.migrator.migrate(writer)
+    }
+
+    private static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(busyTimeout)
+        config.label = "FeedbackStore"
+        return config
+    }
+
+    /// Creates the folder (0700) and an empty 0600 file so SQLite never creates it with the
+    /// process umask.
+    private static func prepareFile(at path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: folder) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw FeedbackStoreError.cannotCreate(path: folder, reason: error.localizedDescription)
+            }
+        }
+        let fd = open(path, O_CREAT | O_RDWR, 0o600)
+        guard fd >= 0 else {
+            throw FeedbackStoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
+        }
+        close(fd)
+        chmod(path, 0o600)
+    }
+
+    /// Runs `body` in one IMMEDIATE transaction: the write lock is taken before the first
+    /// read, so a read-then-write (claiming a slot) cannot race another process.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+
+    /// The secret that keys reviewer pseudonyms in exports (random per database).
+    func pseudonymSecret() throws -> String {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'pseudonym_secret'") ?? ""
+        }
+    }
+}

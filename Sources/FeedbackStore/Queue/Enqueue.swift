@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+
+// Putting work into the review queue. Each item is wanted from `overlap` (K) different
+// reviewers so agreement can be measured; K = 2 unless told otherwise.
+extension FeedbackStore {
+    public static let defaultOverlap = 2
+
+    /// Queues every sample (of `policy`, of prompts in `split`, when given) that is not yet
+    /// queued for judgment. Returns how many items were added.
+    @discardableResult
+    public func enqueueJudgments(
+        policy: String? = nil, split: Split? = nil, overlap: Int = defaultOverlap, limit: Int? = nil
+    ) throws -> Int {
+        try Self.validateOverlap(overlap)
+        return try write { db in
+            var conditions = ["NOT EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'judgment' AND i.sample_id = s.id)"]
+            var arguments: StatementArguments = [overlap, now()]
+            if let policy {
+                guard let found = try Policy.filter(Policy.Columns.name == policy).fetchOne(db) else {
+                    throw FeedbackStoreError.unknownPolicy(policy)
+                }
+                conditions.append("s.policy_id = ?")
+                arguments += [found.id!]
+            }
+            if let split {
+                conditions.append("p.split = ?")
+                arguments += [split]
+            }
+            var sql = """
+                INSERT INTO review_items (kind, prompt_id, sample_id, other_sample_id, overlap, claimed, created_at)
+                SELECT 'judgment', s.prompt_id, s.id, NULL, ?, 0, ?
+                FROM samples s JOIN prompts p ON p.id = s.prompt_id
+                WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY s.id
+                """
+            if let limit { sql += " LIMIT \(max(0, limit))" }
+            try db.execute(sql: sql, arguments: arguments)
+            return db.changesCount
+        }
+    }
+
+    /// Queues pairs of answers to the same prompt so `newPolicy` is compared head to head
+    /// with `baselinePolicy` (usually production): per prompt, the i-th unpaired answer of
+    /// the new policy meets the i-th unpaired answer of the baseline. Without a baseline,
+    /// any other version's answers serve, and failing those, two answers of the new policy
+    /// are paired with each other. Answers already in a pair are not paired again.
+    @discardableResult
+    public func enqueuePairs(
+        newPolicy: String, baselinePolicy: String? = nil, overlap: Int = defaultOverlap, limit: Int? = nil
+    ) throws -> Int {
+        try Self.validateOverlap(overlap)
+        return try write { db in
+            guard let new = try Policy.filter(Policy.Columns.name == newPolicy).fetchOne(db) else {
+                throw FeedbackStoreError.unknownPolicy(newPolicy)
+            }
+            var baselineID: Int64?
+            if let baselinePolicy {
+                guard let base = try Policy.filter(Policy.Columns.name == baselinePolicy).fetchOne(db) else {
+                    throw FeedbackStoreError.unknownPolicy(baselinePolicy)
+                }
+                baselineID = base.id
+            }
+            // Answers of prompts that have one from the new policy, not yet in any pair.
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT s.id, s.prompt_id, s.policy_id FROM samples s
+                WHERE s.prompt_id IN (SELECT prompt_id FROM samples WHERE policy_id = ?)
+                  AND NOT EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'comparison'
+                                  AND (i.sample_id = s.id OR i.other_sample_id = s.id))
+                ORDER BY s.prompt_id, s.id
+                """, arguments: [new.id!])
+            var byPrompt: [(prompt: Int64, new: [Int64], other: [Int64])] = []
+            for row in rows {
+                let (id, prompt, policy): (Int64, Int64, Int64) = (row[0], row[1], row[2])
+                if byPrompt.last?.prompt != prompt { byPrompt.append((prompt, [], [])) }
+                if policy == new.id { byPrompt[byPrompt.count - 1].new.append(id) }
+                else if baselineID == nil || policy == baselineID { byPrompt[byPrompt.count - 1].other.append(id) }
+            }
+            let insert = try db.makeStatement(sql: """
+                INSERT OR IGNORE INTO review_items (kind, prompt_id, sample_id, other_sample_id, overlap, claimed, created_at)
+                VALUES ('comparison', ?, ?, ?, ?, 0, ?)
+                """)
+            let stamp = now()
+            var added = 0
+            for group in byPrompt {
+                var pairs = Array(zip(group.new, group.other))
+                if baselineID == nil && group.other.isEmpty {
+                    pairs = stride(from: 0, to: group.new.count - 1, by: 2).map { (group.new[$0], group.new[$0 + 1]) }
+                }
+                for (a, b) in pairs {
+                    if let limit, added >= limit { return added }
+                    try insert.execute(arguments: [group.prompt, a, b, overlap, stamp])
+                    added += db.changesCount
+                }
+            }
+            return added
+        }
+    }
+
+    /// Queues one explicit pair (both answers must share a prompt).
+    @discardableResult
+    public func enqueuePair(sampleID: Int64, otherSampleID: Int64, overlap: Int = defaultOverlap) throws -> QueueItem {
+        try Self.validateOverlap(overlap)
+        return try write { db in
+            guard let a = try Sample.fetchOne(db, key: sampleID), let b = try Sample.fetchOne(db, key: otherSampleID),
+                  a.promptID == b.promptID, sampleID != otherSampleID
+            else {
+                throw FeedbackStoreError.invalidValue(
+                    field: "pair", value: "\(sampleID),\(otherSampleID)", hint: "pick two different answers to the same prompt")
+            }
+            var item = QueueItem(
+                id: nil, kind: .comparison, promptID: a.promptID, sampleID: sampleID, otherSampleID: otherSampleID,
+                overlap: overlap, claimed: 0, createdAt: now())
+            try item.insert(db)
+            return item
+        }
+    }
+
+    /// Counts of queued items and of items that still have a free slot.
+    public func queueCounts() throws -> (items: Int, open: Int) {
+        try read { db in
+            let items = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
+            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE claimed < overlap") ?? 0
+            return (items, open)
+        }
+    }
+
+    static func validateOverlap(_ overlap: Int) throws {
+        guard (1...50).contains(overlap) else {
+            throw FeedbackStoreError.invalidValue(
+                field: "overlap", value: "\(overlap)", hint: "the number of reviewers per item is 1–50 (2 measures agreement)")
+        }
+    }
+}
