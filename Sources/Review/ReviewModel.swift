@@ -1,4 +1,6 @@
-// The values the review tool shows and records, independent of how the store keeps them.
+// The values the review tool shows and records; harm levels and progress are the store's.
+
+import FeedbackStore
 
 /// One thing to rate: a single answer (correct / incorrect) or two answers side by side
 /// (A / B / tie / both bad). For pairs the store has already randomized which sample is
@@ -8,13 +10,16 @@ public struct ReviewCard: Equatable, Sendable {
         case single(String)
         case pair(a: String, b: String)
     }
-    /// The store's identifier of the queue item.
+    /// The store's identifier of this reviewer's assignment of the item.
     public var id: Int64
+    /// The queue item's number, shown in the title bar.
+    public var itemNumber: Int64
     public var prompt: String
     public var answers: Answers
 
-    public init(id: Int64, prompt: String, answers: Answers) {
+    public init(id: Int64, itemNumber: Int64? = nil, prompt: String, answers: Answers) {
         self.id = id
+        self.itemNumber = itemNumber ?? id
         self.prompt = prompt
         self.answers = answers
     }
@@ -74,14 +79,14 @@ public struct Rating: Equatable, Sendable {
     public var secondsSpent: Double
 }
 
-/// What the review session needs from the feedback store. Every call is its own
-/// transaction: a rating is durable when `record` returns.
+/// What the review session needs from the feedback store, for one reviewer. Every call
+/// is its own transaction: a rating is durable when `record` returns.
 public protocol ReviewBackend: AnyObject {
-    /// The next card for `reviewer`, or nil when the queue is empty for them.
-    func nextCard(reviewer: String) throws -> ReviewCard?
-    func record(_ rating: Rating, reviewer: String) throws
-    func skip(cardID: Int64, reviewer: String) throws
-    /// Withdraws the reviewer's most recent rating or skip; false when there is none.
-    func undoLast(reviewer: String) throws -> Bool
-    func progress(reviewer: String) throws -> ReviewProgress
+    /// The next card, or nil when the queue is empty for this reviewer.
+    func nextCard() throws -> ReviewCard?
+    func record(_ rating: Rating) throws
+    func skip(cardID: Int64) throws
+    /// Withdraws the most recent rating (its card comes back next); false when there is none.
+    func undoLast() throws -> Bool
+    func progress() throws -> ReviewProgress
 }

@@ -27,7 +27,8 @@ public enum ReviewRunner {
             case .keys(let keys):
                 for key in keys {
                     do {
-                        if try session.handle(key) == .quit { return 0 }
+                        // Ctrl-C quits like q, with the status a shell expects after it.
+                        if try session.handle(key) == .quit { return key == .interrupt ? 128 + SIGINT : 0 }
                     } catch {
                         // Nothing was saved for this key; say so and let the reviewer retry.
                         session.report("Not saved: \(error.localizedDescription) Press the key again.")

@@ -5,6 +5,7 @@
 // details typed for a card not yet rated. The session owns no terminal: the interactive
 // loop and the scripted driver (`rounds review --batch`) feed it the same keys.
 
+import FeedbackStore
 import Foundation
 
 /// What the session is doing; the view draws each mode differently.
@@ -103,7 +104,7 @@ public final class ReviewSession {
         case .char("q"), .endOfInput: return .quit
         case .char("?"): state.mode = .help(scroll: 0); return nil
         case .char("u"):
-            guard try backend.undoLast(reviewer: state.reviewer) else {
+            guard try backend.undoLast() else {
                 state.message = "Nothing to undo."
                 return nil
             }
@@ -123,7 +124,7 @@ public final class ReviewSession {
         case .char("g"): state.mode = .tagMenu
         case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))
         case .char("s"):
-            try backend.skip(cardID: card.id, reviewer: state.reviewer)
+            try backend.skip(cardID: card.id)
             try loadNext()
             state.message = "Skipped."
             return .skipped(cardID: card.id)
@@ -136,7 +137,7 @@ public final class ReviewSession {
             }
             let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
                                 secondsSpent: max(0, clock() - shownAt))
-            try backend.record(rating, reviewer: state.reviewer)
+            try backend.record(rating)
             try loadNext()
             state.message = "Saved: \(choice.label)."
             return .rated(rating)
@@ -198,8 +199,8 @@ public final class ReviewSession {
     }
 
     private func loadNext() throws {
-        state.card = try backend.nextCard(reviewer: state.reviewer)
-        state.progress = try backend.progress(reviewer: state.reviewer)
+        state.card = try backend.nextCard()
+        state.progress = try backend.progress()
         state.draft = Annotation()
         state.scroll = 0
         state.mode = .rating

@@ -6,6 +6,8 @@
 //
 // At 80×24 the body gets 19 rows; menus and the comment editor replace footer lines.
 
+import FeedbackStore
+
 public enum ReviewView {
     /// Below this size the screen only asks for a larger window.
     public static let minimumSize = TerminalSize(rows: 10, columns: 30)
@@ -70,7 +72,7 @@ public enum ReviewView {
 
     static func titleBar(_ state: ReviewState) -> StyledLine {
         var left = " Rounds review · \(state.reviewer)"
-        if let card = state.card { left += " · item \(card.id) · " + (card.isPair ? "pair: which is better?" : "is this answer correct?") }
+        if let card = state.card { left += " · item \(card.itemNumber) · " + (card.isPair ? "pair: which is better?" : "is this answer correct?") }
         let right = "? help "
         let room = state.size.columns - DisplayWidth.of(right)
         return StyledLine(left.padded(toColumns: max(0, room)) + right, .bar)

@@ -7,6 +7,8 @@ import Glibc
 /// types keys into the master side and reads the screen back through `VirtualScreen`.
 final class PseudoTerminalSession {
     let pid: pid_t
+    /// The terminal device the program runs on (/dev/pts/N).
+    let slavePath: String
     private(set) var master: Int32
     private(set) var screen: VirtualScreen
     private var exited: Int32?
@@ -21,6 +23,7 @@ final class PseudoTerminalSession {
         _ = fcntl(m, F_SETFD, FD_CLOEXEC)
         _ = fcntl(s, F_SETFD, FD_CLOEXEC)
         let path = String(cString: ttyname(s))
+        slavePath = path
         do {
             pid = try spawn(roundsExecutable(), arguments, stdin: s, stdout: s, stderr: s,
                             controllingTerminal: path, environment: environment)

@@ -1,4 +1,5 @@
 import Testing
+import FeedbackStore
 @testable import Review
 
 @Suite struct ReviewViewTests {
