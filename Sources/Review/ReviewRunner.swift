@@ -70,7 +70,13 @@ public enum ReviewRunner {
         while true {
             let n = read(input, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
-            if n <= 0 { _ = try process(parser.flush()); return }
+            if n < 0 && errno == EAGAIN {
+                var fd = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+                _ = poll(&fd, 1, -1)
+                continue
+            }
+            if n < 0 { throw TerminalError.system("read", errno) }
+            if n == 0 { _ = try process(parser.flush()); return }
             guard try process(parser.feed(buffer[0..<n])) else { return }
         }
     }

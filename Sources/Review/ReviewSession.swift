@@ -113,6 +113,10 @@ public final class ReviewSession {
             return .undone
         default: break
         }
+        if state.card == nil {
+            // New samples may have been queued, or another reviewer skipped: look again.
+            try loadNext()
+        }
         guard let card = state.card else {
             state.message = "The queue is empty. Press q to quit."
             return nil

@@ -14,9 +14,16 @@ struct ReviewDatabase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try FeedbackStore(path: folder.appendingPathComponent("rounds.sqlite").path)
         for name in reviewers { try store.registerReviewer(name: name) }
-        for i in 0..<judgments {
-            let prompt = try store.addPrompt(messages: [ChatMessage(role: "user", content: "質問 \(i)：頭痛が三日続いています。どうすればよいですか？")]).prompt
-            try store.addSample(promptID: prompt.id!, policy: "v1", text: answer(i))
+        // One import (one transaction) rather than a transaction per answer: seeding
+        // thousands of answers stays well under a second.
+        if judgments > 0 {
+            let lines = try (0..<judgments).map { i -> String in
+                let object = ["prompt": "質問 \(i)：頭痛が三日続いています。どうすればよいですか？", "policy": "v1", "text": answer(i)]
+                return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+            let file = folder.appendingPathComponent("samples.jsonl")
+            try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            try store.importSamples(from: file)
         }
         try store.enqueueJudgments(overlap: overlap)
         for i in 0..<pairs {

@@ -90,7 +90,7 @@ import Glibc
             #expect(tty.screen.text.contains("第1段落：胸痛が左腕"))
         }
         tty.send("\u{1B}[6~")  // PgDn scrolls
-        #expect(tty.waitFor("── lines 19–"))
+        #expect(tty.waitFor("· ↑ PgUp"))
         tty.send("q")
         #expect(tty.waitForExit() == 0)
     }
