@@ -19,8 +19,7 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: "Your reviewer name, as registered with 'rounds reviewer add NAME' (default: your login name).")
     var reviewer: String?
 
-    @Option(help: "The feedback database.")
-    var db: String = FeedbackStore.defaultPath
+    @OptionGroup var database: DatabaseOptions
 
     @Option(help: "The rating guidelines shown under '?' (default: guidelines.md beside the database).")
     var guidelines: String?
@@ -29,10 +28,6 @@ struct ReviewCommand: ParsableCommand {
     var batch = false
 
     func validate() throws {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError(
-                "No feedback database at \(db). Pass --db PATH, or create it by registering: rounds reviewer add NAME")
-        }
         if let reviewer, reviewer.isEmpty || reviewer.contains(where: \.isWhitespace) {
             throw ValidationError("--reviewer takes a name without spaces, e.g. --reviewer tanaka")
         }
@@ -45,9 +40,9 @@ struct ReviewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try FeedbackStore(path: db)
-        let backend = try StoreReviewBackend(store: store, reviewer: reviewer ?? Self.loginName(), databasePath: db)
-        let guidePath = guidelines ?? URL(fileURLWithPath: db).deletingLastPathComponent().appendingPathComponent("guidelines.md").path
+        let store = try database.openExisting()
+        let backend = try StoreReviewBackend(store: store, reviewer: reviewer ?? Self.loginName(), databasePath: database.db)
+        let guidePath = guidelines ?? URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("guidelines.md").path
         let session = ReviewSession(backend: backend, reviewer: backend.reviewer.displayName,
                                     guidelines: Guidelines.load(path: guidePath))
         if batch {

@@ -93,6 +93,7 @@ enum JSONField {
         do {
             if let value = object["prompt"], !(value is NSNull) {
                 if let text = value as? String { return try PromptKey(text: text) }
+                guard value is [Any] else { throw reason("field 'prompt' must be a string or a list of {\"role\": …, \"content\": …} messages") }
                 return try PromptKey(messages: messages(value, "prompt"))
             }
             if let value = object["messages"] {

@@ -17,7 +17,7 @@ extension StatsReport {
         var rateTable = TextTable(header: ["policy", "correct", "judged", "rate", "95% CI (Wilson)"])
         for c in correctRates {
             rateTable.rows.append([c.policy, "\(c.correct)", "\(c.total)", Format.percent(c.rate),
-                                   "\(Format.percent(c.lower)) – \(Format.percent(c.upper))"])
+                                   Format.interval(c.lower, c.upper, Format.percent)])
         }
         out.append("Correct rate per policy version\n" + rateTable.rendered + "\n")
 
@@ -32,7 +32,7 @@ extension StatsReport {
 
         var ratingTable = TextTable(header: ["policy", "Bradley-Terry", "95% CI (bootstrap)", "comparisons"])
         for r in ratings {
-            ratingTable.rows.append([r.policy, Format.fixed(r.rating, 1), "\(Format.fixed(r.lower, 1)) – \(Format.fixed(r.upper, 1))", "\(r.comparisons)"])
+            ratingTable.rows.append([r.policy, Format.fixed(r.rating, 1), Format.interval(r.lower, r.upper) { Format.fixed($0, 1) }, "\(r.comparisons)"])
         }
         out.append("Ratings (Elo scale, mean 1000; \(bootstrapRounds) bootstrap rounds, seed \(bootstrapSeed))\n" + ratingTable.rendered + "\n")
 

@@ -39,6 +39,12 @@ enum Format {
         return String(format: "%.\(digits)f", value)
     }
 
+    /// "lo – hi", or a single dash when there is no interval.
+    static func interval(_ lower: Double?, _ upper: Double?, _ format: (Double?) -> String) -> String {
+        guard lower != nil, upper != nil else { return "–" }
+        return "\(format(lower)) – \(format(upper))"
+    }
+
     static func percent(_ value: Double?) -> String {
         guard let value, value.isFinite else { return "–" }
         return String(format: "%.1f%%", value * 100)
