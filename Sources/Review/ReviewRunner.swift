@@ -16,12 +16,14 @@ public enum ReviewRunner {
         defer { terminal.restore() }
         session.resize(terminal.size())
         try session.start()
-        draw(session, on: terminal)
+        var onScreen: Frame? = nil
+        draw(session, on: terminal, over: &onScreen)
         while true {
             switch terminal.nextEvent() {
             case .resize:
                 session.resize(terminal.size())
                 terminal.write("\u{1B}[2J")  // the old frame may be wider than the new screen
+                onScreen = nil
             case .finish(let signal):
                 return 128 + signal
             case .keys(let keys):
@@ -35,13 +37,15 @@ public enum ReviewRunner {
                     }
                 }
             }
-            draw(session, on: terminal)
+            draw(session, on: terminal, over: &onScreen)
         }
     }
 
-    static func draw(_ session: ReviewSession, on terminal: Terminal) {
+    /// Draws the session's frame, sending only the rows that differ from `onScreen`.
+    static func draw(_ session: ReviewSession, on terminal: Terminal, over onScreen: inout Frame?) {
         let frame = ReviewView.render(session.state, guidelines: session.guidelines)
-        terminal.write(frame.ansi(columns: session.state.size.columns))
+        terminal.write(frame.ansi(columns: session.state.size.columns, previous: onScreen))
+        onScreen = frame
     }
 
     /// Feeds keys read from `input` to the session, without drawing. Prints one line per

@@ -41,10 +41,14 @@ public struct Frame: Equatable, Sendable {
     }
 
     /// The escape sequences that draw this frame over whatever is on screen, as one write
-    /// (so a slow ssh link never shows a half-drawn frame).
-    public func ansi(columns: Int) -> String {
+    /// (so a slow ssh link never shows a half-drawn frame). Rows identical in `previous`
+    /// (the frame already on screen) are not sent again: scrolling or typing a comment
+    /// over ssh then costs a few rows, not the whole screen.
+    public func ansi(columns: Int, previous: Frame? = nil) -> String {
         var out = "\u{1B}[?25l"
+        let unchanged = previous.map { $0.lines.count == lines.count } ?? false
         for (row, line) in lines.enumerated() {
+            if unchanged, previous!.lines[row] == line { continue }
             // The bottom row stops one cell short, so the terminal never scrolls.
             let width = row == lines.count - 1 ? columns - 1 : columns
             let text = String(line.text.prefix(columns: width))

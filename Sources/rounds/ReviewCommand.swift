@@ -10,18 +10,22 @@ struct ReviewCommand: ParsableCommand {
         commandName: "review",
         abstract: "Rate sampled answers in a full-screen terminal tool (works over ssh at 80×24).",
         discussion: """
-            Single answers: c or 1 correct, x or 2 incorrect. Pairs: a (A better), b (B better),
-            t (tie), n (both bad). Optional before the rating key: h harm level, g tags, m comment.
-            s skips, u undoes your last rating, ? shows the guidelines, q quits. Every rating is
-            saved the moment its key is pressed.
+            Register first: rounds reviewer add NAME
+            Single answers: c or 1 correct, x or 2 incorrect.
+            Pairs: a (A better), b (B better), t (tie), n (both bad).
+            Before the rating key, optionally: h harm level, g tags, m comment.
+            s skips, u undoes your last rating, ? shows the guidelines, q quits.
+            Every rating is saved the moment its key is pressed.
             """)
 
-    @Option(help: "Your reviewer name, as registered with 'rounds reviewer add NAME' (default: your login name).")
+    @Option(help: ArgumentHelp("Your reviewer name, as registered with 'rounds reviewer add NAME' (default: your login name).",
+                               valueName: "name"))
     var reviewer: String?
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "The rating guidelines shown under '?' (default: guidelines.md beside the database).")
+    @Option(help: ArgumentHelp("The rating guidelines shown under '?' (default: guidelines.md beside the database).",
+                               valueName: "path"))
     var guidelines: String?
 
     @Flag(help: .hidden)

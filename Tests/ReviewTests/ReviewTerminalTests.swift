@@ -144,6 +144,15 @@ import Glibc
         #expect(missingError.contains("No feedback database"))
     }
 
+    @Test func helpNamesTheOptionsAndKeysButNotTheScriptedMode() throws {
+        let (code, help, _) = try runRounds(["review", "--help"])
+        #expect(code == 0)
+        for text in ["--reviewer", "--db", "--guidelines", "rounds reviewer add NAME", "c or 1 correct", "u undoes your last rating"] {
+            #expect(help.contains(text), "\(text)")
+        }
+        #expect(!help.contains("--batch"))
+    }
+
     @Test func defaultReviewerIsTheLoginName() throws {
         let login = String(cString: getpwuid(getuid())!.pointee.pw_name)
         let database = try ReviewDatabase(reviewers: [login], judgments: 2)

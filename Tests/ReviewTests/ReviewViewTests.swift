@@ -99,6 +99,21 @@ import FeedbackStore
         #expect(screen.lines.map { $0.trailingSpacesRemoved } == frame.text.map { $0.trailingSpacesRemoved })
     }
 
+    @Test func redrawSendsOnlyChangedRows() {
+        var state = Self.state(Self.single)
+        let first = ReviewView.render(state, guidelines: Self.guidelines)
+        state.mode = .comment(LineEditor(text: "用量"))
+        let second = ReviewView.render(state, guidelines: Self.guidelines)
+        let update = second.ansi(columns: 80, previous: first)
+        // Then only the comment row and the keys row are sent ...
+        #expect(update.components(separatedBy: ";1H").count - 1 == 2)
+        // ... and drawing the update over the first frame gives the second frame.
+        var screen = VirtualScreen(rows: 24, columns: 80)
+        screen.feed(first.ansi(columns: 80))
+        screen.feed(update)
+        #expect(screen.lines.map { $0.trailingSpacesRemoved } == second.text.map { $0.trailingSpacesRemoved })
+    }
+
     @Test func bundledGuidelinesFileRendersAtEightyColumns() throws {
         let guidelines = Guidelines.load(path: packageRoot + "/feedback/guidelines.md")
         let lines = guidelines.render(columns: 78)
