@@ -160,3 +160,40 @@ import Testing
         #expect(ReviewError.unknownReviewer("sato", database: "x.sqlite").localizedDescription.contains("rounds reviewer add sato"))
     }
 }
+
+/// A backend whose next `record` fails, as a locked or full disk would make it.
+final class FailingOnceBackend: ReviewBackend {
+    let base: ReviewBackend
+    var failNextRecord = true
+    init(_ base: ReviewBackend) { self.base = base }
+    struct DiskFull: Error {}
+    func nextCard() throws -> ReviewCard? { try base.nextCard() }
+    func record(_ rating: Rating) throws {
+        if failNextRecord { failNextRecord = false; throw DiskFull() }
+        try base.record(rating)
+    }
+    func skip(cardID: Int64) throws { try base.skip(cardID: cardID) }
+    func undoLast() throws -> Bool { try base.undoLast() }
+    func progress() throws -> ReviewProgress { try base.progress() }
+}
+
+@Suite struct ReviewSessionFailureTests {
+    @Test func aFailedSaveKeepsTheCardAndTheDetailsForAnotherTry() throws {
+        // Given a session whose first save fails,
+        let (_, store, _) = try ReviewSessionTests.makeSession()
+        let backend = FailingOnceBackend(try StoreReviewBackend(store: store, reviewer: "tanaka"))
+        let session = ReviewSession(backend: backend, reviewer: "田中", guidelines: Guidelines(path: "g", markdown: ""))
+        try session.start()
+        let card = session.state.card
+        _ = try session.handle(.char("h"))
+        _ = try session.handle(.char("3"))
+        // when the reviewer presses x, the error reaches the driver and nothing changes;
+        #expect(throws: FailingOnceBackend.DiskFull.self) { try session.handle(.char("x")) }
+        #expect(session.state.card == card)
+        #expect(session.state.draft.harm == .severe)
+        #expect(try ReviewSessionTests.liveJudgments(store).isEmpty)
+        // then pressing x again saves it with the details.
+        _ = try session.handle(.char("x"))
+        #expect(try ReviewSessionTests.liveJudgments(store).map { $0["harm"] as String? } == ["severe"])
+    }
+}
