@@ -16,18 +16,15 @@ import Glibc
         let database = try ReviewDatabase(reviewers: reviewers, judgments: 2_100, overlap: 2)
         defer { database.remove() }
 
-        // when eight processes each press "c" 500 times at once,
-        nonisolated(unsafe) var results = [(Int32, String, String)?](repeating: nil, count: reviewers.count)
-        let lock = NSLock()
-        DispatchQueue.concurrentPerform(iterations: reviewers.count) { i in
-            let result = try? runRounds(["review", "--batch", "--reviewer", reviewers[i], "--db", database.path],
-                                        input: String(repeating: "c", count: 500))
-            lock.withLock { results[i] = result }
-        }
+        // when eight processes each press "c" 500 times at once (all started before any
+        // is read from),
+        let processes = try reviewers.map { try RoundsProcess(["review", "--batch", "--reviewer", $0, "--db", database.path]) }
+        for process in processes { try process.finishInput(String(repeating: "c", count: 500)) }
+        let results = processes.map { $0.wait() }
 
         // then every process succeeded with 500 ratings,
         for (i, result) in results.enumerated() {
-            let (code, output, error) = try #require(result)
+            let (code, output, error) = result
             #expect(code == 0, "\(reviewers[i]): \(error)")
             #expect(error.isEmpty, "\(reviewers[i]): \(error)")
             #expect(output.split(separator: "\n").filter { $0.hasPrefix("rated ") }.count == 500,
@@ -50,21 +47,16 @@ import Glibc
                 SELECT COUNT(*) FROM (SELECT 1 FROM judgments GROUP BY assignment_id HAVING COUNT(*) > 1)
                 """) == 0)
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
+            // The reviewers really worked at the same time: their ratings interleave.
+            let order = try Int64.fetchAll(db, sql: "SELECT reviewer_id FROM judgments ORDER BY id")
+            #expect(zip(order, order.dropFirst()).filter { $0 != $1 }.count > 100)
         }
     }
 
     @Test func killedReviewerKeepsEveryRatingMadeBeforeTheKill() throws {
         let database = try ReviewDatabase(reviewers: ["tanaka"], judgments: 200)
         defer { database.remove() }
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        spawnLock.lock()
-        let pid = try spawn(roundsExecutable(), ["review", "--batch", "--reviewer", "tanaka", "--db", database.path],
-                            stdin: input.fileHandleForReading.fileDescriptor, stdout: output.fileHandleForWriting.fileDescriptor,
-                            stderr: errors.fileHandleForWriting.fileDescriptor)
-        try input.fileHandleForReading.close()
-        try output.fileHandleForWriting.close()
-        try errors.fileHandleForWriting.close()
-        spawnLock.unlock()
+        let process = try RoundsProcess(["review", "--batch", "--reviewer", "tanaka", "--db", database.path])
 
         // Rate twenty cards, reading each acknowledgement, then send a burst of keys and
         // kill the process while it is working through them.
@@ -72,7 +64,7 @@ import Glibc
         var buffer = ""
         func readAcknowledgements(until count: Int) {
             while acknowledged.count < count {
-                let data = output.fileHandleForReading.availableData
+                let data = process.output.availableData
                 if data.isEmpty { return }
                 buffer += String(decoding: data, as: UTF8.self)
                 while let newline = buffer.firstIndex(of: "\n") {
@@ -83,13 +75,13 @@ import Glibc
             }
         }
         for _ in 0..<20 {
-            input.fileHandleForWriting.write(Data("c".utf8))
+            process.input.write(Data("c".utf8))
             readAcknowledgements(until: acknowledged.count + 1)
         }
-        input.fileHandleForWriting.write(Data(String(repeating: "x", count: 100).utf8))
+        process.input.write(Data(String(repeating: "x", count: 100).utf8))
         usleep(20_000)
-        kill(pid, SIGKILL)
-        let status = waitForProcess(pid, timeout: 10)
+        kill(process.pid, SIGKILL)
+        let status = waitForProcess(process.pid, timeout: 10)
         #expect(status.map { $0 & 0x7F } == SIGKILL)
 
         #expect(acknowledged.count == 20)

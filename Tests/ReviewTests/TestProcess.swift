@@ -98,29 +98,48 @@ func waitForProcess(_ pid: pid_t, timeout: Double) -> Int32? {
 
 func exitCode(_ status: Int32) -> Int32 { (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F) }
 
-/// `rounds` with arguments, waited for; (exit code, standard output, standard error).
-@discardableResult
-func runRounds(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> (Int32, String, String) {
-    let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-    spawnLock.lock()
+/// A running `rounds` with pipes on its standard input, output and error.
+struct RoundsProcess {
     let pid: pid_t
-    do {
+    let input: FileHandle, output: FileHandle, errors: FileHandle
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+        spawnLock.lock()
+        defer { spawnLock.unlock() }
         pid = try spawn(roundsExecutable(), arguments, stdin: inPipe.fileHandleForReading.fileDescriptor,
                         stdout: outPipe.fileHandleForWriting.fileDescriptor,
                         stderr: errPipe.fileHandleForWriting.fileDescriptor, environment: environment)
         try inPipe.fileHandleForReading.close()
         try outPipe.fileHandleForWriting.close()
         try errPipe.fileHandleForWriting.close()
-        spawnLock.unlock()
-    } catch { spawnLock.unlock(); throw error }
-    inPipe.fileHandleForWriting.write(Data(input.utf8))
-    try inPipe.fileHandleForWriting.close()
-    // Read both pipes to the end (concurrently, so a full pipe never blocks the child).
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { errData = errPipe.fileHandleForReading.readDataToEndOfFile() }
-    let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    let status = waitForProcess(pid, timeout: 120) ?? -1
-    return (exitCode(status), String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        (input, output, errors) = (inPipe.fileHandleForWriting, outPipe.fileHandleForReading, errPipe.fileHandleForReading)
+    }
+
+    /// Sends `text` and closes standard input.
+    func finishInput(_ text: String) throws {
+        input.write(Data(text.utf8))
+        try input.close()
+    }
+
+    /// Reads both outputs to the end and waits; (exit code, standard output, standard error).
+    func wait() -> (Int32, String, String) {
+        // Read both pipes at once, so a full pipe never blocks the child.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        let errors = self.errors
+        DispatchQueue.global().async(group: group) { errData = errors.readDataToEndOfFile() }
+        let outData = output.readDataToEndOfFile()
+        group.wait()
+        let status = waitForProcess(pid, timeout: 300) ?? -1
+        return (exitCode(status), String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+}
+
+/// `rounds` with arguments, waited for; (exit code, standard output, standard error).
+@discardableResult
+func runRounds(_ arguments: [String], input: String = "", environment: [String: String] = [:]) throws -> (Int32, String, String) {
+    let process = try RoundsProcess(arguments, environment: environment)
+    try process.finishInput(input)
+    return process.wait()
 }
