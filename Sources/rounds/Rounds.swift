@@ -13,6 +13,7 @@ struct Rounds: AsyncParsableCommand {
             PromptsCommand.self,
             SamplesCommand.self,
             ReviewerCommand.self,
+            ReviewCommand.self,
             QueueCommand.self,
             StatsCommand.self,
             ExportCommand.self,
