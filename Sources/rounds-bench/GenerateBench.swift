@@ -3,6 +3,7 @@
 // llama.cpp and transformers by scripts/bench-generate.
 import ArgumentParser
 import Foundation
+import Support
 import Generation
 import Llama
 import Tensor
@@ -79,14 +80,12 @@ struct GenerateBench: ParsableCommand {
             return seconds(since: start)
         }
 
-        var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
         let figures: [String: Double] = [
             "threads": Double(threads), "load_seconds": loadSeconds,
             "prefill_tokens": Double(promptTokens), "prefill_tok_s": Double(promptTokens) / prefill,
             "decode_b1_tok_s": Double(newTokens - 1) / decode,
             "sample_batch": Double(batch), "sample_tok_s": Double(generated) / sampling,
-            "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
+            "peak_rss_mib": ResourceUsage.peakResidentMiB(),
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
