@@ -113,6 +113,9 @@ public final class LoRAAdapter: @unchecked Sendable {
         }
     }
 
+    /// Restarts the dropout generator (reproduces a step's masks exactly).
+    public func reseed(_ seed: UInt64) { rng = SplitMix(seed: seed) }
+
     /// Sizes the saved activations for `rows` packed rows and draws no masks yet.
     func prepare(rows n: Int, training: Bool) {
         rows = n

@@ -31,46 +31,18 @@ extension LlamaModel {
         return model
     }
 
-    /// Loads `config.json` and every `*.safetensors` file of a Hugging Face folder.
+    /// Loads `config.json` and the safetensors weights of a Hugging Face folder (one file
+    /// or shards listed by `model.safetensors.index.json`).
     public static func loadHuggingFace(folder: URL) throws -> LlamaModel {
-        let configURL = folder.appendingPathComponent("config.json")
-        guard FileManager.default.fileExists(atPath: configURL.path) else {
-            throw LlamaError.unsupportedFormat(path: folder.path)
-        }
-        let model = LlamaModel(config: try LlamaConfiguration(hfConfig: configURL))
-        let shards = try weightFiles(in: folder).map { try SafetensorsFile(url: folder.appendingPathComponent($0)) }
-        guard !shards.isEmpty else { throw LlamaError.noSafetensors(folder: folder.path) }
+        let hf = try HFModelFolder(folder)
+        let model = LlamaModel(config: LlamaConfiguration(try hf.config()))
+        let weights = try hf.weights()
         for t in model.layout.tensors {
-            guard let file = shards.first(where: { (try? $0.info(t.name)) != nil }) else {
-                throw ModelFileError.missingTensor(file: folder.path, tensor: t.name)
-            }
-            let info = try file.info(t.name)
-            guard info.shape == t.shape else {
-                throw ModelFileError.shapeMismatch(file: file.url.path, tensor: t.name, expected: t.shape, found: info.shape)
-            }
-            let values = try file.floats(t.name)
+            let values = try weights.floats(t.name, shape: t.shape)
             values.withUnsafeBufferPointer { (model.parameters.pointer + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         return model
     }
-}
-
-/// The weight files of a Hugging Face folder: those named by `model.safetensors.index.json`
-/// when it exists, else `model.safetensors`, else every `*.safetensors` (other files in the
-/// folder, such as saved gradients or adapters, are not weights).
-func weightFiles(in folder: URL) throws -> [String] {
-    let index = folder.appendingPathComponent("model.safetensors.index.json")
-    if let data = try? Data(contentsOf: index) {
-        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-              let map = json["weight_map"] as? [String: String]
-        else {
-            throw LlamaError.invalidConfig(file: index.path, field: "weight_map", reason: "is missing or not a name → file map")
-        }
-        return Set(map.values).sorted()
-    }
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-    if names.contains("model.safetensors") { return ["model.safetensors"] }
-    return names.filter { $0.hasSuffix(".safetensors") }.sorted()
 }
 
 /// Inverse of llama.cpp's `LlamaModel.permute` (convert_hf_to_gguf.py): inside each head of
