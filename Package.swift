@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Support"),
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric),
         .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
-        .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
+        .target(name: "Tokenizer", dependencies: ["ModelFiles", "Support"]),
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
         .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Support"], swiftSettings: numeric),
