@@ -65,7 +65,7 @@ func doubles<T: BinaryFloatingPoint>(_ values: [T], field: String, count: Int) t
 }
 
 /// Converts a Double gradient back to the model's element type.
-func converted<T: BinaryFloatingPoint>(_ values: [Double], to _: T.Type = T.self) -> [T] {
+func converted<T: BinaryFloatingPoint>(_ values: [Double]) -> [T] {
     values.map { T($0) }
 }
 
