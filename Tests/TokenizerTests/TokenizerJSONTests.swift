@@ -142,3 +142,26 @@ import Testing
         #expect(throws: TokenizerError.noTokenizer(path: folder.path)) { try BPETokenizer.load(modelPath: folder) }
     }
 }
+
+/// `TokenizerExport` writes a GGUF's tokenizer as Hugging Face files; loading them back
+/// must give the GGUF tokenizer's ids, special tokens and chat template.
+@Suite struct TokenizerExportTests {
+    @Test func exportedFilesLoadBackToTheSameTokenizer() throws {
+        let folder = try TokenizerJSONTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try TokenizerExport.write(forModelAt: Fixtures.modelPath, to: folder)
+        let exported = try BPETokenizer.load(modelPath: folder)
+        let gguf = try Fixtures.tokenizer()
+        #expect(exported.preTokenizer == gguf.preTokenizer)
+        #expect(exported.vocabSize == gguf.vocabSize)
+        #expect(exported.specialTokenIds == gguf.specialTokenIds)
+        #expect([exported.bosTokenId, exported.eosTokenId, exported.paddingTokenId, exported.unknownTokenId]
+            == [gguf.bosTokenId, gguf.eosTokenId, gguf.paddingTokenId, gguf.unknownTokenId])
+        #expect(try ChatTemplate.forTokenizer(exported) == ChatTemplate.forTokenizer(gguf))
+        let texts = try Fixtures.tokenizerCases().cases.map(\.text) + RoundTripTests.texts
+            + PreTokenizerTests.randomStrings(seed: 11, count: 200)
+        for text in texts {
+            #expect(exported.encode(text) == gguf.encode(text), "\(text.debugDescription)")
+        }
+    }
+}
