@@ -161,10 +161,21 @@ private func readJSONObject(_ url: URL) throws -> [String: Any] {
     }
 }
 
-/// Known regexes of `Split` pre-tokenizers (tokenizer.json spells them as written here).
-private let llama3Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-private let qwen2Regex = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+/// The Llama 3 family's `Split` regex, as tokenizer.json spells it, with its digit group:
+/// `\p{N}{1,3}` in Llama 3, `\p{N}` in Qwen2 (also written `\p{N}{1,1}`).
+private func llama3Regex(digits: String) -> String {
+    #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|"# + digits + #"| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+}
 private let gpt2Regex = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+
+/// The pattern a `Split` regex names, or nil.
+private func knownPattern(_ regex: String?) -> PreTokenizer.Pattern? {
+    guard let regex else { return nil }
+    if regex == gpt2Regex { return .gpt2 }
+    if regex == llama3Regex(digits: #"\p{N}"#) { return .llama3(maxDigits: 1) }
+    for n in 1...9 where regex == llama3Regex(digits: #"\p{N}{1,"# + "\(n)}") { return .llama3(maxDigits: n) }
+    return nil
+}
 
 /// Maps a tokenizer.json `pre_tokenizer` onto one of the scanners of `PreTokenizer`.
 private func parsePreTokenizer(_ value: Any?, file: String) throws -> PreTokenizer {
@@ -189,13 +200,10 @@ private func parsePreTokenizer(_ value: Any?, file: String) throws -> PreTokeniz
         case "Digits" where step["individual_digits"] as? Bool == true:
             splitDigits = true
         case "Split":
-            let regex = (step["pattern"] as? [String: Any])?["Regex"] as? String
-            switch regex {
-            case llama3Regex: pattern = .llama3(maxDigits: 3)
-            case qwen2Regex: pattern = .llama3(maxDigits: 1)
-            case gpt2Regex: pattern = .gpt2
-            default: throw TokenizerError.unsupportedPreTokenizer(file: file, field: "pre_tokenizer", found: describe(step))
+            guard let known = knownPattern((step["pattern"] as? [String: Any])?["Regex"] as? String) else {
+                throw TokenizerError.unsupportedPreTokenizer(file: file, field: "pre_tokenizer", found: describe(step))
             }
+            pattern = known
         default:
             throw TokenizerError.unsupportedPreTokenizer(file: file, field: "pre_tokenizer", found: describe(step))
         }

@@ -83,13 +83,13 @@ import Testing
     }
 
     /// vocab a b Ġ ab Ġab aa; merges (a,b) < (Ġ,ab) < (a,a); added "<x>".
-    static func handMade(merges: Any) throws -> BPETokenizer {
+    static func handMade(merges: Any, preTokenizer: Any = ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true]) throws -> BPETokenizer {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("tokenizer.json")
         try write([
             "added_tokens": [["id": 6, "content": "<x>", "special": true]],
-            "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "use_regex": true],
+            "pre_tokenizer": preTokenizer,
             "model": ["type": "BPE", "vocab": ["a": 0, "b": 1, "Ġ": 2, "ab": 3, "Ġab": 4, "aa": 5], "merges": merges],
         ] as [String: Any], to: url)
         return try BPETokenizer(tokenizerJSON: url)
@@ -105,6 +105,18 @@ import Testing
             #expect(tok.encode("a<x>b") == [0, 6, 1])
             #expect(tok.decode([0, 6, 1, 4]) == "a<x>b ab")
             #expect(tok.specialTokenIds == [6])
+        }
+    }
+
+    @Test func splitRegexesOfTheLlama3FamilyAreRecognized() throws {
+        let qwenSpelledAsRange = PreTokenizerTests.llama3.replacingOccurrences(of: #"\p{N}{1,3}"#, with: #"\p{N}{1,1}"#)
+        for (regex, expected) in [(PreTokenizerTests.llama3, PreTokenizer.Pattern.llama3(maxDigits: 3)),
+                                  (PreTokenizerTests.qwen2, .llama3(maxDigits: 1)), (qwenSpelledAsRange, .llama3(maxDigits: 1))] {
+            let pre: [String: Any] = ["type": "Sequence", "pretokenizers": [
+                ["type": "Split", "pattern": ["Regex": regex], "behavior": "Isolated", "invert": false],
+                ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false],
+            ]]
+            #expect(try Self.handMade(merges: [String](), preTokenizer: pre).preTokenizer == PreTokenizer(pattern: expected))
         }
     }
 
@@ -128,5 +140,28 @@ import Testing
         #expect(throws: TokenizerError.noTokenizer(path: missing.path)) { try BPETokenizer.load(modelPath: missing) }
         try FileManager.default.removeItem(at: url)
         #expect(throws: TokenizerError.noTokenizer(path: folder.path)) { try BPETokenizer.load(modelPath: folder) }
+    }
+}
+
+/// `TokenizerExport` writes a GGUF's tokenizer as Hugging Face files; loading them back
+/// must give the GGUF tokenizer's ids, special tokens and chat template.
+@Suite struct TokenizerExportTests {
+    @Test func exportedFilesLoadBackToTheSameTokenizer() throws {
+        let folder = try TokenizerJSONTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try TokenizerExport.write(forModelAt: Fixtures.modelPath, to: folder)
+        let exported = try BPETokenizer.load(modelPath: folder)
+        let gguf = try Fixtures.tokenizer()
+        #expect(exported.preTokenizer == gguf.preTokenizer)
+        #expect(exported.vocabSize == gguf.vocabSize)
+        #expect(exported.specialTokenIds == gguf.specialTokenIds)
+        #expect([exported.bosTokenId, exported.eosTokenId, exported.paddingTokenId, exported.unknownTokenId]
+            == [gguf.bosTokenId, gguf.eosTokenId, gguf.paddingTokenId, gguf.unknownTokenId])
+        #expect(try ChatTemplate.forTokenizer(exported) == ChatTemplate.forTokenizer(gguf))
+        let texts = try Fixtures.tokenizerCases().cases.map(\.text) + RoundTripTests.texts
+            + PreTokenizerTests.randomStrings(seed: 11, count: 200)
+        for text in texts {
+            #expect(exported.encode(text) == gguf.encode(text), "\(text.debugDescription)")
+        }
     }
 }
