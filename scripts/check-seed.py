@@ -42,6 +42,8 @@ DOC_HEADINGS = {
     "ja": ("診断：", "入院経過：", "退院時処方：", "フォローアップ："),
 }
 LETTER_START = {"en": "Dear Dr", "ja": "先生 御侍史"}
+SUMMARY_WORDS = {"en": ("discharge summary",), "ja": ("退院サマリー",)}
+LETTER_WORDS = {"en": ("referral", "letter"), "ja": ("紹介状", "返書")}
 
 
 class Problems:
@@ -102,15 +104,21 @@ def check_conventions(obj, answer, where, problems):
         if obj.get("red_flag") is False and names_emergency:
             problems.add(where, f"non-red-flag triage answer must not send to {EMERGENCY[language]!r}")
     elif category == "documentation":
+        # The first prompt names the document (later turns ask for edits); the answer must
+        # take that document's shape.
+        prompt = next(m["content"] for m in obj["messages"] if m["role"] == "user").casefold()
         headings = DOC_HEADINGS[language]
-        present = [h for h in headings if h in answer]
-        if present and len(present) != len(headings):
-            missing = [h for h in headings if h not in answer]
-            problems.add(where, f"discharge summary is missing heading(s) {missing}")
+        missing = [h for h in headings if h not in answer]
         first_line = answer.strip().splitlines()[0]
-        is_letter = LETTER_START[language] in first_line
-        has_heading = re.search(r"^[^\n]{1,30}[:：]", answer, re.M) is not None
-        if not present and not is_letter and not has_heading:
+        if any(word in prompt for word in SUMMARY_WORDS[language]):
+            if missing:
+                problems.add(where, f"discharge summary is missing heading(s) {missing}")
+        elif any(word in prompt for word in LETTER_WORDS[language]):
+            if LETTER_START[language] not in first_line:
+                problems.add(where, f"letters start with a line containing {LETTER_START[language]!r}")
+        elif len(missing) < len(headings) and missing:
+            problems.add(where, f"discharge summary is missing heading(s) {missing}")
+        elif re.search(r"^[^\n]{1,30}[:：]", answer, re.M) is None:
             problems.add(where, "documents use headings ('X:') or start like a letter")
 
 
