@@ -38,3 +38,31 @@ extension HFConfig {
         }
     }
 }
+
+extension GGUFWriter {
+    /// Writes a Llama configuration as the metadata keys llama.cpp's converter writes
+    /// (`convert_hf_to_gguf.py`: integers as uint32, floats as float32), the inverse of
+    /// `HFConfig(gguf:)`. Tensors and the tokenizer are the caller's.
+    public mutating func setHyperparameters(_ config: HFConfig, name: String) throws {
+        let arch = "llama"
+        try set("general.architecture", .string(arch))
+        try set("general.name", .string(name))
+        for (key, value) in [
+            ("context_length", config.maxPositionEmbeddings), ("embedding_length", config.hiddenSize),
+            ("feed_forward_length", config.intermediateSize), ("block_count", config.numHiddenLayers),
+            ("attention.head_count", config.numAttentionHeads), ("attention.head_count_kv", config.numKeyValueHeads),
+            ("attention.key_length", config.headDim), ("attention.value_length", config.headDim),
+            ("rope.dimension_count", config.headDim), ("vocab_size", config.vocabSize),
+        ] {
+            guard let v = UInt32(exactly: value) else {
+                throw ModelFileError.invalidMetadata(key: "\(arch).\(key)", reason: "\(value) does not fit in uint32")
+            }
+            try set("\(arch).\(key)", .uint32(v))
+        }
+        try set("\(arch).rope.freq_base", .float32(Float(config.ropeTheta)))
+        try set("\(arch).attention.layer_norm_rms_epsilon", .float32(Float(config.rmsNormEps)))
+        for (key, id) in [("bos_token_id", config.bosTokenIds.first), ("eos_token_id", config.eosTokenIds.first), ("padding_token_id", config.padTokenId)] {
+            if let id, let v = UInt32(exactly: id) { try set("tokenizer.ggml.\(key)", .uint32(v)) }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import ModelFiles
+import Review
 import Tokenizer
 
 /// What `rounds model info` reports about a GGUF file or a Hugging Face folder: the
@@ -170,8 +171,9 @@ struct ModelSummary: Codable {
         rows.append(("chat template", chatTemplate.map { "\(lines.count) line\(lines.count == 1 ? "" : "s"), \($0.count) characters" } ?? "none"))
         var out = "\(path) (\(format), \(Self.megabytes(fileBytes)))\n"
         for (label, value) in rows { out += "  " + label.padding(toLength: 15, withPad: " ", startingAt: 0) + value + "\n" }
-        for line in lines.prefix(templateLines) {
-            out += "    " + (line.count > 100 ? line.prefix(100) + "…" : line) + "\n"
+        for line in lines.prefix(templateLines).map(String.init) {
+            // Cut by terminal columns, so CJK templates line up too.
+            out += "    " + (line.displayWidth > 100 ? line.prefix(columns: 99) + "…" : line) + "\n"
         }
         if lines.count > templateLines { out += "    …\n" }
         return out

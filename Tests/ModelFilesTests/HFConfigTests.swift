@@ -144,3 +144,23 @@ func decodeConfig(_ json: String) throws -> HFConfig {
     #expect(throws: ModelFileError.self) { try weights.floats("lm_head.weight") }
     #expect(try folder.config().numHiddenLayers == 2)
 }
+
+@Test func hyperparametersRoundTripThroughGGUF() throws {
+    let dir = try scratchDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var config = try HFConfig.load(from: fixtures.appendingPathComponent("tiny-llama/config.json"))
+    config.bosTokenIds = [1]
+    config.eosTokenIds = [2]
+    var w = GGUFWriter()
+    try w.setHyperparameters(config, name: "round trip")
+    // Untied: an output.weight tensor is present.
+    config.tieWordEmbeddings = false
+    try w.add("output.weight", [Float](repeating: 0, count: 32), shape: [1, 32])
+    let url = dir.appendingPathComponent("h.gguf")
+    try w.write(to: url)
+    var back = try HFConfig(gguf: GGUFFile(url: url))
+    // GGUF floats are float32.
+    #expect(back.rmsNormEps == Double(Float(config.rmsNormEps)))
+    back.rmsNormEps = config.rmsNormEps
+    #expect(back == config)
+}

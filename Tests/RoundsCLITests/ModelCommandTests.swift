@@ -90,3 +90,13 @@ private let tinyFolder = root.appendingPathComponent("../shared/fixtures/tiny-ll
         try ModelFetch.parse(["--script", script.path]).run()
     }
 }
+
+@Test func chatTemplateLinesAreCutByColumns() throws {
+    var summary = try ModelSummary(path: tinyFolder.appendingPathComponent("model.gguf"))
+    summary.chatTemplate = String(repeating: "日本語", count: 40) + "\nsecond"
+    let lines = summary.text(templateLines: 1).split(separator: "\n").map(String.init)
+    let first = try #require(lines.first { $0.hasPrefix("    日本語") })
+    // 4 columns of indent + at most 99 columns of text + the ellipsis.
+    #expect(first.displayWidth <= 4 + 100 && first.hasSuffix("…"))
+    #expect(lines.last == "    …")
+}
