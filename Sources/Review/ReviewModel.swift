@@ -32,8 +32,6 @@ public enum ReviewChoice: String, CaseIterable, Sendable {
     case correct, incorrect                              // single answers
     case preferA = "a", preferB = "b", tie, bothBad = "both_bad"  // pairs, sides as displayed
 
-    public var isForPairs: Bool { ![.correct, .incorrect].contains(self) }
-
     /// How the choice reads on screen.
     public var label: String {
         switch self {
