@@ -75,6 +75,13 @@ public struct Rating: Equatable, Sendable {
     public var annotation: Annotation
     /// Seconds from the card being displayed to the rating key.
     public var secondsSpent: Double
+
+    public init(cardID: Int64, choice: ReviewChoice, annotation: Annotation = Annotation(), secondsSpent: Double) {
+        self.cardID = cardID
+        self.choice = choice
+        self.annotation = annotation
+        self.secondsSpent = secondsSpent
+    }
 }
 
 /// What the review session needs from the feedback store, for one reviewer. Every call

@@ -7,5 +7,5 @@ struct RoundsBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rounds-bench",
         abstract: "Measure the speed of Rounds' layers (release builds only).",
-        subcommands: [FeedbackBench.self])
+        subcommands: [FeedbackBench.self, ReviewDrawBench.self])
 }
