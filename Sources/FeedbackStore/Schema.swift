@@ -93,8 +93,9 @@ enum Schema {
             );
             CREATE UNIQUE INDEX review_items_unique ON review_items(kind, sample_id, ifnull(other_sample_id, 0));
             CREATE INDEX review_items_other ON review_items(other_sample_id) WHERE other_sample_id IS NOT NULL;
-            -- Only items with a free slot: the claim query walks this small index.
-            CREATE INDEX review_items_open ON review_items(kind) WHERE claimed < overlap;
+            -- Only items with a free slot, in queue order: the claim query walks this small
+            -- index from the front and stops at the first item the reviewer has not had.
+            CREATE INDEX review_items_open ON review_items(id) WHERE claimed < overlap;
             CREATE TABLE review_assignments (
               id INTEGER PRIMARY KEY,
               item_id INTEGER NOT NULL REFERENCES review_items(id),

@@ -63,6 +63,7 @@ public enum DisplayWidth {
     /// Width of one grapheme cluster: a base with its combining marks takes the base's
     /// width; emoji sequences (ZWJ families, flags, keycaps, VS16) take two columns.
     public static func of(_ character: Character) -> Int {
+        if let ascii = character.asciiValue { return ascii >= 0x20 && ascii != 0x7F ? 1 : 0 }  // fast path
         let scalars = character.unicodeScalars
         guard let first = scalars.first else { return 0 }
         if scalars.count > 1 {

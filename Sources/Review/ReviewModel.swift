@@ -32,8 +32,6 @@ public enum ReviewChoice: String, CaseIterable, Sendable {
     case correct, incorrect                              // single answers
     case preferA = "a", preferB = "b", tie, bothBad = "both_bad"  // pairs, sides as displayed
 
-    public var isForPairs: Bool { ![.correct, .incorrect].contains(self) }
-
     /// How the choice reads on screen.
     public var label: String {
         switch self {
@@ -77,6 +75,13 @@ public struct Rating: Equatable, Sendable {
     public var annotation: Annotation
     /// Seconds from the card being displayed to the rating key.
     public var secondsSpent: Double
+
+    public init(cardID: Int64, choice: ReviewChoice, annotation: Annotation = Annotation(), secondsSpent: Double) {
+        self.cardID = cardID
+        self.choice = choice
+        self.annotation = annotation
+        self.secondsSpent = secondsSpent
+    }
 }
 
 /// What the review session needs from the feedback store, for one reviewer. Every call

@@ -38,6 +38,15 @@ public enum ReviewRunner {
                 }
             }
             draw(session, on: terminal, over: &onScreen)
+            // The card is on screen; now the exact progress figures (a slower query).
+            if session.progressIsEstimate {
+                do {
+                    try session.refreshProgress()
+                    draw(session, on: terminal, over: &onScreen)
+                } catch {
+                    session.report("Progress not updated: \(error.localizedDescription)")
+                }
+            }
         }
     }
 
@@ -51,6 +60,7 @@ public enum ReviewRunner {
     /// Feeds keys read from `input` to the session, without drawing. Prints one line per
     /// committed action to `log` (`rated ITEM VERDICT SECONDS`, `skipped ITEM`, `undone`)
     /// and `empty` when the queue runs out. Store errors are thrown (a script cannot retry).
+    /// Progress figures are display-only and are not re-read here.
     public static func runScripted(_ session: ReviewSession, input: Int32, log: (String) -> Void) throws {
         try session.start()
         var parser = KeyParser()

@@ -58,7 +58,22 @@ public final class ReviewSession {
     }
 
     /// Fetches the first card and the progress figures.
-    public func start() throws { try loadNext() }
+    public func start() throws {
+        try loadNext(change: 0)
+        try refreshProgress()
+    }
+
+    /// Whether the progress figures were estimated locally after the last action and
+    /// should be read from the store (`refreshProgress`) once the new card is on screen.
+    public private(set) var progressIsEstimate = false
+
+    /// Reads the progress figures from the store. Counting the items left is the slowest
+    /// query of a review step (it visits every open item), so the drivers call this after
+    /// the next card is drawn, never between the rating key and the card.
+    public func refreshProgress() throws {
+        state.progress = try backend.progress()
+        progressIsEstimate = false
+    }
 
     public func resize(_ size: TerminalSize) {
         state.size = size
@@ -108,14 +123,14 @@ public final class ReviewSession {
                 state.message = "Nothing to undo."
                 return nil
             }
-            try loadNext()
+            try loadNext(change: -1)
             state.message = "Undid the last rating; this card is back."
             return .undone
         default: break
         }
         if state.card == nil {
             // New samples may have been queued, or another reviewer skipped: look again.
-            try loadNext()
+            try loadNext(change: 0)
         }
         guard let card = state.card else {
             state.message = "The queue is empty. Press q to quit."
@@ -129,7 +144,7 @@ public final class ReviewSession {
         case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))
         case .char("s"):
             try backend.skip(cardID: card.id)
-            try loadNext()
+            try loadNext(change: 0, remainingChange: -1)
             state.message = "Skipped."
             return .skipped(cardID: card.id)
         case .char(let scalar):
@@ -142,7 +157,7 @@ public final class ReviewSession {
             let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
                                 secondsSpent: max(0, clock() - shownAt))
             try backend.record(rating)
-            try loadNext()
+            try loadNext(change: 1)
             state.message = "Saved: \(choice.label)."
             return .rated(rating)
         default: break
@@ -202,9 +217,13 @@ public final class ReviewSession {
         return max(0, min(limit, target))
     }
 
-    private func loadNext() throws {
+    /// Fetches the next card. The progress figures are updated by `change` ratings done
+    /// (and as many fewer left) until `refreshProgress` reads the store's count.
+    private func loadNext(change: Int, remainingChange: Int? = nil) throws {
         state.card = try backend.nextCard()
-        state.progress = try backend.progress()
+        state.progress.doneToday = max(0, state.progress.doneToday + change)
+        state.progress.remaining = max(0, state.progress.remaining + (remainingChange ?? -change))
+        progressIsEstimate = true
         state.draft = Annotation()
         state.scroll = 0
         state.mode = .rating

@@ -45,16 +45,17 @@ public enum TextWrap {
         return out
     }
 
-    /// Whether a line may break between `before` and `after`.
-    static func canBreak(between before: Character, and after: Character) -> Bool {
+    /// Whether a line may break between `before` and `after` (of the given widths).
+    static func canBreak(between before: Character, _ beforeWidth: Int, and after: Character, _ afterWidth: Int) -> Bool {
         if after == " " { return false }  // spaces stay with the word before them
         if before == " " { return true }
-        if noStart.contains(after) || noEnd.contains(before) { return false }
-        return DisplayWidth.of(before) == 2 || DisplayWidth.of(after) == 2
+        if beforeWidth < 2 && afterWidth < 2 { return false }  // inside a word
+        return !noStart.contains(after) && !noEnd.contains(before)
     }
 
     static func wrapParagraph(_ chars: [Character], width: Int) -> [String] {
         if chars.isEmpty { return [""] }
+        let widths = chars.map(DisplayWidth.of)  // once per character, not per attempt
         var lines: [String] = []
         var start = 0  // first character of the current line
         while start < chars.count {
@@ -63,8 +64,8 @@ public enum TextWrap {
             var end = start
             var lastBreak: Int? = nil
             while end < chars.count {
-                if end > start && canBreak(between: chars[end - 1], and: chars[end]) { lastBreak = end }
-                let w = DisplayWidth.of(chars[end])
+                if end > start && canBreak(between: chars[end - 1], widths[end - 1], and: chars[end], widths[end]) { lastBreak = end }
+                let w = widths[end]
                 if chars[end] != " " && used + w > width { break }
                 used += w
                 end += 1

@@ -11,5 +11,7 @@ struct RoundsBench: ParsableCommand {
             TokenizeBench.self,
             ModelLoadBench.self,
             GenerateBench.self,
+            FeedbackBench.self,
+            ReviewDrawBench.self,
         ])
 }

@@ -18,48 +18,57 @@ extension FeedbackStore {
             var judgmentCount = [Int](repeating: 0, count: reviewers.count)
             var comparisonCount = [Int](repeating: 0, count: reviewers.count)
 
-            // Judgments: per policy correct counts; per sample the reviewers' verdicts.
+            // Sequential scans, no joins: a million random look-ups into samples cost more
+            // than reading the small sample → version map once. Superseded ids come from
+            // the partial index on supersedes_id (edits and undos only: few).
+            let policyOfSample = try Self.policyOfSample(db, policyIndex: policyIndex)
+            let supersededJudgments = Set(try Int64.fetchAll(db, sql: "SELECT supersedes_id FROM judgments WHERE supersedes_id IS NOT NULL"))
+            let supersededComparisons = Set(try Int64.fetchAll(db, sql: "SELECT supersedes_id FROM comparisons WHERE supersedes_id IS NOT NULL"))
+
+            // Judgments: per policy correct counts; per answer the reviewers' verdicts.
             var correct = [Int](repeating: 0, count: policies.count)
             var total = [Int](repeating: 0, count: policies.count)
-            var judgmentUnits: [Int64: [(reviewer: Int, value: Int)]] = [:]
+            var judgmentUnits: [UnitRating] = []
             let judgments = try Row.fetchCursor(db, sql: """
-                SELECT j.reviewer_id, j.sample_id, s.policy_id, j.verdict = 'correct', j.seconds_spent
-                FROM (SELECT * FROM judgments WHERE retracted = 0\(sinceSQL)) j
-                JOIN samples s ON s.id = j.sample_id
-                WHERE NOT EXISTS (SELECT 1 FROM judgments x WHERE x.supersedes_id = j.id)
+                SELECT id, reviewer_id, sample_id, verdict = 'correct', seconds_spent FROM judgments
+                WHERE retracted = 0\(sinceSQL)
                 """, arguments: arguments)
             while let row = try judgments.next() {
-                guard let r = reviewerIndex[row[0]], let p = policyIndex[row[2]] else { continue }
+                let sampleID: Int64 = row[2]
+                guard let r = reviewerIndex[row[1]], let p = policyOfSample(sampleID),
+                      !supersededJudgments.contains(row[0]) else { continue }
                 let isCorrect: Bool = row[3]
                 total[p] += 1
                 if isCorrect { correct[p] += 1 }
                 judgmentCount[r] += 1
                 seconds[r].append(row[4])
-                judgmentUnits[row[1], default: []].append((r, isCorrect ? 0 : 1))
+                judgmentUnits.append(UnitRating(unit: sampleID, reviewer: Int32(r), value: isCorrect ? 0 : 1))
             }
 
-            // Comparisons: battles between versions; per unordered pair of samples the
+            // Comparisons: battles between versions; per unordered pair of answers the
             // outcome relative to the lower sample id (sides as shown vary by reviewer).
             var battles: [Battle] = []
-            var comparisonUnits: [PairKey: [(reviewer: Int, value: Int)]] = [:]
+            var pairIDs: [PairKey: Int64] = [:]
+            var comparisonUnits: [UnitRating] = []
             let comparisons = try Row.fetchCursor(db, sql: """
-                SELECT c.reviewer_id, c.sample_a_id, c.sample_b_id, sa.policy_id, sb.policy_id,
-                       CASE c.outcome WHEN 'a' THEN 0 WHEN 'b' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END, c.seconds_spent
-                FROM (SELECT * FROM comparisons WHERE retracted = 0\(sinceSQL)) c
-                JOIN samples sa ON sa.id = c.sample_a_id JOIN samples sb ON sb.id = c.sample_b_id
-                WHERE NOT EXISTS (SELECT 1 FROM comparisons x WHERE x.supersedes_id = c.id)
+                SELECT id, reviewer_id, sample_a_id, sample_b_id,
+                       CASE outcome WHEN 'a' THEN 0 WHEN 'b' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END, seconds_spent
+                FROM comparisons WHERE retracted = 0\(sinceSQL)
                 """, arguments: arguments)
             while let row = try comparisons.next() {
-                guard let r = reviewerIndex[row[0]], let pa = policyIndex[row[3]], let pb = policyIndex[row[4]] else { continue }
-                let (a, b): (Int64, Int64) = (row[1], row[2])
-                let outcome = BattleOutcome(rawValue: row[5])!
+                let (a, b): (Int64, Int64) = (row[2], row[3])
+                guard let r = reviewerIndex[row[1]], let pa = policyOfSample(a), let pb = policyOfSample(b),
+                      !supersededComparisons.contains(row[0]) else { continue }
+                let outcome = BattleOutcome(rawValue: row[4])!
                 comparisonCount[r] += 1
-                seconds[r].append(row[6])
+                seconds[r].append(row[5])
                 if pa != pb { battles.append(Battle(first: pa, second: pb, outcome: outcome)) }
                 // Normalize to (lower id, higher id): swap first/second wins when a > b.
                 var value = outcome.rawValue
                 if a > b && value < 2 { value = 1 - value }
-                comparisonUnits[PairKey(low: min(a, b), high: max(a, b)), default: []].append((r, value))
+                let key = PairKey(low: min(a, b), high: max(a, b))
+                let unit = pairIDs[key] ?? { pairIDs[key] = Int64(pairIDs.count); return Int64(pairIDs.count - 1) }()
+                comparisonUnits.append(UnitRating(unit: unit, reviewer: Int32(r), value: Int32(value)))
             }
 
             let names = reviewers.map(\.name)
@@ -86,9 +95,29 @@ extension FeedbackStore {
                         comparisons: matrix.cells[p].reduce(0) { $0 + $1.total })
                 },
                 bootstrapRounds: bootstrapRounds, bootstrapSeed: seed,
-                judgmentAgreement: .init(ratings: Array(judgmentUnits.values), reviewerNames: names, categories: 2),
-                comparisonAgreement: .init(ratings: Array(comparisonUnits.values), reviewerNames: names, categories: 4))
+                judgmentAgreement: .init(ratings: judgmentUnits, reviewerNames: names, categories: 2),
+                comparisonAgreement: .init(ratings: comparisonUnits, reviewerNames: names, categories: 4))
         }
+    }
+}
+
+extension FeedbackStore {
+    /// sample id → index of its policy version, as a dense table (ids are rowids, nearly
+    /// contiguous) with a dictionary fallback for sparse ids.
+    static func policyOfSample(_ db: Database, policyIndex: [Int64: Int]) throws -> (Int64) -> Int? {
+        let maxID = try Int64.fetchOne(db, sql: "SELECT max(id) FROM samples") ?? 0
+        let count = try Int64.fetchOne(db, sql: "SELECT count(*) FROM samples") ?? 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, policy_id FROM samples")
+        if maxID <= 2 * count + 1024 {
+            var table = [Int32](repeating: -1, count: Int(maxID) + 1)
+            while let row = try rows.next() {
+                if let p = policyIndex[row[1]] { table[Int(row[0] as Int64)] = Int32(p) }
+            }
+            return { id in id >= 0 && id < table.count && table[Int(id)] >= 0 ? Int(table[Int(id)]) : nil }
+        }
+        var map: [Int64: Int] = [:]
+        while let row = try rows.next() { map[row[0]] = policyIndex[row[1]] }
+        return { map[$0] }
     }
 }
 

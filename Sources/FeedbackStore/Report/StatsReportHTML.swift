@@ -68,7 +68,7 @@ extension StatsReport {
     private var correctRateTable: String {
         "<table><tr><th>policy</th><th>correct</th><th>judged</th><th>rate</th><th>95% CI</th></tr>"
             + correctRates.map { c in
-                "<tr><td>\(escape(c.policy))</td><td class=\"n\">\(c.correct)</td><td class=\"n\">\(c.total)</td><td class=\"n\">\(Format.percent(c.rate))</td><td class=\"n\">\(Format.percent(c.lower)) – \(Format.percent(c.upper))</td></tr>"
+                "<tr><td>\(escape(c.policy))</td><td class=\"n\">\(c.correct)</td><td class=\"n\">\(c.total)</td><td class=\"n\">\(Format.percent(c.rate))</td><td class=\"n\">\(Format.interval(c.lower, c.upper, Format.percent))</td></tr>"
             }.joined() + "</table>"
     }
 
@@ -106,7 +106,7 @@ extension StatsReport {
     private var ratingTable: String {
         "<table><tr><th>policy</th><th>rating</th><th>95% CI</th><th>comparisons</th></tr>"
             + ratings.map { r in
-                "<tr><td>\(escape(r.policy))</td><td class=\"n\">\(Format.fixed(r.rating, 1))</td><td class=\"n\">\(Format.fixed(r.lower, 1)) – \(Format.fixed(r.upper, 1))</td><td class=\"n\">\(r.comparisons)</td></tr>"
+                "<tr><td>\(escape(r.policy))</td><td class=\"n\">\(Format.fixed(r.rating, 1))</td><td class=\"n\">\(Format.interval(r.lower, r.upper) { Format.fixed($0, 1) })</td><td class=\"n\">\(r.comparisons)</td></tr>"
             }.joined() + "</table>"
     }
 

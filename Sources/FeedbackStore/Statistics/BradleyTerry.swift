@@ -65,7 +65,9 @@ public enum BradleyTerry {
     }
 
     /// Ratings with percentile-bootstrap 95% intervals: battles are resampled with
-    /// replacement `rounds` times (seeded, so reruns agree) and refitted, as Arena does.
+    /// replacement `rounds` times and refitted, as Arena does. Round r draws from its own
+    /// generator seeded by (seed, r), so the intervals do not depend on how rounds are
+    /// spread over threads.
     public static func ratings(_ battles: [Battle], count: Int, rounds: Int = 1000, seed: UInt64 = 42) -> [Rating] {
         let point = fit(wins: winMatrix(battles, count: count))
         guard rounds > 0, !battles.isEmpty else { return point.map { Rating(rating: $0) } }
@@ -77,29 +79,35 @@ public enum BradleyTerry {
             if let t = typeIndex[b] { return t }
             typeIndex[b] = Int32(types.count); types.append(b); return Int32(types.count - 1)
         }
-        var rng = SeededGenerator(seed: seed)
-        var samples = [[Double]](repeating: [], count: count)
-        var tally = [Int](repeating: 0, count: types.count)
+        let start = point.map { $0 ?? meanRating }
+        let battleTypes = types
+        let refits = UnsafeMutableBufferPointer<Double>.allocate(capacity: rounds * count)
+        defer { refits.deallocate() }
+        nonisolated(unsafe) let out = refits
         typeOf.withUnsafeBufferPointer { typeOf in
-            for _ in 0..<rounds {
-                for t in tally.indices { tally[t] = 0 }
-                for _ in 0..<typeOf.count { tally[Int(typeOf[rng.index(below: typeOf.count)])] += 1 }
+            nonisolated(unsafe) let typeOf = typeOf
+            DispatchQueue.concurrentPerform(iterations: rounds) { round in
+                var rng = SeededGenerator(seed: seed ^ (UInt64(round + 1) &* 0x9E37_79B9_7F4A_7C15))
+                var tally = [Int](repeating: 0, count: battleTypes.count)
+                tally.withUnsafeMutableBufferPointer { tally in
+                    for _ in 0..<typeOf.count { tally[Int(typeOf[rng.index(below: typeOf.count)])] += 1 }
+                }
                 var wins = [[Double]](repeating: [Double](repeating: 0, count: count), count: count)
                 for (t, n) in tally.enumerated() where n > 0 {
-                    let b = types[t], w = Double(n)
+                    let b = battleTypes[t], w = Double(n)
                     switch b.outcome {
                     case .firstWins: wins[b.first][b.second] += w
                     case .secondWins: wins[b.second][b.first] += w
                     case .tie, .bothBad: wins[b.first][b.second] += w / 2; wins[b.second][b.first] += w / 2
                     }
                 }
-                let refit = fit(wins: wins, start: point.map { $0 ?? meanRating })
-                for i in 0..<count { samples[i].append(refit[i] ?? .nan) }
+                let refit = fit(wins: wins, start: start)
+                for i in 0..<count { out[round * count + i] = refit[i] ?? .nan }
             }
         }
         return (0..<count).map { i in
             // Rounds where the MLE did not exist for this version are left out.
-            let sorted = samples[i].filter { !$0.isNaN }.sorted()
+            let sorted = (0..<rounds).map { refits[$0 * count + i] }.filter { !$0.isNaN }.sorted()
             return Rating(rating: point[i], lower: Stats.quantile(sorted: sorted, 0.025), upper: Stats.quantile(sorted: sorted, 0.975))
         }
     }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import FeedbackStore
+import Foundation
+import Review
+
+/// `rounds-bench review-draw`: what a physician waits for between pressing a rating key
+/// and seeing the next card, on a feedback database at production scale. Timed per card:
+/// fetch (the next card) and render (the 80×24 frame and its escape sequences), as the
+/// interactive loop does them; the exact progress figures, read after the card is drawn,
+/// and the rating itself are timed apart.
+struct ReviewDrawBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review-draw",
+        abstract: "Fetch + render of the next review card at 80×24 on a large database (p50/p99; target p99 < 20 ms).")
+
+    @Option(help: "Database file to create (must not exist). Default: a temporary file, removed afterwards.")
+    var db: String?
+
+    @Option(help: "Judgments to seed.")
+    var judgments = 1_000_000
+
+    @Option(help: "Comparisons to seed.")
+    var comparisons = 200_000
+
+    @Option(help: "Timed cards (each is then rated, untimed in the draw figure, as a reviewer would).")
+    var cards = 2000
+
+    @Option(help: "Terminal rows.")
+    var rows = 24
+
+    @Option(help: "Terminal columns.")
+    var columns = 80
+
+    func validate() throws {
+        guard judgments >= 2, comparisons >= 2 else { throw ValidationError("--judgments and --comparisons must be at least 2") }
+        guard (10...100_000).contains(cards) else { throw ValidationError("--cards must be 10–100000, e.g. --cards 2000") }
+        guard rows >= ReviewView.minimumSize.rows, columns >= ReviewView.minimumSize.columns else {
+            throw ValidationError("--rows/--columns must be at least \(ReviewView.minimumSize.rows)×\(ReviewView.minimumSize.columns), e.g. --rows 24 --columns 80")
+        }
+        if let db, FileManager.default.fileExists(atPath: db) { throw ValidationError("\(db) exists; pass a new path or omit --db") }
+    }
+
+    func run() throws {
+        #if DEBUG
+        print("warning: debug build; figures are meaningless. Use: swift run -c release rounds-bench review-draw")
+        #endif
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-bench-draw-\(getpid())")
+        let path = db ?? folder.appendingPathComponent("rounds.sqlite").path
+        defer { if db == nil { try? FileManager.default.removeItem(at: folder) } }
+
+        let store = try FeedbackStore(path: path)
+        var spec = SyntheticFeedback()
+        (spec.judgments, spec.comparisons) = (judgments, comparisons)
+        spec.openItems = max(cards * 2, 10_000)
+        let seedStart = Date()
+        try store.seedSynthetic(spec) { print("  seeding \($0)") }
+        print(String(format: "seeded %d judgments + %d comparisons in %.1f s", judgments, comparisons, Date().timeIntervalSince(seedStart)))
+
+        // Reviewers take turns, each with their own backend, as separate sessions would.
+        let backends = try store.reviewers().map { try StoreReviewBackend(store: store, reviewer: $0.name, databasePath: path) }
+        let guidelines = Guidelines(path: "feedback/guidelines.md", markdown: "# Guidelines")
+        var next: [Double] = [], progress: [Double] = [], render: [Double] = [], draw: [Double] = [], rate: [Double] = []
+        var bytes = 0
+        for card in 0..<cards {
+            let backend = backends[card % backends.count]
+            var state = ReviewState(reviewer: backend.reviewer.displayName)
+            state.size = TerminalSize(rows: rows, columns: columns)
+            let t0 = monotonicSeconds()
+            state.card = try backend.nextCard()
+            let t1 = monotonicSeconds()
+            let frame = ReviewView.render(state, guidelines: guidelines)
+            bytes += frame.ansi(columns: columns).utf8.count
+            let t2 = monotonicSeconds()
+            state.progress = try backend.progress()
+            let t3 = monotonicSeconds()
+            next.append(t1 - t0)
+            render.append(t2 - t1)
+            draw.append(t2 - t0)
+            progress.append(t3 - t2)
+            guard let shown = state.card else { break }
+            let choice: ReviewChoice = shown.isPair ? .preferA : .correct
+            try backend.record(Rating(cardID: shown.id, choice: choice, annotation: Annotation(), secondsSpent: 30))
+            rate.append(monotonicSeconds() - t3)
+        }
+        Self.report("next card (claim)", next)
+        Self.report("progress (after the card is drawn)", progress)
+        Self.report("render \(columns)×\(rows) frame", render)
+        Self.report("next card + render (target p99 < 20 ms)", draw)
+        Self.report("record rating (one transaction, untimed above)", rate)
+        print(String(format: "  %.1f KB of terminal output per frame", Double(bytes) / Double(max(1, draw.count)) / 1024))
+
+        // A long answer: 4,000 characters of Japanese with English, wrapped and drawn.
+        let long = String(repeating: "胸痛が左腕や顎に広がる、冷や汗を伴う場合は、すぐに救急車を呼んでください (call an ambulance). ", count: 60)
+        var state = ReviewState(reviewer: "bench")
+        state.size = TerminalSize(rows: rows, columns: columns)
+        state.card = ReviewCard(id: 1, prompt: "胸が痛いです。", answers: .pair(a: long, b: long))
+        var longRender: [Double] = []
+        for _ in 0..<200 {
+            let t = monotonicSeconds()
+            _ = ReviewView.render(state, guidelines: guidelines).ansi(columns: columns)
+            longRender.append(monotonicSeconds() - t)
+        }
+        Self.report("render a pair of \(long.count)-character answers", longRender)
+    }
+
+    static func report(_ name: String, _ seconds: [Double]) {
+        let sorted = seconds.sorted()
+        guard !sorted.isEmpty else { return }
+        func ms(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] * 1000 }
+        print(name + String(format: ": p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d", ms(0.5), ms(0.99), sorted.last! * 1000, sorted.count))
+    }
+}
