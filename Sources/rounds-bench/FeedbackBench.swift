@@ -37,6 +37,7 @@ struct FeedbackBench: ParsableCommand {
     }
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a log
         #if DEBUG
         print("warning: debug build; figures are meaningless. Use: swift run -c release rounds-bench feedback")
         #endif
