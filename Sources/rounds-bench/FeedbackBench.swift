@@ -73,12 +73,15 @@ struct FeedbackBench: ParsableCommand {
                 resume.append(Date().timeIntervalSince(t))
             }
             t = Date()
-            try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 30)
+            switch item.content {   // an undo of an earlier run may have reopened a pair
+            case .judge: try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 30)
+            case .compare: try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: .tie, secondsSpent: 30)
+            }
             rate.append(Date().timeIntervalSince(t))
         }
         Self.report("nextItem (claim a new slot)", claim)
         Self.report("nextItem (resume open assignment)", resume)
-        Self.report("recordJudgment (one transaction)", rate)
+        Self.report("recordJudgment / recordComparison (one transaction)", rate)
         var undo: [Double] = [], progress: [Double] = []
         for reviewer in reviewers.prefix(10) {
             var t = Date()
