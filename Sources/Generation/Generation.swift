@@ -1,1 +1,0 @@
-// The Generation layer of Rounds (see ../shared/DESIGN.md).

@@ -1,1 +1,0 @@
-// The Review layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,220 @@
+// The review tool's state machine: keys in, store calls out, a state the view draws.
+//
+// Each rating key commits at once (one store transaction) before the next card is
+// fetched, so quitting, Ctrl-C or a dropped connection can only lose the optional
+// details typed for a card not yet rated. The session owns no terminal: the interactive
+// loop and the scripted driver (`rounds review --batch`) feed it the same keys.
+
+import FeedbackStore
+import Foundation
+
+/// What the session is doing; the view draws each mode differently.
+public enum ReviewMode: Equatable, Sendable {
+    case rating
+    case harmMenu
+    case tagMenu
+    case comment(LineEditor)
+    case help(scroll: Int)
+}
+
+/// Everything the view needs to draw one frame.
+public struct ReviewState: Equatable, Sendable {
+    public var reviewer: String
+    public var card: ReviewCard?
+    public var progress = ReviewProgress(doneToday: 0, remaining: 0)
+    public var draft = Annotation()
+    public var mode = ReviewMode.rating
+    /// First body line shown (clamped by the view).
+    public var scroll = 0
+    /// One-line feedback after an action ("Saved: correct").
+    public var message: String?
+    public var size = TerminalSize(rows: 24, columns: 80)
+
+    public init(reviewer: String) { self.reviewer = reviewer }
+}
+
+/// What happened on a key, for the driver (the scripted driver prints these).
+public enum ReviewEvent: Equatable, Sendable {
+    case rated(Rating)
+    case skipped(cardID: Int64)
+    case undone
+    case quit
+}
+
+public final class ReviewSession {
+    public private(set) var state: ReviewState
+    public let guidelines: Guidelines
+    private let backend: ReviewBackend
+    /// Monotonic seconds; injected so tests control time spent.
+    private let clock: () -> Double
+    private var shownAt: Double = 0
+
+    public init(backend: ReviewBackend, reviewer: String, guidelines: Guidelines,
+                clock: @escaping () -> Double = monotonicSeconds) {
+        self.backend = backend
+        self.guidelines = guidelines
+        self.clock = clock
+        self.state = ReviewState(reviewer: reviewer)
+    }
+
+    /// Fetches the first card and the progress figures.
+    public func start() throws { try loadNext() }
+
+    public func resize(_ size: TerminalSize) {
+        state.size = size
+        state.scroll = min(state.scroll, ReviewView.maxScroll(state))
+    }
+
+    /// Shows a one-line message (e.g. an error from the store) until the next key.
+    public func report(_ message: String) { state.message = message }
+
+    /// Handles one key; store errors propagate with the state unchanged, so the same key
+    /// can be pressed again.
+    public func handle(_ key: Key) throws -> ReviewEvent? {
+        if key == .interrupt { return .quit }
+        switch state.mode {
+        case .rating: return try handleRating(key)
+        case .harmMenu: handleHarm(key)
+        case .tagMenu: handleTags(key)
+        case .comment(var editor):
+            switch editor.handle(key) {
+            case .editing: state.mode = .comment(editor)
+            case .accepted(let text):
+                state.draft.comment = text.trimmingCharacters(in: .whitespaces)
+                state.mode = .rating
+            case .cancelled: state.mode = .rating
+            }
+        case .help(let scroll):
+            if let next = scrolled(scroll, by: key, limit: ReviewView.maxHelpScroll(state, guidelines)) {
+                state.mode = .help(scroll: next)
+            } else if [.escape, .char("?"), .char("q"), .enter].contains(key) {
+                state.mode = .rating
+            }
+        }
+        return nil
+    }
+
+    private func handleRating(_ key: Key) throws -> ReviewEvent? {
+        state.message = nil
+        if let next = scrolled(state.scroll, by: key, limit: ReviewView.maxScroll(state)) {
+            state.scroll = next
+            return nil
+        }
+        switch key {
+        case .char("q"), .endOfInput: return .quit
+        case .char("?"): state.mode = .help(scroll: 0); return nil
+        case .char("u"):
+            guard try backend.undoLast() else {
+                state.message = "Nothing to undo."
+                return nil
+            }
+            try loadNext()
+            state.message = "Undid the last rating; this card is back."
+            return .undone
+        default: break
+        }
+        if state.card == nil {
+            // New samples may have been queued, or another reviewer skipped: look again.
+            try loadNext()
+        }
+        guard let card = state.card else {
+            state.message = "The queue is empty. Press q to quit."
+            return nil
+        }
+        switch key {
+        case .char("h") where card.isPair, .char("g") where card.isPair:
+            state.message = "Harm and tags are for single answers; press m to comment on a pair."
+        case .char("h"): state.mode = .harmMenu
+        case .char("g"): state.mode = .tagMenu
+        case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))
+        case .char("s"):
+            try backend.skip(cardID: card.id)
+            try loadNext()
+            state.message = "Skipped."
+            return .skipped(cardID: card.id)
+        case .char(let scalar):
+            guard let choice = Self.choice(for: scalar, pair: card.isPair) else {
+                state.message = card.isPair
+                    ? "Pairs: a (A better) · b (B better) · t (tie) · n (both bad); ? for help."
+                    : "Single answers: c or 1 (correct) · x or 2 (incorrect); ? for help."
+                return nil
+            }
+            let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
+                                secondsSpent: max(0, clock() - shownAt))
+            try backend.record(rating)
+            try loadNext()
+            state.message = "Saved: \(choice.label)."
+            return .rated(rating)
+        default: break
+        }
+        return nil
+    }
+
+    static func choice(for key: Unicode.Scalar, pair: Bool) -> ReviewChoice? {
+        switch (key, pair) {
+        case ("c", false), ("1", false): return .correct
+        case ("x", false), ("2", false): return .incorrect
+        case ("a", true): return .preferA
+        case ("b", true): return .preferB
+        case ("t", true): return .tie
+        case ("n", true): return .bothBad
+        default: return nil
+        }
+    }
+
+    private func handleHarm(_ key: Key) {
+        switch key {
+        case .char("0"), .char("n"): state.draft.harm = HarmLevel.none
+        case .char("1"): state.draft.harm = .mild
+        case .char("2"): state.draft.harm = .moderate
+        case .char("3"): state.draft.harm = .severe
+        case .char("-"), .backspace: state.draft.harm = nil
+        case .escape, .char("h"), .enter: break
+        default: return  // stay in the menu
+        }
+        state.mode = .rating
+    }
+
+    private func handleTags(_ key: Key) {
+        if case .char(let scalar) = key, let digit = Int(String(scalar)),
+            (1...ReviewTag.allCases.count).contains(digit) {
+            let tag = ReviewTag.allCases[digit - 1]
+            if let i = state.draft.tags.firstIndex(of: tag) { state.draft.tags.remove(at: i) }
+            else { state.draft.tags = ReviewTag.allCases.filter { $0 == tag || state.draft.tags.contains($0) } }
+        } else if [.escape, .enter, .char("g")].contains(key) {
+            state.mode = .rating
+        }
+    }
+
+    /// The new scroll offset for a scrolling key, or nil when `key` does not scroll.
+    private func scrolled(_ offset: Int, by key: Key, limit: Int) -> Int? {
+        let page = max(1, ReviewView.bodyHeight(state.size) - 1)
+        let target: Int
+        switch key {
+        case .up, .char("k"): target = offset - 1
+        case .down, .char("j"): target = offset + 1
+        case .pageUp: target = offset - page
+        case .pageDown, .char(" "): target = offset + page
+        case .home: target = 0
+        case .end: target = limit
+        default: return nil
+        }
+        return max(0, min(limit, target))
+    }
+
+    private func loadNext() throws {
+        state.card = try backend.nextCard()
+        state.progress = try backend.progress()
+        state.draft = Annotation()
+        state.scroll = 0
+        state.mode = .rating
+        shownAt = clock()
+    }
+}
+
+/// Seconds on a monotonic clock (unaffected by wall-clock changes).
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,87 @@
+// Word wrapping by terminal columns, for English and Japanese alike.
+//
+// English breaks after spaces; Japanese has no spaces and may break between any two
+// wide characters, except that closing punctuation and small kana never start a line
+// and opening brackets never end one (the basic kinsoku rules of JIS X 4051). A word
+// longer than the line is cut between graphemes, never inside one.
+
+public enum TextWrap {
+    /// Characters that must not begin a line (closing brackets, stops, small kana, long vowel).
+    static let noStart: Set<Character> = Set("、。，．・：；？！゛゜ヽヾゝゞ々ー）］｝〕〉》」』】〙〗〟’”｠»ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ)]},.;:!?%")
+    /// Characters that must not end a line (opening brackets).
+    static let noEnd: Set<Character> = Set("（［｛〔〈《「『【〘〖〝‘“｟«([{")
+
+    /// Wraps `text` into lines of at most `width` columns (at least 2, so a wide
+    /// character always fits). Newlines in the text start new lines; blank lines are kept.
+    public static func wrap(_ text: String, width: Int) -> [String] {
+        let width = max(width, 2)
+        var lines: [String] = []
+        for paragraph in sanitize(text).split(separator: "\n", omittingEmptySubsequences: false) {
+            lines.append(contentsOf: wrapParagraph(Array(paragraph), width: width))
+        }
+        return lines
+    }
+
+    /// Makes model output safe to print: tabs become spaces, other control characters
+    /// become caret notation (`^[`), so an escape sequence inside an answer cannot move
+    /// the cursor or change colours. Carriage returns before newlines are dropped.
+    public static func sanitize(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            if character == "\r\n" { out.append("\n"); continue }
+            guard character.unicodeScalars.count == 1, let scalar = character.unicodeScalars.first,
+                scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
+            else { out.append(character); continue }
+            switch scalar.value {
+            case 0x0A: out.append("\n")
+            case 0x09: out.append("    ")
+            case 0x0D: break
+            case 0x7F: out.append("^?")
+            case 0x80..<0xA0: out.append("\u{FFFD}")
+            default: out.append("^"); out.unicodeScalars.append(Unicode.Scalar(scalar.value + 0x40)!)
+            }
+        }
+        return out
+    }
+
+    /// Whether a line may break between `before` and `after`.
+    static func canBreak(between before: Character, and after: Character) -> Bool {
+        if after == " " { return false }  // spaces stay with the word before them
+        if before == " " { return true }
+        if noStart.contains(after) || noEnd.contains(before) { return false }
+        return DisplayWidth.of(before) == 2 || DisplayWidth.of(after) == 2
+    }
+
+    static func wrapParagraph(_ chars: [Character], width: Int) -> [String] {
+        if chars.isEmpty { return [""] }
+        var lines: [String] = []
+        var start = 0  // first character of the current line
+        while start < chars.count {
+            // Greedy: take characters while they fit, remembering the last break opportunity.
+            var used = 0
+            var end = start
+            var lastBreak: Int? = nil
+            while end < chars.count {
+                if end > start && canBreak(between: chars[end - 1], and: chars[end]) { lastBreak = end }
+                let w = DisplayWidth.of(chars[end])
+                if chars[end] != " " && used + w > width { break }
+                used += w
+                end += 1
+            }
+            if end < chars.count, let b = lastBreak, b > start {
+                end = b
+            } else if end == start {
+                end = start + 1  // cannot happen with width >= 2; guarantees progress
+            }
+            // Trailing spaces are not drawn (they may overflow the width).
+            var last = end
+            while last > start && chars[last - 1] == " " { last -= 1 }
+            lines.append(String(chars[start..<last]))
+            start = end
+            // Leading spaces of a continuation line are the break itself.
+            while start < chars.count && chars[start] == " " { start += 1 }
+        }
+        return lines
+    }
+}

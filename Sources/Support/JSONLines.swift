@@ -1,0 +1,83 @@
+import Foundation
+
+/// Reading JSON Lines files (one JSON object a line), where every problem names the file
+/// and line. Blank lines are allowed; a UTF-8 BOM on the first line is ignored.
+public enum JSONLines {
+    public struct LineError: LocalizedError, Equatable {
+        public var file: String
+        public var line: Int
+        public var reason: String
+        public init(file: String, line: Int, reason: String) {
+            self.file = file
+            self.line = line
+            self.reason = reason
+        }
+        public var errorDescription: String? { "\(file):\(line): \(reason)" }
+    }
+
+    /// The non-blank lines of a file with their 1-based line numbers.
+    public static func lines(of url: URL) throws -> [(number: Int, text: Substring)] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw LineError(file: url.path, line: 0, reason: "cannot read the file (\(error.localizedDescription))")
+        }
+        guard var text = String(data: data, encoding: .utf8) else {
+            throw LineError(file: url.path, line: 0, reason: "the file is not UTF-8 text. ---> HINT: save it as UTF-8.")
+        }
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var out: [(Int, Substring)] = []
+        // "\r\n" is one Character in Swift, so split on Character.isNewline, not on "\n".
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            if line.allSatisfy(\.isWhitespace) { continue }
+            out.append((i + 1, line))
+        }
+        return out
+    }
+
+    /// Decodes every line as `T`; the first bad line throws with file:line and the reason.
+    public static func decode<T: Decodable>(_ type: T.Type, from url: URL) throws -> [(line: Int, value: T)] {
+        let decoder = JSONDecoder()
+        return try lines(of: url).map { number, text in
+            do {
+                return (number, try decoder.decode(T.self, from: Data(text.utf8)))
+            } catch let error as LineError {
+                throw error
+            } catch {
+                throw LineError(file: url.path, line: number, reason: describe(error))
+            }
+        }
+    }
+
+    /// A short reason for a decoding error: which field, and what was wrong with it.
+    public static func describe(_ error: Error) -> String {
+        switch error {
+        case let DecodingError.keyNotFound(key, context):
+            return "missing field '\(path(context.codingPath + [key]))'"
+        case let DecodingError.typeMismatch(type, context):
+            return "field '\(path(context.codingPath))' should be \(typeName(type))"
+        case let DecodingError.valueNotFound(type, context):
+            return "field '\(path(context.codingPath))' is null, expected \(typeName(type))"
+        case let DecodingError.dataCorrupted(context):
+            if context.codingPath.isEmpty { return "not valid JSON" }
+            return "field '\(path(context.codingPath))': \(context.debugDescription)"
+        default:
+            return error.localizedDescription
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Double.Type, is Float.Type: "a number"
+        case is [Any].Type: "an array"
+        default: "\(type)"
+        }
+    }
+}

@@ -1,0 +1,93 @@
+// Log-probabilities of chosen target tokens through the LM head, in row chunks, so the
+// (N, V) logits tensor (V = 49,152 for SmolLM2) never exists for all rows at once — only a
+// (R, V) chunk does. This is llm.c's `fused_classifier` idea on the CPU: the forward keeps
+// just logsumexp per row; the backward recomputes the chunk's logits (one extra GEMM) and
+// goes straight to d hidden and d W: ∂logp/∂logitⱼ = 1[j = target] − softmaxⱼ.
+//
+// Only M selected rows are scored (`rows` (M) index into hidden (N,C)); prompt and
+// padding positions cost nothing.
+
+import Foundation
+
+/// Rows per chunk: 128 · 49,152 floats = 25 MB of logits at a time.
+public let logprobChunkRows = 128
+
+/// Floats of scratch the chunked kernels need: gathered hidden (R,C), logits (R,V),
+/// d hidden (R,C).
+public func logprobScratchSize(v: Int, c: Int, chunk: Int = logprobChunkRows) -> Int {
+    chunk * (v + 2 * c)
+}
+
+/// Copies rows[r] of hidden (N,C) into dst (R,C).
+@inline(__always)
+func gatherRows(_ dst: UnsafeMutablePointer<Float>, _ hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, count: Int, c: Int) {
+    for r in 0..<count { (dst + r * c).update(from: hidden + Int(rows[r]) * c, count: c) }
+}
+
+/// out (M,V) = hidden[rows] (M,C) · weight (V,C)ᵀ: full logits of a few rows (tests,
+/// sampling). Needs `logprobScratchSize` scratch only for the gather (M·C floats).
+public func logitsForward(
+    _ out: UnsafeMutablePointer<Float>, hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, m: Int,
+    weight: UnsafePointer<Float>, v: Int, c: Int, scratch: UnsafeMutablePointer<Float>
+) {
+    gatherRows(scratch, hidden, rows: rows, count: m, c: c)
+    matmulForward(out, scratch, weight, n: m, c: c, oc: v)
+}
+
+/// logprobs (M) and lse (M, saved for the backward) ← hidden (N,C), rows (M), targets (M),
+/// weight (V,C). logprobs[r] = logits[r][targets[r]] − logsumexp(logits[r]).
+public func logprobForward(
+    _ logprobs: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>,
+    hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, m: Int,
+    weight: UnsafePointer<Float>, v: Int, c: Int, scratch: UnsafeMutablePointer<Float>, chunk: Int = logprobChunkRows
+) {
+    let h = scratch, logits = scratch + chunk * c
+    var start = 0
+    while start < m {
+        let r = min(chunk, m - start)
+        gatherRows(h, hidden, rows: rows + start, count: r, c: c)
+        matmulForward(logits, h, weight, n: r, c: c, oc: v)
+        parallelFor(r) { i in
+            let z = logits + i * v
+            var mx = -Float.infinity
+            for j in 0..<v where z[j] > mx { mx = z[j] }
+            var sum: Float = 0
+            for j in 0..<v { sum += expf(z[j] - mx) }
+            let l = mx + logf(sum)
+            lse[start + i] = l
+            logprobs[start + i] = z[Int(targets[start + i])] - l
+        }
+        start += r
+    }
+}
+
+/// dhidden (N,C) += and dweight (V,C) += the gradient of Σ dlogprobs[r]·logprobs[r].
+/// Pass nil `dweight` when the LM head is frozen.
+public func logprobBackward(
+    dhidden: UnsafeMutablePointer<Float>, dweight: UnsafeMutablePointer<Float>?,
+    dlogprobs: UnsafePointer<Float>, lse: UnsafePointer<Float>,
+    hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, m: Int,
+    weight: UnsafePointer<Float>, v: Int, c: Int, scratch: UnsafeMutablePointer<Float>, chunk: Int = logprobChunkRows
+) {
+    let h = scratch, logits = scratch + chunk * c, dh = logits + chunk * v
+    var start = 0
+    while start < m {
+        let r = min(chunk, m - start)
+        gatherRows(h, hidden, rows: rows + start, count: r, c: c)
+        matmulForward(logits, h, weight, n: r, c: c, oc: v)
+        // logits → d logits in place.
+        parallelFor(r) { i in
+            let z = logits + i * v
+            let g = dlogprobs[start + i], l = lse[start + i]
+            for j in 0..<v { z[j] = -g * expf(z[j] - l) }
+            z[Int(targets[start + i])] += g
+        }
+        dh.update(repeating: 0, count: r * c)
+        matmulBackward(dinp: dh, dweight: dweight, dout: logits, inp: h, weight: weight, n: r, c: c, oc: v)
+        for i in 0..<r {
+            let dst = dhidden + Int(rows[start + i]) * c, src = dh + i * c
+            for k in 0..<c { dst[k] += src[k] }
+        }
+        start += r
+    }
+}

@@ -1,0 +1,83 @@
+// Parallel loops and thread-count control for the Tensor kernels.
+//
+// Legend used by every kernel file in this target (llm.c `train_gpt2.c` style):
+//   B batch (sequences), T tokens per sequence, N rows (tokens packed across the batch),
+//   C channels (model width), OC output channels, F feed-forward width, V vocabulary,
+//   H query heads, KVH key/value heads, D head dimension.
+// Buffers are row-major `UnsafeMutablePointer<Float>`; shapes are given in comments.
+// Backward kernels ADD into parameter gradients (`+=`); the training step zeroes them once.
+
+import COpenBLAS
+import Foundation
+
+/// Process-wide thread count for the non-GEMM kernels and for OpenBLAS.
+public enum Threads {
+    nonisolated(unsafe) private static var current = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Number of worker threads the kernels split work across.
+    public static var count: Int { current }
+
+    /// Sets the kernel thread count and OpenBLAS's own (so a benchmark or a deterministic
+    /// run can pin both). Values below 1 mean 1.
+    public static func set(_ n: Int) {
+        current = max(1, n)
+        openblas_set_num_threads(Int32(current))
+    }
+}
+
+/// Calls `body(i)` for every `i` in `0..<n`, split into contiguous chunks across
+/// `Threads.count` workers (`DispatchQueue.concurrentPerform`). Runs inline when there is
+/// one thread or one item. `body` must only write to memory owned by index `i`.
+@inlinable
+public func parallelFor(_ n: Int, _ body: (Int) -> Void) {
+    parallelChunks(n) { range in
+        for i in range { body(i) }
+    }
+}
+
+/// Splits `0..<n` into at most `Threads.count` contiguous ranges and runs `body` on each
+/// concurrently; `body` receives the chunk index too via `range` only. Use it when each
+/// worker needs private scratch (e.g. partial sums reduced afterwards).
+@inlinable
+public func parallelChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
+    guard n > 0 else { return }
+    let workers = min(Threads.count, n)
+    if workers == 1 {
+        body(0..<n)
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            body(chunkRange(n, workers: workers, index: w))
+        }
+    }
+}
+
+/// The `index`-th of `workers` near-equal contiguous ranges covering `0..<n`.
+@inlinable
+public func chunkRange(_ n: Int, workers: Int, index: Int) -> Range<Int> {
+    let base = n / workers, extra = n % workers
+    let start = index * base + min(index, extra)
+    return start..<(start + base + (index < extra ? 1 : 0))
+}
+
+/// Calls `body(i)` for `i` in `0..<n` with worker w taking i = w, w + workers, … — a
+/// balanced split when item cost grows with i (causal attention rows).
+@inlinable
+public func parallelForInterleaved(_ n: Int, _ body: (Int) -> Void) {
+    guard n > 0 else { return }
+    let workers = min(Threads.count, n)
+    if workers == 1 {
+        for i in 0..<n { body(i) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var i = w
+            while i < n {
+                body(i)
+                i += workers
+            }
+        }
+    }
+}

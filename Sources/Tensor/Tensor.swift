@@ -1,1 +1,0 @@
-// The Tensor layer of Rounds (see ../shared/DESIGN.md).

@@ -1,1 +1,0 @@
-// The Tokenizer layer of Rounds (see ../shared/DESIGN.md).

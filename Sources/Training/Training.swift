@@ -1,1 +1,0 @@
-// The Training layer of Rounds (see ../shared/DESIGN.md).
