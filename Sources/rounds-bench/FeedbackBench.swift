@@ -37,6 +37,7 @@ struct FeedbackBench: ParsableCommand {
     }
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // progress lines appear as they happen, even in a log
         #if DEBUG
         print("warning: debug build; figures are meaningless. Use: swift run -c release rounds-bench feedback")
         #endif
@@ -72,12 +73,15 @@ struct FeedbackBench: ParsableCommand {
                 resume.append(Date().timeIntervalSince(t))
             }
             t = Date()
-            try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 30)
+            switch item.content {   // an undo of an earlier run may have reopened a pair
+            case .judge: try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 30)
+            case .compare: try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: .tie, secondsSpent: 30)
+            }
             rate.append(Date().timeIntervalSince(t))
         }
         Self.report("nextItem (claim a new slot)", claim)
         Self.report("nextItem (resume open assignment)", resume)
-        Self.report("recordJudgment (one transaction)", rate)
+        Self.report("recordJudgment / recordComparison (one transaction)", rate)
         var undo: [Double] = [], progress: [Double] = []
         for reviewer in reviewers.prefix(10) {
             var t = Date()
@@ -90,17 +94,32 @@ struct FeedbackBench: ParsableCommand {
         Self.report("undoLast", undo)
         Self.report("progress (done today, remaining)", progress)
 
-        let statsStart = Date()
+        // Wall time and CPU time (user + system, all threads): on a shared machine the
+        // second says what the code costs, the first what a user waits.
+        var (cpu, statsStart) = (Self.cpuSeconds(), Date())
         let report = try store.statsReport(bootstrapRounds: bootstrap)
-        let statsTime = Date().timeIntervalSince(statsStart)
-        let noBootstrapStart = Date()
+        let (statsTime, statsCPU) = (Date().timeIntervalSince(statsStart), Self.cpuSeconds() - cpu)
+        (cpu, statsStart) = (Self.cpuSeconds(), Date())
         _ = try store.statsReport(bootstrapRounds: 0)
-        let noBootstrap = Date().timeIntervalSince(noBootstrapStart)
-        print(String(format: "statsReport: %.2f s with %d bootstrap rounds, %.2f s without (target < 3 s)", statsTime, bootstrap, noBootstrap))
+        let (noBootstrap, noBootstrapCPU) = (Date().timeIntervalSince(statsStart), Self.cpuSeconds() - cpu)
+        print(String(format: "statsReport: %.2f s wall (%.2f s CPU) with %d bootstrap rounds; %.2f s wall (%.2f s CPU) without (target < 3 s)",
+                     statsTime, statsCPU, bootstrap, noBootstrap, noBootstrapCPU))
+        var load = [Double](repeating: 0, count: 3)
+        if getloadavg(&load, 3) == 3 { print(String(format: "load average during the run: %.1f (on %d cores)", load[0], ProcessInfo.processInfo.activeProcessorCount)) }
         print("  ratings: " + report.ratings.map { "\($0.policy) \(String(format: "%.0f", $0.rating ?? .nan))" }.joined(separator: ", "))
         print(String(format: "  agreement: judgments Fleiss κ %.3f, α %.3f; comparisons Fleiss κ %.3f, α %.3f",
                      report.judgmentAgreement.fleissKappa ?? .nan, report.judgmentAgreement.krippendorffAlpha ?? .nan,
                      report.comparisonAgreement.fleissKappa ?? .nan, report.comparisonAgreement.krippendorffAlpha ?? .nan))
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     static func report(_ name: String, _ seconds: [Double]) {
