@@ -120,7 +120,7 @@ public struct PolicyRegistry: Sendable {
         m.history.last { $0.status == .production }?.at ?? .distantPast
     }
 
-    static let encoder: JSONEncoder = {
+    public static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .iso8601
