@@ -63,12 +63,21 @@ public func dequantize(
 extension GGUFFile {
     /// A tensor converted to Float32, numpy order (row-major `info.shape`).
     public func floats(_ name: String) throws -> [Float] {
+        let n = try info(name).elementCount
+        return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            try floats(name, into: buffer)
+            initialized = n
+        }
+    }
+
+    /// Dequantizes a tensor straight into `out` (e.g. a view of a parameter buffer),
+    /// which must hold exactly its element count.
+    public func floats(_ name: String, into out: UnsafeMutableBufferPointer<Float>) throws {
         try withRawBytes(name) { raw, info in
-            let n = info.elementCount
-            return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-                try dequantize(raw, type: info.type, count: n, into: buffer.baseAddress!, file: url.path, tensor: name)
-                initialized = n
+            guard out.count == info.elementCount, let base = out.baseAddress else {
+                throw ModelFileError.shapeMismatch(file: url.path, tensor: name, expected: [out.count], found: info.shape)
             }
+            try dequantize(raw, type: info.type, count: info.elementCount, into: base, file: url.path, tensor: name)
         }
     }
 

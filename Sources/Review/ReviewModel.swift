@@ -1,4 +1,6 @@
-// The values the review tool shows and records, independent of how the store keeps them.
+// The values the review tool shows and records; harm levels and progress are the store's.
+
+import FeedbackStore
 
 /// One thing to rate: a single answer (correct / incorrect) or two answers side by side
 /// (A / B / tie / both bad). For pairs the store has already randomized which sample is
@@ -8,13 +10,16 @@ public struct ReviewCard: Equatable, Sendable {
         case single(String)
         case pair(a: String, b: String)
     }
-    /// The store's identifier of the queue item.
+    /// The store's identifier of this reviewer's assignment of the item.
     public var id: Int64
+    /// The queue item's number, shown in the title bar.
+    public var itemNumber: Int64
     public var prompt: String
     public var answers: Answers
 
-    public init(id: Int64, prompt: String, answers: Answers) {
+    public init(id: Int64, itemNumber: Int64? = nil, prompt: String, answers: Answers) {
         self.id = id
+        self.itemNumber = itemNumber ?? id
         self.prompt = prompt
         self.answers = answers
     }
@@ -22,21 +27,22 @@ public struct ReviewCard: Equatable, Sendable {
     public var isPair: Bool { if case .pair = answers { return true } else { return false } }
 }
 
-/// What the physician decided about a card.
-public enum Verdict: String, CaseIterable, Sendable {
-    case correct, incorrect                  // single answers
-    case preferA = "A", preferB = "B", tie, bothBad = "both bad"  // pairs, as displayed
+/// What the physician decided about a card. Raw values match the store's spelling.
+public enum ReviewChoice: String, CaseIterable, Sendable {
+    case correct, incorrect                              // single answers
+    case preferA = "a", preferB = "b", tie, bothBad = "both_bad"  // pairs, sides as displayed
 
     public var isForPairs: Bool { ![.correct, .incorrect].contains(self) }
-}
 
-/// Potential for harm if a clinician or patient acted on the answer, after the harm axis
-/// of the Med-PaLM physician evaluation (Singhal et al., Nature 2023, arXiv 2212.13138).
-public enum HarmLevel: Int, CaseIterable, Sendable, Comparable {
-    case none = 0, mild, moderate, severe
-
-    public var name: String { String(describing: self) }
-    public static func < (a: HarmLevel, b: HarmLevel) -> Bool { a.rawValue < b.rawValue }
+    /// How the choice reads on screen.
+    public var label: String {
+        switch self {
+        case .correct, .incorrect, .tie: return rawValue
+        case .preferA: return "A is better"
+        case .preferB: return "B is better"
+        case .bothBad: return "both bad"
+        }
+    }
 }
 
 /// Category tags a physician may attach to a rating (the small menu under `g`).
@@ -67,27 +73,20 @@ public struct Annotation: Equatable, Sendable {
 /// A committed rating as the session hands it to the store.
 public struct Rating: Equatable, Sendable {
     public var cardID: Int64
-    public var verdict: Verdict
+    public var choice: ReviewChoice
     public var annotation: Annotation
     /// Seconds from the card being displayed to the rating key.
     public var secondsSpent: Double
 }
 
-/// How far the reviewer has got.
-public struct ReviewProgress: Equatable, Sendable {
-    public var doneToday: Int
-    public var remaining: Int
-    public init(doneToday: Int, remaining: Int) { self.doneToday = doneToday; self.remaining = remaining }
-}
-
-/// What the review session needs from the feedback store. Every call is its own
-/// transaction: a rating is durable when `record` returns.
+/// What the review session needs from the feedback store, for one reviewer. Every call
+/// is its own transaction: a rating is durable when `record` returns.
 public protocol ReviewBackend: AnyObject {
-    /// The next card for `reviewer`, or nil when the queue is empty for them.
-    func nextCard(reviewer: String) throws -> ReviewCard?
-    func record(_ rating: Rating, reviewer: String) throws
-    func skip(cardID: Int64, reviewer: String) throws
-    /// Withdraws the reviewer's most recent rating or skip; false when there is none.
-    func undoLast(reviewer: String) throws -> Bool
-    func progress(reviewer: String) throws -> ReviewProgress
+    /// The next card, or nil when the queue is empty for this reviewer.
+    func nextCard() throws -> ReviewCard?
+    func record(_ rating: Rating) throws
+    func skip(cardID: Int64) throws
+    /// Withdraws the most recent rating (its card comes back next); false when there is none.
+    func undoLast() throws -> Bool
+    func progress() throws -> ReviewProgress
 }

@@ -5,6 +5,7 @@
 // details typed for a card not yet rated. The session owns no terminal: the interactive
 // loop and the scripted driver (`rounds review --batch`) feed it the same keys.
 
+import FeedbackStore
 import Foundation
 
 /// What the session is doing; the view draws each mode differently.
@@ -64,6 +65,9 @@ public final class ReviewSession {
         state.scroll = min(state.scroll, ReviewView.maxScroll(state))
     }
 
+    /// Shows a one-line message (e.g. an error from the store) until the next key.
+    public func report(_ message: String) { state.message = message }
+
     /// Handles one key; store errors propagate with the state unchanged, so the same key
     /// can be pressed again.
     public func handle(_ key: Key) throws -> ReviewEvent? {
@@ -100,7 +104,7 @@ public final class ReviewSession {
         case .char("q"), .endOfInput: return .quit
         case .char("?"): state.mode = .help(scroll: 0); return nil
         case .char("u"):
-            guard try backend.undoLast(reviewer: state.reviewer) else {
+            guard try backend.undoLast() else {
                 state.message = "Nothing to undo."
                 return nil
             }
@@ -109,38 +113,44 @@ public final class ReviewSession {
             return .undone
         default: break
         }
+        if state.card == nil {
+            // New samples may have been queued, or another reviewer skipped: look again.
+            try loadNext()
+        }
         guard let card = state.card else {
             state.message = "The queue is empty. Press q to quit."
             return nil
         }
         switch key {
+        case .char("h") where card.isPair, .char("g") where card.isPair:
+            state.message = "Harm and tags are for single answers; press m to comment on a pair."
         case .char("h"): state.mode = .harmMenu
         case .char("g"): state.mode = .tagMenu
         case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))
         case .char("s"):
-            try backend.skip(cardID: card.id, reviewer: state.reviewer)
+            try backend.skip(cardID: card.id)
             try loadNext()
             state.message = "Skipped."
             return .skipped(cardID: card.id)
         case .char(let scalar):
-            guard let verdict = Self.verdict(for: scalar, pair: card.isPair) else {
+            guard let choice = Self.choice(for: scalar, pair: card.isPair) else {
                 state.message = card.isPair
                     ? "Pairs: a (A better) · b (B better) · t (tie) · n (both bad); ? for help."
                     : "Single answers: c or 1 (correct) · x or 2 (incorrect); ? for help."
                 return nil
             }
-            let rating = Rating(cardID: card.id, verdict: verdict, annotation: state.draft,
+            let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
                                 secondsSpent: max(0, clock() - shownAt))
-            try backend.record(rating, reviewer: state.reviewer)
+            try backend.record(rating)
             try loadNext()
-            state.message = "Saved: \(verdict.rawValue)."
+            state.message = "Saved: \(choice.label)."
             return .rated(rating)
         default: break
         }
         return nil
     }
 
-    static func verdict(for key: Unicode.Scalar, pair: Bool) -> Verdict? {
+    static func choice(for key: Unicode.Scalar, pair: Bool) -> ReviewChoice? {
         switch (key, pair) {
         case ("c", false), ("1", false): return .correct
         case ("x", false), ("2", false): return .incorrect
@@ -193,8 +203,8 @@ public final class ReviewSession {
     }
 
     private func loadNext() throws {
-        state.card = try backend.nextCard(reviewer: state.reviewer)
-        state.progress = try backend.progress(reviewer: state.reviewer)
+        state.card = try backend.nextCard()
+        state.progress = try backend.progress()
         state.draft = Annotation()
         state.scroll = 0
         state.mode = .rating

@@ -4,7 +4,9 @@
 //   rows 1…H         the body (prompt, then the answer or answers A and B), scrolled
 //   footer           scroll position · details or the open menu · keys · progress bar
 //
-// At 80×24 the body gets 18 rows; the footer grows by a line when a menu needs two.
+// At 80×24 the body gets 19 rows; menus and the comment editor replace footer lines.
+
+import FeedbackStore
 
 public enum ReviewView {
     /// Below this size the screen only asks for a larger window.
@@ -70,7 +72,7 @@ public enum ReviewView {
 
     static func titleBar(_ state: ReviewState) -> StyledLine {
         var left = " Rounds review · \(state.reviewer)"
-        if let card = state.card { left += " · item \(card.id) · " + (card.isPair ? "pair: which is better?" : "is this answer correct?") }
+        if let card = state.card { left += " · item \(card.itemNumber) · " + (card.isPair ? "pair: which is better?" : "is this answer correct?") }
         let right = "? help "
         let room = state.size.columns - DisplayWidth.of(right)
         return StyledLine(left.padded(toColumns: max(0, room)) + right, .bar)
@@ -89,7 +91,7 @@ public enum ReviewView {
     static func footer(_ state: ReviewState, cursor: inout (row: Int, column: Int)?, row: Int) -> (StyledLine, String) {
         let pairKeys = "a A  b B  t tie  n both bad"
         let singleKeys = "c correct  x incorrect"
-        let verdictKeys = state.card.map { $0.isPair ? pairKeys : singleKeys } ?? ""
+        let choiceKeys = state.card.map { $0.isPair ? pairKeys : singleKeys } ?? ""
         switch state.mode {
         case .harmMenu:
             return (StyledLine("Harm if acted on:  0 none  1 mild  2 moderate  3 severe  - clear", .highlight),
@@ -107,16 +109,18 @@ public enum ReviewView {
             cursor = (row, DisplayWidth.of(label) + column)
             return (StyledLine(label + visible, .highlight), "Enter keep · Esc cancel · ←→ move · Backspace delete")
         case .rating, .help:
-            let line = state.message.map { StyledLine($0, .highlight) } ?? StyledLine(details(state.draft))
-            return (line, verdictKeys + "  s skip  u undo  h harm  g tags  m comment  q quit")
+            let pair = state.card?.isPair ?? false
+            let line = state.message.map { StyledLine($0, .highlight) } ?? StyledLine(details(state.draft, pair: pair))
+            return (line, choiceKeys + (pair ? "  s skip  u undo  m comment  q quit" : "  s skip  u undo  h harm  g tags  m comment  q quit"))
         }
     }
 
-    static func details(_ draft: Annotation) -> String {
-        let harm = draft.harm?.name ?? "—"
+    static func details(_ draft: Annotation, pair: Bool) -> String {
+        let comment = "comment: " + (draft.comment.isEmpty ? "—" : draft.comment)
+        if pair { return comment }
+        let harm = draft.harm?.rawValue ?? "—"
         let tags = draft.tags.isEmpty ? "—" : draft.tags.map(\.rawValue).joined(separator: ", ")
-        let comment = draft.comment.isEmpty ? "—" : draft.comment
-        return "harm: \(harm) · tags: \(tags) · comment: \(comment)"
+        return "harm: \(harm) · tags: \(tags) · \(comment)"
     }
 
     static func progressBar(_ state: ReviewState) -> StyledLine {

@@ -41,23 +41,29 @@ public struct Frame: Equatable, Sendable {
     }
 
     /// The escape sequences that draw this frame over whatever is on screen, as one write
-    /// (so a slow ssh link never shows a half-drawn frame).
-    public func ansi(columns: Int) -> String {
+    /// (so a slow ssh link never shows a half-drawn frame). Rows identical in `previous`
+    /// (the frame already on screen) are not sent again: scrolling or typing a comment
+    /// over ssh then costs a few rows, not the whole screen.
+    public func ansi(columns: Int, previous: Frame? = nil) -> String {
         var out = "\u{1B}[?25l"
+        let unchanged = previous.map { $0.lines.count == lines.count } ?? false
         for (row, line) in lines.enumerated() {
+            if unchanged, previous!.lines[row] == line { continue }
+            // The bottom row stops one cell short, so the terminal never scrolls.
+            let width = row == lines.count - 1 ? columns - 1 : columns
+            let text = String(line.text.prefix(columns: width))
             out += "\u{1B}[\(row + 1);1H"
             switch line.style {
-            case .plain: out += line.text
-            case .heading: out += "\u{1B}[1m" + line.text
-            case .dim: out += "\u{1B}[2m" + line.text
-            case .highlight: out += "\u{1B}[1;33m" + line.text
-            case .bar:
-                // Reverse video across the whole row; the bottom row stops one cell short
-                // so the terminal never scrolls.
-                let width = row == lines.count - 1 ? columns - 1 : columns
-                out += "\u{1B}[7m" + line.text.padded(toColumns: width)
+            case .plain: out += text
+            case .heading: out += "\u{1B}[1m" + text
+            case .dim: out += "\u{1B}[2m" + text
+            case .highlight: out += "\u{1B}[1;33m" + text
+            case .bar: out += "\u{1B}[7m" + text.padded(toColumns: width)  // reverse video across the row
             }
-            out += "\u{1B}[0m\u{1B}[K"
+            out += "\u{1B}[0m"
+            // Erase the rest of the row, unless the text reached the last column: there the
+            // cursor waits on that cell and EL would erase the character just drawn.
+            if DisplayWidth.of(line.style == .bar ? text.padded(toColumns: width) : text) < columns { out += "\u{1B}[K" }
         }
         if let cursor {
             out += "\u{1B}[\(cursor.row + 1);\(cursor.column + 1)H\u{1B}[?25h"

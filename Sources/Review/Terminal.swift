@@ -5,6 +5,7 @@
 // the terminal and that pipe together, redraws or finishes between two key presses.
 // Ratings are committed by then, so a dropped ssh session (SIGHUP) loses nothing, and the
 // terminal settings saved on entry are restored on every way out.
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,7 +27,7 @@ public struct TerminalSize: Equatable, Sendable {
     public init(rows: Int, columns: Int) { self.rows = rows; self.columns = columns }
 }
 
-public enum TerminalError: Error, CustomStringConvertible {
+public enum TerminalError: LocalizedError, CustomStringConvertible {
     case notATerminal
     case system(String, Int32)
 
@@ -38,6 +39,8 @@ public enum TerminalError: Error, CustomStringConvertible {
             return "\(call) failed: \(String(cString: strerror(code)))"
         }
     }
+
+    public var errorDescription: String? { description }
 }
 
 /// Write end of the signal pipe; only touched by the signal handler after setup.

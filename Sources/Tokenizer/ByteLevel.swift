@@ -40,11 +40,4 @@ enum ByteLevel {
         }
         return out
     }
-
-    /// The vocabulary spelling of raw bytes (the inverse of `bytes(ofTokenString:)`).
-    static func tokenString(ofBytes bytes: some Sequence<UInt8>) -> String {
-        var s = String.UnicodeScalarView()
-        for b in bytes { s.append(Unicode.Scalar(scalarOfByte[Int(b)])!) }
-        return String(s)
-    }
 }

@@ -25,9 +25,6 @@ struct ByteStringTable {
         mask = n - 1
     }
 
-    /// Bytes stored for keys; the owner uses it to bound memory.
-    var arenaBytes: Int { arena.count }
-
     /// 64-bit hash, eight bytes at a time (multiply-xorshift mixing as in wyhash/xxh3);
     /// never 0 so that 0 can mark empty slots.
     @inline(__always)

@@ -5,5 +5,17 @@ struct Rounds: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rounds",
         abstract: "Teach a medical language model what a good answer is, from clinicians' ratings.",
-        subcommands: [])
+        subcommands: [
+            ModelCommand.self,
+            Tokenize.self,
+            Generate.self,
+            Score.self,
+            PromptsCommand.self,
+            SamplesCommand.self,
+            ReviewerCommand.self,
+            ReviewCommand.self,
+            QueueCommand.self,
+            StatsCommand.self,
+            ExportCommand.self,
+        ])
 }

@@ -118,3 +118,20 @@ struct MatrixSummary {
         try gguf.floats("blk.0.attn_k.weight", shape: [1, 2])
     }
 }
+
+@Test func dequantizeIntoABufferView() throws {
+    // Two tensors into one contiguous buffer, as a parameter buffer with named views.
+    let gguf = try GGUFFile(url: fixtures.appendingPathComponent("tiny-llama/model.gguf"))
+    let a = try gguf.info("blk.0.attn_norm.weight"), b = try gguf.info("blk.0.attn_k.weight")
+    var buffer = [Float](repeating: .nan, count: a.elementCount + b.elementCount)
+    try buffer.withUnsafeMutableBufferPointer { all in
+        try gguf.floats(a.name, into: UnsafeMutableBufferPointer(rebasing: all[0..<a.elementCount]))
+        try gguf.floats(b.name, into: UnsafeMutableBufferPointer(rebasing: all[a.elementCount...]))
+        // A view of the wrong size is refused, naming the tensor.
+        #expect(throws: ModelFileError.shapeMismatch(file: gguf.url.path, tensor: b.name, expected: [3], found: b.shape)) {
+            try gguf.floats(b.name, into: UnsafeMutableBufferPointer(rebasing: all[0..<3]))
+        }
+    }
+    #expect(Array(buffer[0..<a.elementCount]) == (try gguf.floats(a.name)))
+    #expect(Array(buffer[a.elementCount...]) == (try gguf.floats(b.name)))
+}

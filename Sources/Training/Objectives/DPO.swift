@@ -48,11 +48,11 @@ public enum DPO {
     public struct Batch<T: BinaryFloatingPoint> {
         public var policyChosen: [T], policyRejected: [T]
         public var referenceChosen: [T], referenceRejected: [T]
-        /// Completion token counts |y_c|, |y_r| (used by IPO's length normalisation only).
+        /// Completion token counts |y_c|, |y_r| (needed by IPO's length normalisation only).
         public var chosenLengths: [Int], rejectedLengths: [Int]
 
         public init(policyChosen: [T], policyRejected: [T], referenceChosen: [T], referenceRejected: [T],
-                    chosenLengths: [Int], rejectedLengths: [Int]) {
+                    chosenLengths: [Int] = [], rejectedLengths: [Int] = []) {
             self.policyChosen = policyChosen
             self.policyRejected = policyRejected
             self.referenceChosen = referenceChosen

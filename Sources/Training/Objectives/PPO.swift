@@ -154,7 +154,7 @@ public enum PPO {
         var rewards = nonScore
         for b in 0..<nB { rewards[b * nT + scoreIndex[b]] += scores[b] }
         if parameters.whitenRewards {
-            rewards = maskedWhiten(rewards, mask: valueMask, shiftMean: false)
+            rewards = try maskedWhiten(rewards, mask: valueMask, shiftMean: false)
         }
 
         // GAE over every position, padding included (as TRL): δ_t = r_t + γ·V_{t+1} − V_t,
@@ -171,7 +171,7 @@ public enum PPO {
             }
         }
         let returns = (0..<n).map { advRaw[$0] + values[$0] }
-        var advantages = maskedWhiten(advRaw, mask: tokenMask, shiftMean: true)
+        var advantages = try maskedWhiten(advRaw, mask: tokenMask, shiftMean: true)
         for i in 0..<n where !tokenMask[i] { advantages[i] = 0 }
 
         let rowSums = { (x: [Double]) in (0..<nB).map { b in x[(b * nT)..<(b * nT + nT)].reduce(0, +) } }
@@ -187,7 +187,10 @@ public enum PPO {
     /// (× m/(m−1)) over the masked entries; `shiftMean: false` adds the mean back. With fewer than
     /// two masked entries the variance is undefined (TRL divides by zero); the centred values are
     /// returned unscaled instead.
-    public static func maskedWhiten(_ x: [Double], mask: [Bool], shiftMean: Bool) -> [Double] {
+    public static func maskedWhiten(_ x: [Double], mask: [Bool], shiftMean: Bool) throws -> [Double] {
+        guard mask.count == x.count else {
+            throw ObjectiveError.countMismatch(field: "mask", expected: x.count, actual: mask.count)
+        }
         var count = 0.0, sum = 0.0
         for i in x.indices where mask[i] { count += 1; sum += x[i] }
         guard count > 0 else { return x }

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+
+/// What an import did.
+public struct ImportSummary: Hashable, Sendable, CustomStringConvertible {
+    public var added = 0
+    public var duplicates = 0
+    public var promptsAdded = 0
+    public var description: String {
+        "\(added) added, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped"
+            + (promptsAdded > 0 ? ", \(promptsAdded) new prompt\(promptsAdded == 1 ? "" : "s")" : "")
+    }
+}
+
+/// One answer from a samples file, before it is stored.
+struct SampleLine {
+    var prompt: PromptKey
+    var policy: String
+    var text: String
+    var tokenCount: Int?
+    var logprobSum: Double?
+    var temperature: Double?
+    var topP: Double?
+    var topK: Int?
+    var seed: Int64?
+}
+
+// Imports: the whole file is read and checked first, then stored in one transaction, so a
+// bad line imports nothing.
+extension FeedbackStore {
+    /// Imports prompts from a JSONL file (see `JSONField.prompt` for the accepted shapes).
+    /// Prompts already stored (same content hash) are skipped.
+    @discardableResult
+    public func importPrompts(
+        from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction
+    ) throws -> ImportSummary {
+        try Self.validateFraction(heldOutFraction)
+        let lines = try JSONLines(contentsOf: url)
+        let keys = try lines.objects.map { line, object in
+            do { return try JSONField.prompt(object) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
+        }
+        return try write { db in
+            var summary = ImportSummary()
+            for key in keys {
+                let (_, inserted) = try Self.addPrompt(key, source: url.lastPathComponent, heldOutFraction: heldOutFraction, now: now(), db)
+                if inserted { summary.added += 1 } else { summary.duplicates += 1 }
+            }
+            return summary
+        }
+    }
+
+    /// Imports answers made elsewhere: `{"prompt": …, "policy": "v2", "completion"|"text":
+    /// "…", "token_count"?, "logprob_sum"?, "temperature"?, "top_p"?, "top_k"?, "seed"?}`.
+    /// Unknown prompts and policy versions are added. An answer identical to a stored one
+    /// (same prompt, policy and text) is skipped.
+    @discardableResult
+    public func importSamples(
+        from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction
+    ) throws -> ImportSummary {
+        try Self.validateFraction(heldOutFraction)
+        let lines = try JSONLines(contentsOf: url)
+        let samples = try lines.objects.map { line, object in
+            do { return try Self.sampleLine(object) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
+        }
+        return try write { db in
+            var summary = ImportSummary()
+            for line in samples {
+                let (prompt, newPrompt) = try Self.addPrompt(
+                    line.prompt, source: url.lastPathComponent, heldOutFraction: heldOutFraction, now: now(), db)
+                if newPrompt { summary.promptsAdded += 1 }
+                let policy = try Self.ensurePolicy(named: line.policy, now: now(), db)
+                let exists = try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM samples WHERE prompt_id = ? AND policy_id = ? AND text = ?)
+                    """, arguments: [prompt.id, policy.id, line.text]) ?? false
+                if exists { summary.duplicates += 1; continue }
+                var sample = Sample(
+                    id: nil, promptID: prompt.id!, policyID: policy.id!, text: line.text, tokenCount: line.tokenCount,
+                    logprobSum: line.logprobSum, temperature: line.temperature, topP: line.topP, topK: line.topK,
+                    seed: line.seed, createdAt: now())
+                try sample.insert(db)
+                summary.added += 1
+            }
+            return summary
+        }
+    }
+
+    static func sampleLine(_ object: [String: Any]) throws -> SampleLine {
+        let prompt = try JSONField.prompt(object)
+        guard let policy = try JSONField.string(object, "policy") else {
+            throw JSONField.reason("no 'policy': name the policy version that wrote the answer, e.g. \"policy\": \"v2\"")
+        }
+        do { try validateHandle(policy, what: "policy name") } catch { throw JSONField.reason("bad 'policy': 1–64 characters without spaces") }
+        var text = try JSONField.string(object, "text")
+        if let completion = object["completion"], !(completion is NSNull) {
+            if let string = completion as? String {
+                text = string
+            } else {
+                // TRL conversational completion: [{"role": "assistant", "content": …}]
+                let turns = try JSONField.messages(completion, "completion")
+                guard turns.count == 1, turns[0].role == "assistant" else {
+                    throw JSONField.reason("a conversational 'completion' is one assistant message")
+                }
+                text = turns[0].content
+            }
+        }
+        guard let text else { throw JSONField.reason("no answer: expected a \"completion\" or \"text\" string") }
+        let tokenCount = try JSONField.integer(object, "token_count")
+        let topK = try JSONField.integer(object, "top_k")
+        if let tokenCount, tokenCount < 0 { throw JSONField.reason("'token_count' must be 0 or more") }
+        return SampleLine(
+            prompt: prompt, policy: policy, text: text, tokenCount: tokenCount.map(Int.init),
+            logprobSum: try JSONField.double(object, "logprob_sum"), temperature: try JSONField.double(object, "temperature"),
+            topP: try JSONField.double(object, "top_p"), topK: topK.map(Int.init), seed: try JSONField.integer(object, "seed"))
+    }
+
+    static func validateFraction(_ fraction: Double) throws {
+        guard fraction >= 0, fraction < 1 else {
+            throw FeedbackStoreError.invalidValue(field: "held-out fraction", value: "\(fraction)", hint: "a number from 0 up to (not including) 1, e.g. 0.1")
+        }
+    }
+}

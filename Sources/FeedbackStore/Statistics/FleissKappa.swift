@@ -1,0 +1,27 @@
+extension Stats {
+    /// Fleiss' kappa (Fleiss 1971, Psychological Bulletin 76:378) for many raters. `counts`
+    /// has one row per unit and one column per category: how many raters put the unit in
+    /// that category. Every unit must have the same number of ratings n ≥ 2 (the statistic
+    /// is defined for a fixed n); nil otherwise, or when chance agreement is perfect.
+    public static func fleissKappa(counts: [[Int]]) -> Double? {
+        guard let first = counts.first else { return nil }
+        let n = first.reduce(0, +)
+        guard n >= 2, counts.allSatisfy({ $0.reduce(0, +) == n && $0.count == first.count }) else { return nil }
+        let units = Double(counts.count)
+        let raters = Double(n)
+        var categoryShare = [Double](repeating: 0, count: first.count)
+        var meanAgreement = 0.0
+        for row in counts {
+            var squares = 0.0
+            for (j, c) in row.enumerated() {
+                categoryShare[j] += Double(c)
+                squares += Double(c * c)
+            }
+            meanAgreement += (squares - raters) / (raters * (raters - 1))
+        }
+        meanAgreement /= units
+        let chance = categoryShare.reduce(0.0) { $0 + ($1 / (units * raters)) * ($1 / (units * raters)) }
+        guard chance < 1 else { return nil }
+        return (meanAgreement - chance) / (1 - chance)
+    }
+}

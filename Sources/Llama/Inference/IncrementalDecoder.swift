@@ -1,0 +1,221 @@
+// Forward pass with a KV cache: prompts are prefilled once, then every live sequence
+// advances one token per step, all of them through each weight matrix as ONE matmul
+// (B rows through sgemm; sgemv when B = 1). Activations live in buffers sized at creation
+// — a step allocates nothing.
+//
+// Rows are packed: a forward takes any list of (slot, token) rows, each at its slot's next
+// position. A prefill of several prompts of different lengths is just more rows; attention
+// keeps slots apart (see CacheAttention.swift), so nothing is padded.
+//
+// Legend: N rows in one forward, C width, F ffn width, H/KVH heads, D head dim, V vocab,
+// S slots, P positions per slot.
+import COpenBLAS
+import Foundation
+import Tensor
+
+public enum InferenceError: LocalizedError, Equatable {
+    case contextFull(slot: Int, capacity: Int)
+    case badSlot(Int, slots: Int)
+    case badToken(Int32, vocabulary: Int)
+    case emptyPrompt(index: Int)
+
+    public var errorDescription: String? {
+        switch self {
+        case let .contextFull(slot, capacity):
+            return "sequence \(slot) reached the context capacity of \(capacity) positions; ask for fewer new tokens or a shorter prompt"
+        case let .badSlot(slot, slots):
+            return "sequence slot \(slot) does not exist (the cache has \(slots) slots)"
+        case let .badToken(id, vocabulary):
+            return "token id \(id) is outside the vocabulary (0..<\(vocabulary)); the tokenizer does not match the model"
+        case let .emptyPrompt(index):
+            return "prompt \(index) has no tokens; a prompt needs at least one token"
+        }
+    }
+}
+
+public final class IncrementalDecoder {
+    public let geometry: DecoderGeometry
+    public let weights: DecoderWeights
+    public let cache: KVCache
+    /// Rows per forward chunk (longer prefills run in chunks of this many rows).
+    public let maxRows: Int
+    private let rope: RoPETable
+
+    // Activations (maxRows rows each).
+    private let x, xn, rstd, qkv, attention, gateUp, hidden, scores: FloatBuffer
+    // Per-row bookkeeping.
+    private let rowTokens, rowSlots, rowPositions: UnsafeMutablePointer<Int32>
+    /// Which logits row each forward row fills (-1: none).
+    private let rowOutputs: UnsafeMutablePointer<Int>
+    // Final hidden states and logits of up to S rows (one per slot per call).
+    private let finalHidden, finalNormed, finalRstd, logitsBuffer: FloatBuffer
+
+    /// `slots` sequences of up to `capacity` positions each.
+    public init(weights: DecoderWeights, geometry: DecoderGeometry, slots: Int, capacity: Int, maxRows: Int = 256) {
+        let g = geometry
+        self.geometry = g
+        self.weights = weights
+        let capacity = min(capacity, g.maxPositions)
+        cache = KVCache(geometry: g, slots: slots, capacity: capacity)
+        self.maxRows = max(maxRows, slots)
+        let n = self.maxRows
+        rope = RoPETable(headDim: g.headDim, theta: g.ropeTheta, positions: capacity)
+        x = FloatBuffer(count: n * g.width)
+        xn = FloatBuffer(count: n * g.width)
+        rstd = FloatBuffer(count: n)
+        qkv = FloatBuffer(count: n * g.qkvWidth)
+        attention = FloatBuffer(count: n * g.heads * g.headDim)
+        gateUp = FloatBuffer(count: n * 2 * g.ffnWidth)
+        hidden = FloatBuffer(count: n * g.ffnWidth)
+        scores = FloatBuffer(count: n * g.heads * capacity)
+        rowTokens = .allocate(capacity: n)
+        rowSlots = .allocate(capacity: n)
+        rowPositions = .allocate(capacity: n)
+        rowOutputs = .allocate(capacity: n)
+        finalHidden = FloatBuffer(count: slots * g.width)
+        finalNormed = FloatBuffer(count: slots * g.width)
+        finalRstd = FloatBuffer(count: slots)
+        logitsBuffer = FloatBuffer(count: slots * g.vocabulary)
+    }
+
+    deinit {
+        rowTokens.deallocate()
+        rowSlots.deallocate()
+        rowPositions.deallocate()
+        rowOutputs.deallocate()
+    }
+
+    /// Appends each prompt to its slot (after whatever the slot holds) and returns the
+    /// logits (prompts.count, V) of each prompt's last token, valid until the next call.
+    public func prefill(prompts: [[Int32]], slots: [Int]) throws -> UnsafeMutablePointer<Float> {
+        precondition(prompts.count == slots.count, "one slot per prompt")
+        for (i, prompt) in prompts.enumerated() {
+            guard !prompt.isEmpty else { throw InferenceError.emptyPrompt(index: i) }
+            try check(slot: slots[i], adding: prompt.count, tokens: prompt)
+        }
+        var filled = 0
+        for (i, prompt) in prompts.enumerated() {
+            let slot = slots[i]
+            for (t, token) in prompt.enumerated() {
+                if filled == maxRows {
+                    runRows(filled)
+                    filled = 0
+                }
+                rowTokens[filled] = token
+                rowSlots[filled] = Int32(slot)
+                rowPositions[filled] = Int32(cache.lengths[slot])
+                rowOutputs[filled] = t == prompt.count - 1 ? i : -1
+                cache.advance(slot: slot, by: 1)
+                filled += 1
+            }
+        }
+        runRows(filled)
+        computeLogits(count: prompts.count)
+        return logitsBuffer.pointer
+    }
+
+    /// One new token for each listed slot; returns logits (B, V), row b for `slots[b]`,
+    /// valid until the next call.
+    public func step(tokens: [Int32], slots: [Int]) throws -> UnsafeMutablePointer<Float> {
+        precondition(tokens.count == slots.count, "one slot per token")
+        precondition(tokens.count <= cache.slots, "more rows than slots")
+        for (b, slot) in slots.enumerated() {
+            try check(slot: slot, adding: 1, tokens: [tokens[b]])
+            rowTokens[b] = tokens[b]
+            rowSlots[b] = Int32(slot)
+            rowPositions[b] = Int32(cache.lengths[slot])
+            rowOutputs[b] = b
+            cache.advance(slot: slot, by: 1)
+        }
+        runRows(tokens.count)
+        computeLogits(count: tokens.count)
+        return logitsBuffer.pointer
+    }
+
+    private func check(slot: Int, adding count: Int, tokens: [Int32]) throws {
+        guard slot >= 0, slot < cache.slots else { throw InferenceError.badSlot(slot, slots: cache.slots) }
+        guard cache.lengths[slot] + count <= cache.capacity else {
+            throw InferenceError.contextFull(slot: slot, capacity: cache.capacity)
+        }
+        for t in tokens where t < 0 || Int(t) >= geometry.vocabulary {
+            throw InferenceError.badToken(t, vocabulary: geometry.vocabulary)
+        }
+    }
+
+    // MARK: - The forward
+
+    /// Runs rows 0..<n (tokens, slots, positions already set) through every layer, leaving
+    /// the last hidden state of rows with an output index in `finalHidden`.
+    private func runRows(_ n: Int) {
+        guard n > 0 else { return }
+        let g = geometry, c = g.width, f = g.ffnWidth, hd = g.heads * g.headDim, kvd = g.kvHeads * g.headDim
+        let qkvW = g.qkvWidth
+        embeddingForward(x.pointer, ids: rowTokens, table: weights.embedding, n: n, c: c)
+        for (l, w) in weights.layers.enumerated() {
+            // Attention block: x += Wo · attention(rope(Wqkv · rmsnorm(x)))
+            rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.attentionNorm, n: n, c: c, eps: g.normEps)
+            if w.wk == w.wq + hd * c, w.wv == w.wk + kvd * c {
+                linear(qkv.pointer, xn.pointer, w.wq, n: n, c: c, oc: qkvW)
+            } else {
+                linear(qkv.pointer, xn.pointer, w.wq, n: n, c: c, oc: hd, ldOut: qkvW)
+                linear(qkv.pointer + hd, xn.pointer, w.wk, n: n, c: c, oc: kvd, ldOut: qkvW)
+                linear(qkv.pointer + hd + kvd, xn.pointer, w.wv, n: n, c: c, oc: kvd, ldOut: qkvW)
+            }
+            ropeForward(qkv.pointer, ld: qkvW, n: n, heads: g.heads, positions: rowPositions, table: rope)
+            ropeForward(qkv.pointer + hd, ld: qkvW, n: n, heads: g.kvHeads, positions: rowPositions, table: rope)
+            storeKeysAndValues(layer: l, n: n)
+            cacheAttentionForward(attention.pointer, qkv: qkv.pointer, ld: qkvW, slots: rowSlots,
+                                  positions: rowPositions, n: n, cache: cache, layer: l, scores: scores.pointer)
+            linear(x.pointer, attention.pointer, w.wo, n: n, c: hd, oc: c, accumulate: true)
+
+            // Feed-forward block: x += Wdown · swiglu(Wgate·n, Wup·n), n = rmsnorm(x)
+            rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.ffnNorm, n: n, c: c, eps: g.normEps)
+            if w.wUp == w.wGate + f * c {
+                linear(gateUp.pointer, xn.pointer, w.wGate, n: n, c: c, oc: 2 * f)
+            } else {
+                linear(gateUp.pointer, xn.pointer, w.wGate, n: n, c: c, oc: f, ldOut: 2 * f)
+                linear(gateUp.pointer + f, xn.pointer, w.wUp, n: n, c: c, oc: f, ldOut: 2 * f)
+            }
+            swigluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
+            linear(x.pointer, hidden.pointer, w.wDown, n: n, c: f, oc: c, accumulate: true)
+        }
+        for r in 0..<n where rowOutputs[r] >= 0 {
+            (finalHidden.pointer + rowOutputs[r] * c).update(from: x.pointer + r * c, count: c)
+        }
+    }
+
+    /// Copies each row's rotated key and value into its slot's cache block.
+    private func storeKeysAndValues(layer: Int, n: Int) {
+        let g = geometry, d = g.headDim, hd = g.heads * d, kvd = g.kvHeads * d
+        for r in 0..<n {
+            let slot = Int(rowSlots[r]), position = Int(rowPositions[r])
+            let row = qkv.pointer + r * g.qkvWidth
+            for head in 0..<g.kvHeads {
+                (cache.keyBlock(layer: layer, slot: slot, kvHead: head) + position * d)
+                    .update(from: row + hd + head * d, count: d)
+                (cache.valueBlock(layer: layer, slot: slot, kvHead: head) + position * d)
+                    .update(from: row + hd + kvd + head * d, count: d)
+            }
+        }
+    }
+
+    /// logits (m, V) = lmHead · rmsnorm(finalHidden[0..<m]).
+    private func computeLogits(count m: Int) {
+        let g = geometry
+        rmsnormForward(finalNormed.pointer, finalRstd.pointer, finalHidden.pointer, weights.finalNorm,
+                       n: m, c: g.width, eps: g.normEps)
+        linear(logitsBuffer.pointer, finalNormed.pointer, weights.lmHead, n: m, c: g.width, oc: g.vocabulary)
+    }
+
+    /// out (N, OC) (=|+=) inp (N, C) · weight (OC, C)ᵀ; sgemv for a single row, where
+    /// OpenBLAS's sgemm would pack the whole weight matrix for one row's worth of work.
+    private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                        n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
+        if n == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(oc), Int32(c), 1, weight, Int32(c), inp, 1,
+                        accumulate ? 1 : 0, out, 1)
+        } else {
+            matmulForward(out, inp, weight, n: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
+        }
+    }
+}

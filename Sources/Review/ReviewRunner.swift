@@ -1,0 +1,87 @@
+// The two drivers of a review session: the full-screen loop on a terminal, and the
+// scripted driver that reads keys from a byte stream (standard input without a
+// terminal), used by load tests and scripted checks. Both call `ReviewSession.handle`.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum ReviewRunner {
+    /// Runs the full-screen tool until the reviewer quits or the session is ended by a
+    /// signal or hang-up. Returns the process exit status (0, or 128 + signal).
+    public static func runInteractive(_ session: ReviewSession, terminal: Terminal) throws -> Int32 {
+        try terminal.start()
+        defer { terminal.restore() }
+        session.resize(terminal.size())
+        try session.start()
+        var onScreen: Frame? = nil
+        draw(session, on: terminal, over: &onScreen)
+        while true {
+            switch terminal.nextEvent() {
+            case .resize:
+                session.resize(terminal.size())
+                terminal.write("\u{1B}[2J")  // the old frame may be wider than the new screen
+                onScreen = nil
+            case .finish(let signal):
+                return 128 + signal
+            case .keys(let keys):
+                for key in keys {
+                    do {
+                        // Ctrl-C quits like q, with the status a shell expects after it.
+                        if try session.handle(key) == .quit { return key == .interrupt ? 128 + SIGINT : 0 }
+                    } catch {
+                        // Nothing was saved for this key; say so and let the reviewer retry.
+                        session.report("Not saved: \(error.localizedDescription) Press the key again.")
+                    }
+                }
+            }
+            draw(session, on: terminal, over: &onScreen)
+        }
+    }
+
+    /// Draws the session's frame, sending only the rows that differ from `onScreen`.
+    static func draw(_ session: ReviewSession, on terminal: Terminal, over onScreen: inout Frame?) {
+        let frame = ReviewView.render(session.state, guidelines: session.guidelines)
+        terminal.write(frame.ansi(columns: session.state.size.columns, previous: onScreen))
+        onScreen = frame
+    }
+
+    /// Feeds keys read from `input` to the session, without drawing. Prints one line per
+    /// committed action to `log` (`rated ITEM VERDICT SECONDS`, `skipped ITEM`, `undone`)
+    /// and `empty` when the queue runs out. Store errors are thrown (a script cannot retry).
+    public static func runScripted(_ session: ReviewSession, input: Int32, log: (String) -> Void) throws {
+        try session.start()
+        var parser = KeyParser()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var announcedEmpty = false
+        func process(_ keys: [Key]) throws -> Bool {
+            for key in keys {
+                switch try session.handle(key) {
+                case .rated(let r)?: log("rated \(r.cardID) \(r.choice.rawValue) \(r.secondsSpent)")
+                case .skipped(let id)?: log("skipped \(id)")
+                case .undone?: log("undone")
+                case .quit?: return false
+                case nil: break
+                }
+                if session.state.card == nil && !announcedEmpty { log("empty"); announcedEmpty = true }
+                if session.state.card != nil { announcedEmpty = false }
+            }
+            return true
+        }
+        if session.state.card == nil { log("empty"); announcedEmpty = true }
+        while true {
+            let n = read(input, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && errno == EAGAIN {
+                var fd = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+                _ = poll(&fd, 1, -1)
+                continue
+            }
+            if n < 0 { throw TerminalError.system("read", errno) }
+            if n == 0 { _ = try process(parser.flush()); return }
+            guard try process(parser.feed(buffer[0..<n])) else { return }
+        }
+    }
+}

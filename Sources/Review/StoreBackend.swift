@@ -1,0 +1,84 @@
+// The review session on the feedback database: one reviewer's queue in a FeedbackStore.
+
+import FeedbackStore
+import Foundation
+
+public enum ReviewError: LocalizedError, Equatable {
+    case unknownReviewer(String, database: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .unknownReviewer(let name, let database):
+            return "'\(name)' is not a registered reviewer in \(database). Register with: rounds reviewer add \(name)"
+                + " (or pass --reviewer NAME)"
+        }
+    }
+}
+
+public final class StoreReviewBackend: ReviewBackend {
+    public let store: FeedbackStore
+    public let reviewer: Reviewer
+    /// Start of the reviewer's day, for "done today" (local midnight by default).
+    private let dayStart: () -> Date
+
+    /// The queue of the registered reviewer `name`.
+    public init(store: FeedbackStore, reviewer name: String, databasePath: String = "the database",
+                dayStart: @escaping () -> Date = { Calendar.current.startOfDay(for: Date()) }) throws {
+        guard let reviewer = try store.reviewer(named: name) else {
+            throw ReviewError.unknownReviewer(name, database: databasePath)
+        }
+        self.store = store
+        self.reviewer = reviewer
+        self.dayStart = dayStart
+    }
+
+    public func nextCard() throws -> ReviewCard? {
+        guard let item = try store.nextItem(for: reviewer) else { return nil }
+        return Self.card(for: item)
+    }
+
+    /// The card for a queue item: pairs keep the store's randomized A/B order.
+    public static func card(for item: ReviewItem) -> ReviewCard {
+        let answers: ReviewCard.Answers
+        switch item.content {
+        case .judge(let sample): answers = .single(sample.text)
+        case .compare(let a, let b): answers = .pair(a: a.text, b: b.text)
+        }
+        return ReviewCard(id: item.assignmentID, itemNumber: item.itemID, prompt: promptText(item.prompt), answers: answers)
+    }
+
+    /// What the physician reads as the question: the last user turn, preceded by earlier
+    /// turns of a multi-turn conversation (system instructions are not shown).
+    static func promptText(_ prompt: Prompt) -> String {
+        let turns = prompt.messages.filter { $0.role != "system" }
+        guard turns.count > 1 else { return prompt.text }
+        return turns.map { "\($0.role == "user" ? "User" : "Assistant"): \($0.content)" }.joined(separator: "\n\n")
+    }
+
+    public func record(_ rating: Rating) throws {
+        let comment = rating.annotation.comment.isEmpty ? nil : rating.annotation.comment
+        switch rating.choice {
+        case .correct, .incorrect:
+            try store.recordJudgment(
+                assignmentID: rating.cardID, reviewer: reviewer, verdict: rating.choice == .correct ? .correct : .incorrect,
+                harm: rating.annotation.harm, tags: rating.annotation.tags.map(\.rawValue), comment: comment,
+                secondsSpent: rating.secondsSpent)
+        case .preferA, .preferB, .tie, .bothBad:
+            let outcome: Outcome = switch rating.choice {
+            case .preferA: .a
+            case .preferB: .b
+            case .tie: .tie
+            default: .bothBad
+            }
+            try store.recordComparison(
+                assignmentID: rating.cardID, reviewer: reviewer, outcome: outcome, comment: comment,
+                secondsSpent: rating.secondsSpent)
+        }
+    }
+
+    public func skip(cardID: Int64) throws { try store.skip(assignmentID: cardID, reviewer: reviewer) }
+
+    public func undoLast() throws -> Bool { try store.undoLast(reviewer: reviewer) != nil }
+
+    public func progress() throws -> ReviewProgress { try store.progress(reviewer: reviewer, since: dayStart()) }
+}

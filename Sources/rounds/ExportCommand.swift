@@ -1,0 +1,44 @@
+import ArgumentParser
+import FeedbackStore
+import Foundation
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export ratings for training elsewhere (TRL formats) or for spreadsheets.",
+        discussion: """
+            preference: {"prompt", "chosen", "rejected"} from comparisons (ties and both-bad left out). \
+            unpaired: {"prompt", "completion", "label"} from judgments. sft: {"messages"} of answers judged correct. \
+            csv: every rating. Only the latest ratings count. Reviewers appear as stable pseudonyms.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "preference, unpaired, sft or csv.")
+    var format: ExportFormat
+
+    @Option(help: ArgumentHelp("The file to write (atomically).", valueName: "file"))
+    var out: String
+
+    @Option(help: "Only ratings made since this date (2026-11-23) or time (2026-11-23T09:00:00Z).")
+    var since: String?
+
+    @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.")
+    var split: SplitFilter?
+
+    @Flag(help: "Write reviewers' names instead of pseudonyms.")
+    var withReviewerNames = false
+
+    func validate() throws {
+        _ = try SinceDate.parse(since)
+        guard !out.isEmpty else { throw ValidationError("--out needs a file name, e.g. --out pairs.jsonl") }
+    }
+
+    func run() throws {
+        let store = try database.openExisting()
+        let summary = try store.export(
+            format, to: out, since: SinceDate.parse(since), split: split ?? (format == .csv ? .all : .train),
+            withReviewerNames: withReviewerNames)
+        print("\(out): \(summary)")
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import FeedbackStore
+import Foundation
+
+/// `--db PATH`, shared by every command that reads or writes the feedback database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The feedback database (SQLite, created if missing).", valueName: "path"))
+    var db: String = FeedbackStore.defaultPath
+
+    func open() throws -> FeedbackStore {
+        try FeedbackStore(path: db)
+    }
+
+    /// Opens a database that must already exist (read-only commands).
+    func openExisting() throws -> FeedbackStore {
+        guard FileManager.default.fileExists(atPath: db) else {
+            throw ValidationError("No feedback database at \(db). Pass --db PATH, or create one with: rounds prompts import FILE.jsonl")
+        }
+        return try open()
+    }
+}
+
+/// Dates for `--since`: `2026-11-23` (midnight, local time) or an ISO 8601 time such as
+/// `2026-11-23T09:00:00Z`.
+enum SinceDate {
+    static func parse(_ text: String?) throws -> Date? {
+        guard let text else { return nil }
+        let full = ISO8601DateFormatter()
+        if let date = full.date(from: text) { return date }
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = .current
+        day.dateFormat = "yyyy-MM-dd"
+        if let date = day.date(from: text) { return date }
+        throw ValidationError("--since '\(text)' is not a date; type e.g. --since 2026-11-23 or --since 2026-11-23T09:00:00Z")
+    }
+}
+
+extension ExportFormat: ExpressibleByArgument {}
+extension SplitFilter: ExpressibleByArgument {}
+extension Split: ExpressibleByArgument {}

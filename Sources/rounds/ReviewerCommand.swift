@@ -1,0 +1,44 @@
+import ArgumentParser
+import FeedbackStore
+
+struct ReviewerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reviewer",
+        abstract: "Manage the clinicians who review answers.",
+        subcommands: [Add.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a reviewer.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "A short handle without spaces, e.g. tanaka (what 'rounds review --reviewer' takes).")
+        var name: String
+
+        @Option(help: "The name shown in reports, e.g. \"田中 花子\" (default: the handle).")
+        var displayName: String?
+
+        func validate() throws {
+            guard !name.isEmpty, name.count <= 64, !name.contains(where: \.isWhitespace) else {
+                throw ValidationError("The reviewer name is a handle of 1–64 characters without spaces, e.g. rounds reviewer add tanaka --display-name \"田中 花子\"")
+            }
+        }
+
+        func run() throws {
+            let reviewer = try database.open().registerReviewer(name: name, displayName: displayName)
+            print("Added reviewer \(reviewer.name) (\(reviewer.displayName)).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the registered reviewers.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            for reviewer in try database.openExisting().reviewers() {
+                print(reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(reviewer.displayName)")
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import FeedbackStore
+import Foundation
+
+struct StatsCommand: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, html }
+
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Statistics of the ratings: reviewers, correct rate per version, wins, Bradley-Terry ratings, agreement.",
+        discussion: "Only the latest ratings count: edited and undone ratings are replaced by their newest version.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Only ratings made since this date (2026-11-23, local midnight) or time (2026-11-23T09:00:00Z).")
+    var since: String?
+
+    @Option(help: "table (terminal), json, csv, or html (one self-contained file with charts).")
+    var format: Format = .table
+
+    @Option(help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var out: String?
+
+    @Option(help: "Bootstrap rounds for the Bradley-Terry 95% intervals (0 skips them).")
+    var bootstrap = 1000
+
+    @Option(help: "Seed of the bootstrap, so reruns print the same intervals.")
+    var seed: UInt64 = 42
+
+    func validate() throws {
+        _ = try SinceDate.parse(since)
+        guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be 0–100000, e.g. --bootstrap 1000") }
+        if format == .html && out == nil { throw ValidationError("--format html writes a file; add --out report.html") }
+    }
+
+    func run() throws {
+        let report = try database.openExisting().statsReport(since: SinceDate.parse(since), bootstrapRounds: bootstrap, seed: seed)
+        let data: Data
+        switch format {
+        case .table: data = Data(report.table.utf8)
+        case .json: data = try report.json() + Data("\n".utf8)
+        case .csv: data = Data(report.csv.utf8)
+        case .html: data = Data(report.html.utf8)
+        }
+        if let out {
+            try AtomicFileWriter.write(data, to: out)
+            print("Wrote \(out)")
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Llama
+import Tokenizer
+
+/// Paths and the real base model, loaded once per test process.
+enum TestSupport {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    static let baseModelURL = packageRoot.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
+
+    /// The base model; throws (the test fails) when the file is missing — run
+    /// scripts/fetch-model.sh.
+    static func baseModel() throws -> LlamaModel { try cachedModel.get() }
+
+    private static let cachedModel = Result { try LlamaModel.load(from: baseModelURL) }
+
+    static func fixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(contentsOf: fixtures.appendingPathComponent(name)))
+    }
+}
+
+/// `greedy.json`: prompts with the greedy continuations of the fp32 reference.
+struct GreedyFixture: Decodable {
+    var new_tokens: Int
+    var prompts: [Prompt]
+    struct Prompt: Decodable {
+        var user: String
+        var prompt_ids: [Int32]
+        var hf_fp32_ids: [Int32]
+        var hf_fp32_top1_minus_top2_logit: [Double]
+        var first_eos_index: Int?
+    }
+}
