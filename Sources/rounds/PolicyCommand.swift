@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Llama
 import Support
+import Tokenizer
 import Training
 
 /// `rounds policy …`: the policy registry.
@@ -63,7 +64,7 @@ struct PolicyCommand: ParsableCommand {
             }
             if loaded.model.adapter != nil { try loaded.model.mergeAdapter() }
             try loaded.model.saveHuggingFace(folder: folder)
-            try AtomicFile.write(loaded.tokenizer.tokenizerJSON(), to: folder.appendingPathComponent("tokenizer.json"))
+            try TokenizerExport.write(forModelAt: loaded.baseURL, to: folder)
             print("exported \(loaded.name) to \(folder.path) (config.json, model.safetensors, tokenizer.json)")
         }
     }

@@ -10,6 +10,8 @@ struct Rounds: AsyncParsableCommand {
             Tokenize.self,
             Generate.self,
             Score.self,
+            SFTCommand.self,
+            PolicyCommand.self,
             PromptsCommand.self,
             SamplesCommand.self,
             ReviewerCommand.self,

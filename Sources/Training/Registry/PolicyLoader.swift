@@ -79,11 +79,12 @@ public enum PolicyLoader {
             model = try LlamaModel.load(from: base)
         }
         if let manifest, manifest.kind == .lora {
-            let file = registry.folder(manifest.name).appendingPathComponent(PolicyFiles.adapter)
-            guard FileManager.default.fileExists(atPath: file.path) else {
-                throw LoadError.missingWeights(policy: manifest.name, file: PolicyFiles.adapter)
+            let folder = registry.folder(manifest.name)
+            for file in [PolicyFiles.adapter, PolicyFiles.adapterConfig]
+            where !FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path) {
+                throw LoadError.missingWeights(policy: manifest.name, file: file)
             }
-            model.adapter = try LoRAAdapter.load(from: file, model: model.config)
+            model.adapter = try LoRAAdapter.load(from: folder, model: model.config)
         }
         let tokenizer = try BPETokenizer.load(modelPath: base)
         return LoadedPolicy(model: model, tokenizer: tokenizer, manifest: manifest, baseURL: base,
@@ -94,9 +95,9 @@ public enum PolicyLoader {
 /// File names inside a policy folder.
 public enum PolicyFiles {
     public static let manifest = "manifest.json"
-    /// LoRA weights with PEFT tensor names.
-    public static let adapter = "adapter.safetensors"
-    /// PEFT's LoraConfig, so the adapter can be used with PEFT after renaming the weights file.
+    /// LoRA weights with PEFT tensor names: a policy folder is also a PEFT adapter folder.
+    public static let adapter = "adapter_model.safetensors"
+    /// PEFT's LoraConfig.
     public static let adapterConfig = "adapter_config.json"
     /// Full fine-tuning: every weight, Hugging Face names (with config.json + tokenizer.json).
     public static let fullWeights = "model.safetensors"

@@ -14,8 +14,7 @@ public enum PolicyWriter {
             guard let adapter = model.adapter else {
                 throw PolicyRegistry.RegistryError.unreadableManifest(path: folder.path, reason: "a LoRA policy needs an adapter")
             }
-            try adapter.save(to: folder.appendingPathComponent(PolicyFiles.adapter))
-            try AtomicFile.write(adapter.peftConfigJSON(baseModel: manifest.base.path), to: folder.appendingPathComponent(PolicyFiles.adapterConfig))
+            try adapter.save(to: folder, baseModel: manifest.base.path)
         case .full:
             try model.saveHuggingFace(folder: folder)
         case .base:
