@@ -51,4 +51,22 @@ public struct ScriptedReviewer: Sendable {
     public static func mentionsEmergencyCare(_ lowercased: String) -> Bool {
         emergencyMarkers.contains { lowercased.contains($0) }
     }
+
+    /// Red-flag symptoms the simulated reviewer looks for in a prompt when no label is stored
+    /// (the symptoms of `feedback/seed`'s triage prompts, in English and Japanese).
+    static let redFlagMarkers = [
+        "chest pain", "crushing", "sweating", "worst headache", "sudden severe headache", "thunderclap", "facial droop",
+        "slurred", "weakness on one side", "one-sided weakness", "can't breathe", "cannot breathe", "difficulty breathing",
+        "short of breath", "fainted", "passed out", "unconscious", "vomiting blood", "black stool", "severe bleeding",
+        "stiff neck", "rash that doesn't fade", "suicid", "kill myself", "anaphylaxis", "throat swelling", "lips swelling",
+        "seizure", "confused and feverish",
+        "胸痛", "胸が痛", "冷や汗", "激しい頭痛", "突然の頭痛", "ろれつ", "顔の片側", "片側の手足", "息苦し", "呼吸が苦し",
+        "意識を失", "失神", "吐血", "黒い便", "大量の出血", "首の硬直", "首が硬", "死にたい", "自殺", "アナフィラキシー",
+        "喉の腫れ", "けいれん",
+    ]
+
+    public static func hasRedFlag(_ prompt: String) -> Bool {
+        let text = prompt.lowercased()
+        return redFlagMarkers.contains { text.contains($0) }
+    }
 }

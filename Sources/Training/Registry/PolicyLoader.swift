@@ -88,7 +88,17 @@ public enum PolicyLoader {
         }
         let tokenizer = try BPETokenizer.load(modelPath: base)
         return LoadedPolicy(model: model, tokenizer: tokenizer, manifest: manifest, baseURL: base,
-                            name: manifest?.name ?? base.deletingPathExtension().lastPathComponent)
+                            name: try storeName(reference, registry: registry))
+    }
+
+    /// The name a reference's answers are stored under: the policy name, `base` for the
+    /// registry's base model, otherwise the file or folder name.
+    public static func storeName(_ reference: String, registry: PolicyRegistry) throws -> String {
+        let (base, manifest) = try resolve(reference, registry: registry)
+        if let manifest { return manifest.name }
+        let baseFolder = registry.folder("base").standardizedFileURL.path
+        if base.standardizedFileURL.path.hasPrefix(baseFolder + "/") || base.standardizedFileURL.path == baseFolder { return "base" }
+        return base.deletingPathExtension().lastPathComponent
     }
 }
 
