@@ -8,11 +8,12 @@ import Glibc
 /// prints plain log lines at most every `logInterval` seconds.
 public final class ProgressReporter: @unchecked Sendable {
     public let label: String
-    public let total: Int
+    public private(set) var total: Int
     public let unit: String
     private let start = Date()
     private var lastPrint = Date.distantPast
-    private let interactive: Bool
+    /// True when the output is a terminal (one redrawn line), false for plain log lines.
+    public let interactive: Bool
     private let logInterval: TimeInterval
     private let output: FileHandle
 
@@ -25,6 +26,9 @@ public final class ProgressReporter: @unchecked Sendable {
         self.output = output
         self.interactive = interactive ?? (isatty(output.fileDescriptor) != 0)
     }
+
+    /// Changes the total once it is known (e.g. after data loading).
+    public func retotal(_ total: Int) { self.total = total }
 
     /// Reports `done` units finished; `detail` is appended (e.g. "loss 1.234").
     public func update(_ done: Int, detail: String = "") {

@@ -15,7 +15,9 @@ struct Generate: ParsableCommand {
               rounds generate --prompt "患者は胸痛を訴えた。" --temperature 0 --max-tokens 64
             """)
 
-    @Option(help: "The model: a .gguf file or a Hugging Face folder.")
+    @OptionGroup var registry: RegistryOptions
+
+    @Option(help: ArgumentHelp(ModelReference.help))
     var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
 
     @OptionGroup var input: ConversationOptions
@@ -55,7 +57,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         if let threads { Threads.set(threads) }
         let conversations = try input.conversations()
-        let chat = try ChatModel.load(from: URL(fileURLWithPath: model), templateName: chatTemplate)
+        let chat = try ModelReference.chatModel(model, registry: registry.registry, template: chatTemplate, forSampling: true)
         let streaming = !json && conversations.count == 1 && samples == 1
         let results = try chat.generate(
             conversations: conversations, samplesPerPrompt: samples, parameters: parameters,

@@ -14,7 +14,9 @@ struct Score: ParsableCommand {
               rounds score --messages answer.json
             """)
 
-    @Option(help: "The model: a .gguf file or a Hugging Face folder.")
+    @OptionGroup var registry: RegistryOptions
+
+    @Option(help: ArgumentHelp(ModelReference.help))
     var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
     @Option(help: ArgumentHelp("A JSON file of messages ending with the assistant turn to score: [{\"role\":…,\"content\":…}], {\"messages\":[…]}, or JSON lines.", valueName: "file"))
     var messages: String
@@ -30,7 +32,7 @@ struct Score: ParsableCommand {
     func run() throws {
         if let threads { Threads.set(threads) }
         let conversations = try ConversationOptions.read(messages)
-        let chat = try ChatModel.load(from: URL(fileURLWithPath: model), templateName: chatTemplate)
+        let chat = try ModelReference.chatModel(model, registry: registry.registry, template: chatTemplate, forSampling: false)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for (i, conversation) in conversations.enumerated() {

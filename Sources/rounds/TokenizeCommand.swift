@@ -14,7 +14,9 @@ struct Tokenize: ParsableCommand {
               rounds tokenize --decode "[19556, 28, 905, 17]"
             """)
 
-    @Option(help: "The model whose tokenizer to use: a .gguf file, a tokenizer.json, or a Hugging Face folder.")
+    @OptionGroup var registry: RegistryOptions
+
+    @Option(help: "The model whose tokenizer to use: a policy name, a .gguf file, a tokenizer.json, or a Hugging Face folder.")
     var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
 
     @Flag(help: "Read the argument as token ids (a JSON array or space-separated numbers) and print their text.")
@@ -45,10 +47,9 @@ struct Tokenize: ParsableCommand {
     }
 
     func run() throws {
-        let path = URL(fileURLWithPath: model)
         let tokenizer: BPETokenizer
         do {
-            tokenizer = try BPETokenizer.load(modelPath: path)
+            tokenizer = try BPETokenizer.load(modelPath: ModelReference.tokenizerSource(model, registry: registry.registry))
         } catch {
             throw TokenizeCommandError("cannot load the tokenizer of \(model): \(error.localizedDescription)")
         }

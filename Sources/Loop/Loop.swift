@@ -1,1 +1,0 @@
-// The Loop layer of Rounds (see ../shared/DESIGN.md).

@@ -1,0 +1,51 @@
+import Foundation
+import Tensor
+
+/// Groups examples of similar length into batches so padding stays small: sort by
+/// length, cut into batches of at most `batchSize` sequences and `maxTokens` tokens, then
+/// visit the batches in an order shuffled per epoch from (seed, epoch). The order of any
+/// epoch can be recomputed, so a resumed run sees exactly the batches it would have seen.
+public struct LengthBatcher: Sendable, Equatable {
+    /// Each batch is a list of example indices.
+    public let batches: [[Int]]
+    public let seed: UInt64
+
+    public init(lengths: [Int], batchSize: Int, maxTokens: Int = .max, seed: UInt64) {
+        precondition(batchSize > 0)
+        let order = lengths.indices.sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+        var batches: [[Int]] = []
+        var current: [Int] = []
+        var longest = 0
+        for i in order {
+            let l = max(longest, lengths[i])
+            if !current.isEmpty, current.count == batchSize || l * (current.count + 1) > maxTokens {
+                batches.append(current)
+                current = []
+                longest = 0
+            }
+            current.append(i)
+            longest = max(longest, lengths[i])
+        }
+        if !current.isEmpty { batches.append(current) }
+        self.batches = batches
+        self.seed = seed
+    }
+
+    /// The batch visiting order of `epoch` (a Fisher–Yates shuffle on the seeded generator's stream `epoch`).
+    public func order(epoch: Int) -> [Int] {
+        var rng = SeededRandom(seed: seed, stream: UInt64(epoch))
+        var order = Array(batches.indices)
+        guard order.count > 1 else { return order }
+        for i in stride(from: order.count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            order.swapAt(i, j)
+        }
+        return order
+    }
+
+    /// The batch at global position `cursor` (epoch = cursor / batches.count).
+    public func batch(at cursor: Int) -> (epoch: Int, indices: [Int]) {
+        let epoch = cursor / batches.count
+        return (epoch, batches[order(epoch: epoch)[cursor % batches.count]])
+    }
+}
