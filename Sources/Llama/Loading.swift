@@ -18,7 +18,9 @@ extension LlamaModel {
     /// Loads from a parsed GGUF, dequantizing every tensor to Float32 and undoing the
     /// converter's q/k row permutation.
     public static func loadGGUF(_ gguf: GGUFFile) throws -> LlamaModel {
-        let model = LlamaModel(config: try LlamaConfiguration(gguf: gguf))
+        let hf = try HFConfig(gguf: gguf)
+        try hf.validate(file: gguf.url.path)
+        let model = LlamaModel(config: LlamaConfiguration(hf), hfConfig: hf)
         for t in model.layout.tensors {
             let values = try gguf.floats(t.ggufName, shape: t.shape)
             let dst = model.parameters.pointer + t.offset
@@ -35,13 +37,26 @@ extension LlamaModel {
     /// or shards listed by `model.safetensors.index.json`).
     public static func loadHuggingFace(folder: URL) throws -> LlamaModel {
         let hf = try HFModelFolder(folder)
-        let model = LlamaModel(config: LlamaConfiguration(try hf.config()))
+        let config = try hf.config()
+        let model = LlamaModel(config: LlamaConfiguration(config), hfConfig: config)
         let weights = try hf.weights()
         for t in model.layout.tensors {
             let values = try weights.floats(t.name, shape: t.shape)
             values.withUnsafeBufferPointer { (model.parameters.pointer + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         return model
+    }
+}
+
+extension LlamaModel {
+    /// Writes the model as a Hugging Face folder (config.json + model.safetensors, HF names,
+    /// F32, each file atomically) for other trainers. Merge an adapter first to include it.
+    public func saveHuggingFace(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var writer = SafetensorsWriter(metadata: ["format": "pt"])
+        for t in layout.tensors { try writer.add(t.name, parameters.array(offset: t.offset, count: t.count), shape: t.shape) }
+        try writer.write(to: folder.appendingPathComponent("model.safetensors"))
+        try hfConfig.write(to: folder.appendingPathComponent("config.json"))
     }
 }
 

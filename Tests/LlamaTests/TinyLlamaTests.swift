@@ -10,7 +10,7 @@ import Testing
 
     @Test func configurationFromGGUFMatchesConfigJSON() throws {
         let fromJSON = try LlamaConfiguration(hfConfig: Fixtures.tiny.appendingPathComponent("config.json"))
-        var fromGGUF = try LlamaConfiguration(gguf: GGUFFile(url: gguf))
+        var fromGGUF = try LlamaModel.load(from: gguf).config
         // GGUF stores eps as float32; config.json's 1e-5 is a double.
         #expect(abs(Double(fromGGUF.rmsNormEps) - 1e-5) < 1e-12)
         fromGGUF.rmsNormEps = fromJSON.rmsNormEps
@@ -27,6 +27,17 @@ import Testing
         _ = try b.forward(batch)
         let positions = batch.lengths.enumerated().flatMap { b, l in (0..<l).map { (sequence: b, position: $0) } }
         let same = try a.logits(at: positions) == b.logits(at: positions)
+        #expect(same)
+    }
+
+    @Test func savedHuggingFaceFolderLoadsBackIdentically() throws {
+        let model = try LlamaModel.load(from: gguf)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("llama-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try model.saveHuggingFace(to: dir)
+        let again = try LlamaModel.load(from: dir)
+        #expect(again.config == model.config)
+        let same = again.parameters.array() == model.parameters.array()
         #expect(same)
     }
 
