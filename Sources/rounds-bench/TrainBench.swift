@@ -70,8 +70,29 @@ struct TrainBench: ParsableCommand {
             print("step \(step)\(step == 0 ? " (warm-up)" : ""): forward \(ms(b.timeIntervalSince(a))), backward \(ms(c.timeIntervalSince(b)))")
         }
         let n = Double(batch * tokens * steps)
+        // GEMM work per step: transformer Linears (forward, d input, d weight unless frozen)
+        // and the LM head (forward, recomputation, d hidden, d weight unless frozen).
+        let cfg = llama.config
+        let linear = Double(cfg.layerCount * cfg.hiddenSize * (2 * cfg.headCount * cfg.headDim
+            + 2 * cfg.kvHeadCount * cfg.headDim + 3 * cfg.intermediateSize))
+        let head = Double(cfg.vocabularySize * cfg.hiddenSize)
+        let passes = mode == "full" ? (3.0, 4.0) : (2.0, 3.0)
+        let flops = 2 * n * (passes.0 * linear + passes.1 * head)
+        let achieved = flops / (forwardTime + backwardTime) / 1e9
+        let ceiling = sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize)
+        print(String(format: "GEMM work %.0f GFLOP/s of the step vs OpenBLAS sgemm %.0f GFLOP/s on a (%d×%d)·(%d×%d) product now (%.0f%%)",
+                     achieved, ceiling, batch * tokens, cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, 100 * achieved / ceiling))
         print(String(format: "%@ B=%d T=%d threads=%d: %.1f tokens/s (forward alone %.1f tokens/s), peak RSS %.2f GB",
                      mode, batch, tokens, threads, n / (forwardTime + backwardTime), n / forwardTime, peakResidentGB()))
+    }
+
+    /// GFLOP/s of repeated (m×k)·(k×n) sgemms: the ceiling the step is measured against.
+    private func sgemmRate(m: Int, k: Int, n: Int) -> Double {
+        let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+        let reps = 10
+        let start = Date()
+        for _ in 0..<reps { matmulForward(c.pointer, a.pointer, b.pointer, n: m, c: k, oc: n) }
+        return 2 * Double(m * k * n * reps) / Date().timeIntervalSince(start) / 1e9
     }
 
     private func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }

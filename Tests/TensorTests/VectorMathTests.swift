@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func dotAxpyMaxAndSumExpHandleTails() {
-        var rng = TestRNG(10)
+        var rng = TestRNG(seed: 10)
         for n in [1, 7, 8, 15, 16, 33] {
             let a = rng.normals(n), b = rng.normals(n)
             a.withUnsafeBufferPointer { pa in
