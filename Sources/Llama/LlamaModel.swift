@@ -22,7 +22,7 @@ public final class LlamaModel: @unchecked Sendable {
         didSet { state = nil }
     }
     /// The Hugging Face form of the configuration (token ids included when the source file
-    /// had them); written as config.json by `saveHuggingFace`.
+    /// had them); what an export should write as config.json.
     public let hfConfig: HFConfig
     public let rope: RoPETable
     let workspace = Workspace()

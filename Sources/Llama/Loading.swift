@@ -48,18 +48,6 @@ extension LlamaModel {
     }
 }
 
-extension LlamaModel {
-    /// Writes the model as a Hugging Face folder (config.json + model.safetensors, HF names,
-    /// F32, each file atomically) for other trainers. Merge an adapter first to include it.
-    public func saveHuggingFace(to folder: URL) throws {
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var writer = SafetensorsWriter(metadata: ["format": "pt"])
-        for t in layout.tensors { try writer.add(t.name, parameters.array(offset: t.offset, count: t.count), shape: t.shape) }
-        try writer.write(to: folder.appendingPathComponent("model.safetensors"))
-        try hfConfig.write(to: folder.appendingPathComponent("config.json"))
-    }
-}
-
 /// Inverse of llama.cpp's `LlamaModel.permute` (convert_hf_to_gguf.py): inside each head of
 /// D rows, GGUF row 2i + j holds HF row j·D/2 + i. Writes HF (rotate-half) order to `dst`.
 func unpermuteRows(_ dst: UnsafeMutablePointer<Float>, _ src: [Float], heads: Int, rows: Int, columns: Int) {

@@ -30,17 +30,6 @@ import Testing
         #expect(same)
     }
 
-    @Test func savedHuggingFaceFolderLoadsBackIdentically() throws {
-        let model = try LlamaModel.load(from: gguf)
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("llama-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try model.saveHuggingFace(to: dir)
-        let again = try LlamaModel.load(from: dir)
-        #expect(again.config == model.config)
-        let same = again.parameters.array() == model.parameters.array()
-        #expect(same)
-    }
-
     @Test func lossLogprobsAndLogitsMatchPyTorch() throws {
         let expected = try Fixtures.json(Fixtures.tiny.appendingPathComponent("expected.json"))
         let model = try LlamaModel.load(from: Fixtures.tiny)
