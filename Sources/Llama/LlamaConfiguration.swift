@@ -46,14 +46,6 @@ public struct LlamaConfiguration: Sendable, Equatable, Codable {
             tieWordEmbeddings: hf.tieWordEmbeddings, contextLength: hf.maxPositionEmbeddings)
     }
 
-    /// From GGUF metadata (`llama.*` keys as llama.cpp's converter writes them). GGUF float
-    /// keys are float32, so eps 1e-5 reads back as 9.99999975e-06 — the value llama.cpp uses.
-    public init(gguf: GGUFFile) throws {
-        let hf = try HFConfig(gguf: gguf)
-        try hf.validate(file: gguf.url.path)
-        self.init(hf)
-    }
-
     /// From a Hugging Face `config.json`.
     public init(hfConfig url: URL) throws {
         self.init(try HFConfig.load(from: url))

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFiles
 import Tensor
 
 /// A Llama-architecture causal language model on the CPU: configuration, one flat
@@ -20,6 +21,9 @@ public final class LlamaModel: @unchecked Sendable {
     public var adapter: LoRAAdapter? {
         didSet { state = nil }
     }
+    /// The Hugging Face form of the configuration (token ids included when the source file
+    /// had them); what an export should write as config.json.
+    public let hfConfig: HFConfig
     public let rope: RoPETable
     let workspace = Workspace()
     /// What the last forward saw (needed by backward and `logits(at:)`).
@@ -34,8 +38,13 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// A model with zero weights (fill `parameters` yourself, or use `load(from:)`).
-    public init(config: LlamaConfiguration) {
+    public init(config: LlamaConfiguration, hfConfig: HFConfig? = nil) {
         self.config = config
+        self.hfConfig = hfConfig ?? HFConfig(
+            vocabSize: config.vocabularySize, hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize,
+            numHiddenLayers: config.layerCount, numAttentionHeads: config.headCount, numKeyValueHeads: config.kvHeadCount,
+            headDim: config.headDim, rmsNormEps: Double(config.rmsNormEps), ropeTheta: config.ropeTheta,
+            tieWordEmbeddings: config.tieWordEmbeddings, maxPositionEmbeddings: config.contextLength)
         layout = ParameterLayout(config: config)
         parameters = FloatBuffer(count: layout.count)
         rope = RoPETable(headDim: config.headDim, theta: config.ropeTheta, positions: min(config.contextLength, 4096))

@@ -75,7 +75,7 @@ public final class LoRAAdapter: @unchecked Sendable {
     private var savedOffsets: [[LoRATarget: (u: Int, mask: Int?)]] = []
     private var rows = 0
     private var dropoutActive = false
-    private var rng: SplitMix
+    private var rng: SeededRandom
 
     /// A fresh adapter with PEFT's default initialisation: A ~ U(−1/√in, 1/√in)
     /// (kaiming_uniform with a = √5), B = 0, so the adapted model starts equal to the base.
@@ -101,20 +101,20 @@ public final class LoRAAdapter: @unchecked Sendable {
         self.slots = slots
         parameters = FloatBuffer(count: offset)
         gradients = FloatBuffer(count: offset)
-        rng = SplitMix(seed: configuration.seed)
+        rng = SeededRandom(seed: configuration.seed)
         for layer in slots {
             for t in configuration.targets {
                 let s = layer[t]!
                 let bound = 1 / Float(s.input).squareRoot()
                 for i in 0..<(configuration.rank * s.input) {
-                    parameters[s.a + i] = (2 * rng.nextUnit() - 1) * bound
+                    parameters[s.a + i] = (2 * rng.nextFloat() - 1) * bound
                 }
             }
         }
     }
 
     /// Restarts the dropout generator (reproduces a step's masks exactly).
-    public func reseed(_ seed: UInt64) { rng = SplitMix(seed: seed) }
+    public func reseed(_ seed: UInt64) { rng = SeededRandom(seed: seed) }
 
     /// Sizes the saved activations for `rows` packed rows and draws no masks yet.
     func prepare(rows n: Int, training: Bool) {
@@ -151,7 +151,7 @@ public final class LoRAAdapter: @unchecked Sendable {
             // Inverted dropout (PyTorch `nn.Dropout`): keep with prob 1 − p, scale by 1/(1 − p).
             let mask = saved.pointer + maskOffset, xd = scratch.pointer + n * r
             let keep = 1 / (1 - configuration.dropout)
-            for i in 0..<(n * s.input) { mask[i] = rng.nextUnit() < configuration.dropout ? 0 : keep }
+            for i in 0..<(n * s.input) { mask[i] = rng.nextFloat() < configuration.dropout ? 0 : keep }
             for row in 0..<n {
                 for i in 0..<s.input { xd[row * s.input + i] = x[row * ldx + i] * mask[row * s.input + i] }
             }
@@ -196,20 +196,4 @@ public final class LoRAAdapter: @unchecked Sendable {
                  beta: 1, c: dx, ldc: ldDx)
         }
     }
-}
-
-/// SplitMix64 (Steele et al. 2014): a tiny seeded generator for A's initialisation and
-/// dropout masks, so a seed reproduces a run exactly.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1) with 24 random bits.
-    mutating func nextUnit() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }

@@ -18,7 +18,9 @@ extension LlamaModel {
     /// Loads from a parsed GGUF, dequantizing every tensor to Float32 and undoing the
     /// converter's q/k row permutation.
     public static func loadGGUF(_ gguf: GGUFFile) throws -> LlamaModel {
-        let model = LlamaModel(config: try LlamaConfiguration(gguf: gguf))
+        let hf = try HFConfig(gguf: gguf)
+        try hf.validate(file: gguf.url.path)
+        let model = LlamaModel(config: LlamaConfiguration(hf), hfConfig: hf)
         for t in model.layout.tensors {
             let values = try gguf.floats(t.ggufName, shape: t.shape)
             let dst = model.parameters.pointer + t.offset
@@ -35,7 +37,8 @@ extension LlamaModel {
     /// or shards listed by `model.safetensors.index.json`).
     public static func loadHuggingFace(folder: URL) throws -> LlamaModel {
         let hf = try HFModelFolder(folder)
-        let model = LlamaModel(config: LlamaConfiguration(try hf.config()))
+        let config = try hf.config()
+        let model = LlamaModel(config: LlamaConfiguration(config), hfConfig: config)
         let weights = try hf.weights()
         for t in model.layout.tensors {
             let values = try weights.floats(t.name, shape: t.shape)

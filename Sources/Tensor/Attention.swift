@@ -87,26 +87,17 @@ public func attentionForward(
         var maxScore = -Float.infinity
         for j in 0...t {
             let k = qkv + (row0 + j) * ld + shape.kOffset + kvCol
-            var dot: Float = 0
-            for i in 0..<d { dot += q[i] * k[i] }
-            dot *= scale
-            p[j] = dot
-            if dot > maxScore { maxScore = dot }
+            let score = dot(q, k, d) * scale
+            p[j] = score
+            if score > maxScore { maxScore = score }
         }
-        var sum: Float = 0
-        for j in 0...t {
-            let e = expf(p[j] - maxScore)
-            p[j] = e
-            sum += e
-        }
-        let inv = 1 / sum
+        let inv = 1 / sumExp(p, t + 1, shift: maxScore)
+        scaledExpInPlace(p, t + 1, shift: maxScore, scale: inv)
         let y = out + (row0 + t) * h * d + head * d
         y.update(repeating: 0, count: d)
         for j in 0...t {
-            p[j] *= inv
             let v = qkv + (row0 + j) * ld + shape.vOffset + kvCol
-            let w = p[j]
-            for i in 0..<d { y[i] += w * v[i] }
+            axpy(y, p[j], v, d)
         }
     }
 }
@@ -135,10 +126,9 @@ public func attentionBackward(
         var total: Float = 0
         for j in 0...t {
             let v = qkv + (row0 + j) * ld + shape.vOffset + kvCol
-            var dot: Float = 0
-            for i in 0..<d { dot += dy[i] * v[i] }
-            ds[j] = dot
-            total += dot * p[j]
+            let dp = dot(dy, v, d)
+            ds[j] = dp
+            total += dp * p[j]
         }
         let dq = dqkv + (row0 + t) * ld + shape.qOffset + head * d
         dq.update(repeating: 0, count: d)
@@ -146,8 +136,7 @@ public func attentionBackward(
             let g = p[j] * (ds[j] - total)
             ds[j] = g
             let k = qkv + (row0 + j) * ld + shape.kOffset + kvCol
-            let w = g * scale
-            for i in 0..<d { dq[i] += w * k[i] }
+            axpy(dq, g * scale, k, d)
         }
     }
     let keyItems = AttentionItems(lengths: lengths, heads: shape.kvHeads)
@@ -164,10 +153,8 @@ public func attentionBackward(
                 let w = scale * scratch[block + t * l + j], a = att[block + t * l + j]
                 let q = qkv + (row0 + t) * ld + shape.qOffset + head * d
                 let dy = dout + (row0 + t) * hd + head * d
-                for i in 0..<d {
-                    dk[i] += w * q[i]
-                    dv[i] += a * dy[i]
-                }
+                axpy(dk, w, q, d)
+                axpy(dv, a, dy, d)
             }
         }
     }

@@ -49,11 +49,8 @@ public func logprobForward(
         matmulForward(logits, h, weight, n: r, c: c, oc: v)
         parallelFor(r) { i in
             let z = logits + i * v
-            var mx = -Float.infinity
-            for j in 0..<v where z[j] > mx { mx = z[j] }
-            var sum: Float = 0
-            for j in 0..<v { sum += expf(z[j] - mx) }
-            let l = mx + logf(sum)
+            let mx = maxElement(z, v)
+            let l = mx + logf(sumExp(z, v, shift: mx))
             lse[start + i] = l
             logprobs[start + i] = z[Int(targets[start + i])] - l
         }
@@ -79,15 +76,12 @@ public func logprobBackward(
         parallelFor(r) { i in
             let z = logits + i * v
             let g = dlogprobs[start + i], l = lse[start + i]
-            for j in 0..<v { z[j] = -g * expf(z[j] - l) }
+            scaledExpInPlace(z, v, shift: l, scale: -g)
             z[Int(targets[start + i])] += g
         }
         dh.update(repeating: 0, count: r * c)
         matmulBackward(dinp: dh, dweight: dweight, dout: logits, inp: h, weight: weight, n: r, c: c, oc: v)
-        for i in 0..<r {
-            let dst = dhidden + Int(rows[start + i]) * c, src = dh + i * c
-            for k in 0..<c { dst[k] += src[k] }
-        }
+        for i in 0..<r { axpy(dhidden + Int(rows[start + i]) * c, 1, dh + i * c, c) }
         start += r
     }
 }

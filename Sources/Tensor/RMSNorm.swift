@@ -8,8 +8,7 @@ public func rmsnormForward(
 ) {
     parallelFor(n) { row in
         let x = inp + row * c, y = out + row * c
-        var ss: Float = 0
-        for i in 0..<c { ss += x[i] * x[i] }
+        let ss = dot(x, x, c)
         let r = 1 / (ss / Float(c) + eps).squareRoot()
         rstd[row] = r
         for i in 0..<c { y[i] = x[i] * r * weight[i] }
@@ -28,7 +27,7 @@ public func rmsnormBackward(
         let x = inp + row * c, dy = dout + row * c, dx = dinp + row * c
         let r = rstd[row]
         var s: Float = 0
-        for i in 0..<c { s += weight[i] * dy[i] * x[i] }
+        for i in 0..<c { s += weight[i] * dy[i] * x[i] }  // C-long, once per row: negligible
         let k = r * r * r * s / Float(c)
         for i in 0..<c { dx[i] += r * weight[i] * dy[i] - k * x[i] }
     }

@@ -11,6 +11,7 @@ struct RoundsBench: ParsableCommand {
             TokenizeBench.self,
             ModelLoadBench.self,
             GenerateBench.self,
+            TrainBench.self,
             FeedbackBench.self,
             ReviewDrawBench.self,
         ])

@@ -10,7 +10,7 @@ import Testing
 
     @Test func configurationFromGGUFMatchesConfigJSON() throws {
         let fromJSON = try LlamaConfiguration(hfConfig: Fixtures.tiny.appendingPathComponent("config.json"))
-        var fromGGUF = try LlamaConfiguration(gguf: GGUFFile(url: gguf))
+        var fromGGUF = try LlamaModel.load(from: gguf).config
         // GGUF stores eps as float32; config.json's 1e-5 is a double.
         #expect(abs(Double(fromGGUF.rmsNormEps) - 1e-5) < 1e-12)
         fromGGUF.rmsNormEps = fromJSON.rmsNormEps

@@ -1,23 +1,11 @@
 import Foundation
 @testable import Tensor
 
-/// Deterministic normal samples for test inputs (SplitMix64 + Box–Muller).
-struct TestRNG {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func normal() -> Float {
-        let u = max(uniform(), 1e-12), v = uniform()
-        return Float((-2 * log(u)).squareRoot() * cos(2 * .pi * v))
-    }
-    mutating func normals(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in normal() * scale } }
+/// Deterministic normal test inputs from the package's seeded generator.
+typealias TestRNG = SeededRandom
+
+extension SeededRandom {
+    mutating func normals(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in nextNormal() * scale } }
 }
 
 /// Σ w·y accumulated in Double: the scalar whose gradient the checks compare.

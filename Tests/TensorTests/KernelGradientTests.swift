@@ -7,7 +7,7 @@ import Testing
 
 @Suite struct KernelGradientTests {
     @Test func matmulMatchesNaiveAndFiniteDifferences() {
-        var rng = TestRNG(1)
+        var rng = TestRNG(seed: 1)
         let (n, c, oc) = (5, 7, 3)
         var x = rng.normals(n * c), w = rng.normals(oc * c)
         let dy = rng.normals(n * oc)
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func rmsnormGradients() {
-        var rng = TestRNG(2)
+        var rng = TestRNG(seed: 2)
         let (n, c) = (4, 9)
         var x = rng.normals(n * c), g = rng.normals(c).map { 1 + 0.1 * $0 }
         let dy = rng.normals(n * c)
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func ropeRotatesLikeTheFormulaAndBackwardIsItsTranspose() {
-        var rng = TestRNG(3)
+        var rng = TestRNG(seed: 3)
         let (n, heads, d) = (3, 2, 8)
         let table = RoPETable(headDim: d, theta: 10000, positions: 16)
         let positions: [Int32] = [0, 5, 11]
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func swigluGradients() {
-        var rng = TestRNG(4)
+        var rng = TestRNG(seed: 4)
         let (n, f) = (3, 6)
         var gu = rng.normals(n * 2 * f)
         let dy = rng.normals(n * f)
@@ -107,7 +107,7 @@ import Testing
     }
 
     @Test func embeddingGradientsSumRepeatedIds() {
-        var rng = TestRNG(5)
+        var rng = TestRNG(seed: 5)
         let (v, c) = (6, 4)
         let ids: [Int32] = [2, 5, 2, 0]
         var table = rng.normals(v * c)

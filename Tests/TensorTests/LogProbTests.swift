@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func forwardIsLogSoftmaxOfTheTarget() {
-        var rng = TestRNG(8)
+        var rng = TestRNG(seed: 8)
         let hidden = rng.normals(n * c), w = rng.normals(v * c)
         let lp = forward(hidden, w)
         for (k, row) in rows.enumerated() {
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func backwardMatchesFiniteDifferences() {
-        var rng = TestRNG(9)
+        var rng = TestRNG(seed: 9)
         var hidden = rng.normals(n * c), w = rng.normals(v * c)
         let dlp = rng.normals(rows.count)
         let lse = withBuffers([

@@ -1,0 +1,125 @@
+// Vectorised inner loops. LLVM does not reassociate Float reductions (no fast-math), so a
+// plain `for` dot product runs one lane at a time; these use 8-wide SIMD with independent
+// accumulators. `expApprox` is the Cephes `expf` range reduction and polynomial
+// (max relative error ≈ 2e-7 on [−87, 88]), vectorised; it is what keeps the 49,152-way
+// softmax and the SwiGLU sigmoids from being dominated by scalar `expf` calls.
+
+public typealias Float8 = SIMD8<Float>
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> Float8 { UnsafeRawPointer(p).loadUnaligned(as: Float8.self) }
+
+@inline(__always)
+func store8(_ v: Float8, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Float8.self) }
+
+/// Σ a[i]·b[i] for i < n.
+@inline(__always)
+public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = Float8(), acc1 = Float8()
+    var i = 0
+    while i + 16 <= n {
+        acc0 += load8(a + i) * load8(b + i)
+        acc1 += load8(a + i + 8) * load8(b + i + 8)
+        i += 16
+    }
+    if i + 8 <= n {
+        acc0 += load8(a + i) * load8(b + i)
+        i += 8
+    }
+    var s = (acc0 + acc1).sum()
+    while i < n {
+        s += a[i] * b[i]
+        i += 1
+    }
+    return s
+}
+
+/// y[i] += alpha · x[i] for i < n.
+@inline(__always)
+public func axpy(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ x: UnsafePointer<Float>, _ n: Int) {
+    var i = 0
+    let a = Float8(repeating: alpha)
+    while i + 8 <= n {
+        store8(load8(y + i) + a * load8(x + i), y + i)
+        i += 8
+    }
+    while i < n {
+        y[i] += alpha * x[i]
+        i += 1
+    }
+}
+
+/// e^x lane-wise (Cephes `expf`); inputs below −87.3 give ≈ 1e-38 rather than 0.
+@inline(__always)
+public func expApprox(_ x: Float8) -> Float8 {
+    let x = x.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
+    let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+    let r = x - n * 0.693_359_375 - n * -2.121_944_4e-4
+    var y = Float8(repeating: 1.987_569_15e-4)
+    y = y * r + 1.398_199_95e-3
+    y = y * r + 8.333_451_9e-3
+    y = y * r + 4.166_579_59e-2
+    y = y * r + 0.166_666_655
+    y = y * r + 0.500_000_01
+    y = y * r * r + r + 1
+    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    return y * unsafeBitCast(bits, to: Float8.self)
+}
+
+/// Scalar form of `expApprox` for loop tails, so every lane uses the same approximation.
+@inline(__always)
+public func expApprox(_ x: Float) -> Float { expApprox(Float8(repeating: x))[0] }
+
+/// max over x[0..<n] (n ≥ 1).
+@inline(__always)
+public func maxElement(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+    var m = -Float.infinity
+    var i = 0
+    if n >= 8 {
+        var acc = load8(x)
+        i = 8
+        while i + 8 <= n {
+            acc = pointwiseMax(acc, load8(x + i))
+            i += 8
+        }
+        m = acc.max()
+    }
+    while i < n {
+        m = max(m, x[i])
+        i += 1
+    }
+    return m
+}
+
+/// Σ e^(x[i] − shift) for i < n.
+@inline(__always)
+public func sumExp(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+    var acc = Float8()
+    let s = Float8(repeating: shift)
+    var i = 0
+    while i + 8 <= n {
+        acc += expApprox(load8(x + i) - s)
+        i += 8
+    }
+    var total = acc.sum()
+    while i < n {
+        total += expApprox(x[i] - shift)
+        i += 1
+    }
+    return total
+}
+
+/// x[i] = scale · e^(x[i] − shift) in place, for i < n.
+@inline(__always)
+public func scaledExpInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: Float, scale: Float) {
+    let s = Float8(repeating: shift), k = Float8(repeating: scale)
+    var i = 0
+    while i + 8 <= n {
+        store8(k * expApprox(load8(x + i) - s), x + i)
+        i += 8
+    }
+    while i < n {
+        x[i] = scale * expApprox(x[i] - shift)
+        i += 1
+    }
+}

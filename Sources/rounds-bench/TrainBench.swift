@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Llama
+import Tensor
+
+/// `rounds-bench train`: forward + backward throughput of the Llama core on a batch of
+/// random tokens, full fine-tuning or LoRA, with the peak resident memory.
+struct TrainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training-step throughput (tokens/s of forward + backward) and peak memory of the Llama core.")
+
+    @Option(help: "The model: a .gguf file or a Hugging Face folder.")
+    var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
+
+    @Option(help: "Sequences per batch.")
+    var batch = 4
+
+    @Option(help: "Tokens per sequence.")
+    var tokens = 256
+
+    @Option(help: "Timed steps after one warm-up step.")
+    var steps = 3
+
+    @Option(help: "Worker threads for the kernels and OpenBLAS.")
+    var threads = 2
+
+    @Option(help: "What to train: full (every base weight) or lora (rank-16 adapters on all projections).")
+    var mode = "full"
+
+    func validate() throws {
+        guard batch >= 1, tokens >= 2 else { throw ValidationError("--batch must be ≥ 1 and --tokens ≥ 2, e.g. --batch 4 --tokens 256") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, e.g. --steps 3") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1, e.g. --threads 2") }
+        guard ["full", "lora"].contains(mode) else { throw ValidationError("--mode must be full or lora, e.g. --mode lora") }
+    }
+
+    func run() throws {
+        Threads.set(threads)
+        let t0 = Date()
+        let llama = try LlamaModel.load(from: URL(fileURLWithPath: model))
+        print("loaded \(model) (\(llama.layout.count) parameters) in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+        if mode == "full" {
+            llama.trainsBase = true
+        } else {
+            llama.adapter = LoRAAdapter(model: llama.config, configuration: LoRAConfiguration(rank: 16, alpha: 32, seed: 1))
+        }
+        // Random ids (fixed seed), every next token scored, like an SFT batch.
+        var state: UInt64 = 42
+        let ids = (0..<batch).map { _ in
+            (0..<tokens).map { _ -> Int32 in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int32((state >> 33) % UInt64(llama.config.vocabularySize))
+            }
+        }
+        let tokenBatch = try TokenBatch(ids: ids, promptLengths: Array(repeating: 1, count: batch))
+        let dLogprobs = tokenBatch.targetMask.map { $0.map { $0 ? Float(-1) : 0 } }
+        var forwardTime = 0.0, backwardTime = 0.0
+        for step in 0...steps {
+            let a = Date()
+            _ = try llama.forward(tokenBatch, training: true)
+            let b = Date()
+            llama.zeroGrad()
+            try llama.backward(dLogprobs: dLogprobs)
+            let c = Date()
+            if step > 0 {
+                forwardTime += b.timeIntervalSince(a)
+                backwardTime += c.timeIntervalSince(b)
+            }
+            print("step \(step)\(step == 0 ? " (warm-up)" : ""): forward \(ms(b.timeIntervalSince(a))), backward \(ms(c.timeIntervalSince(b)))")
+        }
+        let n = Double(batch * tokens * steps)
+        // GEMM work per step: transformer Linears (forward, d input, d weight unless frozen)
+        // and the LM head (forward, recomputation, d hidden, d weight unless frozen).
+        let cfg = llama.config
+        let linear = Double(cfg.layerCount * cfg.hiddenSize * (2 * cfg.headCount * cfg.headDim
+            + 2 * cfg.kvHeadCount * cfg.headDim + 3 * cfg.intermediateSize))
+        let head = Double(cfg.vocabularySize * cfg.hiddenSize)
+        let passes = mode == "full" ? (3.0, 4.0) : (2.0, 3.0)
+        let flops = 2 * n * (passes.0 * linear + passes.1 * head)
+        let achieved = flops / (forwardTime + backwardTime) / 1e9
+        let ceiling = sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize)
+        print(String(format: "GEMM work %.0f GFLOP/s of the step vs OpenBLAS sgemm %.0f GFLOP/s on a (%d×%d)·(%d×%d) product now (%.0f%%)",
+                     achieved, ceiling, batch * tokens, cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, 100 * achieved / ceiling))
+        print(String(format: "%@ B=%d T=%d threads=%d: %.1f tokens/s (forward alone %.1f tokens/s), peak RSS %.2f GB",
+                     mode, batch, tokens, threads, n / (forwardTime + backwardTime), n / forwardTime, peakResidentGB()))
+    }
+
+    /// GFLOP/s of repeated (m×k)·(k×n) sgemms: the ceiling the step is measured against.
+    private func sgemmRate(m: Int, k: Int, n: Int) -> Double {
+        let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+        let reps = 10
+        let start = Date()
+        for _ in 0..<reps { matmulForward(c.pointer, a.pointer, b.pointer, n: m, c: k, oc: n) }
+        return 2 * Double(m * k * n * reps) / Date().timeIntervalSince(start) / 1e9
+    }
+
+    private func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }
+
+    /// VmHWM from /proc/self/status (Linux), in GB; 0 where unavailable.
+    private func peakResidentGB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kb / 1_048_576
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+@Suite struct VectorMathTests {
+    @Test func expApproxIsWithinAFewUlpsOfExp() {
+        var worst = 0.0
+        var x: Float = -87
+        while x < 88 {
+            let got = Double(expApprox(Float8(repeating: x))[3]), want = exp(Double(x))
+            worst = max(worst, abs(got - want) / want)
+            x += 0.0137
+        }
+        #expect(worst < 5e-7)
+    }
+
+    @Test func dotAxpyMaxAndSumExpHandleTails() {
+        var rng = TestRNG(seed: 10)
+        for n in [1, 7, 8, 15, 16, 33] {
+            let a = rng.normals(n), b = rng.normals(n)
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    let ref = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                    #expect(abs(Double(dot(pa.baseAddress!, pb.baseAddress!, n)) - ref) < 1e-5)
+                    #expect(maxElement(pa.baseAddress!, n) == a.max()!)
+                    let se = a.reduce(0.0) { $0 + exp(Double($1) - 1) }
+                    #expect(abs(Double(sumExp(pa.baseAddress!, n, shift: 1)) - se) < 1e-5 * se)
+                }
+            }
+            let y = withBuffers([a, b]) { p in axpy(p[0], 0.5, p[1], n) }[0]
+            #expect(zip(y, zip(a, b)).allSatisfy { abs($0 - ($1.0 + 0.5 * $1.1)) < 1e-6 })
+        }
+    }
+}
