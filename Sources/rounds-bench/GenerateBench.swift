@@ -80,7 +80,7 @@ struct GenerateBench: ParsableCommand {
         }
 
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
         let figures: [String: Double] = [
             "threads": Double(threads), "load_seconds": loadSeconds,
             "prefill_tokens": Double(promptTokens), "prefill_tok_s": Double(promptTokens) / prefill,
