@@ -6,6 +6,7 @@ struct Rounds: AsyncParsableCommand {
         commandName: "rounds",
         abstract: "Teach a medical language model what a good answer is, from clinicians' ratings.",
         subcommands: [
+            ModelCommand.self,
             Generate.self,
             Score.self,
         ])
