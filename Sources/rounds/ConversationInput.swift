@@ -47,18 +47,15 @@ struct ConversationOptions: ParsableArguments {
             guard !list.isEmpty else { throw ValidationError("\(path): the message list is empty; add {\"role\": \"user\", \"content\": …}") }
             return [list]
         }
-        // One object or JSON lines: each line a {"messages": […]} (or prompt/completion) object.
+        // One JSON object (possibly spread over lines), or JSON lines of objects.
         let text = String(decoding: data, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let one = try? ChatExample(jsonLine: text, file: path, line: 1) { return [one.messages] }
         var conversations: [[ChatMessage]] = []
-        if lines.filter({ !$0.trimmingCharacters(in: .whitespaces).isEmpty }).count > 1 {
-            for (i, line) in lines.enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                conversations.append(try ChatExample(jsonLine: String(line), file: path, line: i + 1).messages)
-            }
-        } else {
-            let compact = text.replacingOccurrences(of: "\n", with: " ")
-            conversations.append(try ChatExample(jsonLine: compact, file: path, line: 1).messages)
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            conversations.append(try ChatExample(jsonLine: String(line), file: path, line: i + 1).messages)
         }
+        guard !conversations.isEmpty else { throw ValidationError("\(path) holds no conversation; see --help for the formats") }
         return conversations
     }
 }

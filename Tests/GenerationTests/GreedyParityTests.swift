@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Llama
+import Tokenizer
 @testable import Generation
 
 /// Greedy decoding of the real base model against the fp32 PyTorch reference.
@@ -30,5 +31,51 @@ import Llama
                 #expect(got == expected)
             }
         }
+    }
+
+    @Test func batchOfDifferentLengthPromptsDecodesLikeEachAlone() throws {
+        let fixture = try TestSupport.fixture("greedy.json", as: GreedyFixture.self)
+        let model = try TestSupport.baseModel()
+        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry)
+        var parameters = SamplingParameters.greedy
+        parameters.maxNewTokens = 12
+        parameters.stopAtEndOfTurn = false
+        let prompts = fixture.prompts.map(\.prompt_ids)
+        #expect(Set(prompts.map(\.count)).count > 1, "the fixture prompts should differ in length")
+        let together = try generator.generate(prompts: prompts, samplesPerPrompt: 1, parameters: parameters, endTokens: [])
+        for (i, prompt) in prompts.enumerated() {
+            let alone = try generator.generate(prompts: [prompt], samplesPerPrompt: 1, parameters: parameters, endTokens: [])
+            #expect(alone[0].tokenIDs == together[i].tokenIDs, "prompt \(i)")
+        }
+    }
+
+    @Test func scoreMatchesReferenceLogProbs() throws {
+        let fixture = try TestSupport.fixture("logprobs.json", as: LogprobFixture.self)
+        let model = try TestSupport.baseModel()
+        let tokenizer = try BPETokenizer.load(modelPath: TestSupport.baseModelURL)
+        let chat = ChatModel(model: model, tokenizer: tokenizer, template: try ChatTemplate.forTokenizer(tokenizer))
+        for pair in fixture.pairs {
+            let scored = try chat.score([.user(pair.user), .assistant(pair.response)])
+            #expect(scored.ids == pair.response_ids)
+            #expect(scored.tokens == pair.response_tokens)
+            for (mine, reference) in zip(scored.logprobs, pair.per_token_logprobs) {
+                #expect(abs(Double(mine) - reference) < 1e-3)
+            }
+            // The sum's error is bounded by the per-token tolerance times the token count.
+            #expect(abs(scored.sum - pair.sum_logprob) < 1e-3 * Double(pair.per_token_logprobs.count))
+        }
+    }
+}
+
+/// `logprobs.json`: reference log-probs of answers after chat-templated prompts.
+struct LogprobFixture: Decodable {
+    var pairs: [Pair]
+    struct Pair: Decodable {
+        var user: String
+        var response: String
+        var response_ids: [Int32]
+        var response_tokens: [String]
+        var per_token_logprobs: [Double]
+        var sum_logprob: Double
     }
 }

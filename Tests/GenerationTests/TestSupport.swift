@@ -32,3 +32,45 @@ struct GreedyFixture: Decodable {
         var first_eos_index: Int?
     }
 }
+
+/// `tiny-llama/batch.json` and the logits part of `expected.json`.
+struct TinyBatch: Decodable {
+    var prompt_len: Int
+    var lengths: [Int]
+    var input_ids: [[Int32]]
+}
+
+struct TinyExpected: Decodable {
+    var logits: [String: TinyLogits]
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let logitsContainer = try container.nestedContainer(keyedBy: AnyKey.self, forKey: AnyKey("logits"))
+        var result: [String: TinyLogits] = [:]
+        for key in logitsContainer.allKeys where key.stringValue != "definition" {
+            result[key.stringValue] = try logitsContainer.decode(TinyLogits.self, forKey: key)
+        }
+        logits = result
+    }
+}
+
+struct TinyLogits: Decodable {
+    var batch: Int
+    var position: Int
+    var first16: [Float]
+    var argmax: Int?
+    var max: Float?
+    var logsumexp: Float?
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ s: String) { stringValue = s }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension TestSupport {
+    static var tinyModelURL: URL { fixtures.appendingPathComponent("tiny-llama/model.gguf") }
+}
