@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS_SKIP_BUILD=1 scripts/setup.sh
+# The bundled seed data must stay well-formed (roles, formats, lengths, no duplicates).
+python3 scripts/check-seed.py
 # Release build: the model parity tests run the 135M model; -enable-testing keeps
 # @testable imports working in release.
 swift test -c release -Xswiftc -enable-testing "$@"
