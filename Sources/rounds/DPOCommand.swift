@@ -9,11 +9,7 @@ struct DPOCommand: ParsableCommand {
         commandName: "dpo",
         abstract: "Train a policy on preference pairs with DPO (or cDPO, IPO, hinge); the starting policy is the reference.",
         discussion: """
-            Reads TRL's preference format, one pair a line: {"prompt":…,"chosen":…,"rejected":…}, where the prompt
-            is a string or a list of {"role","content"} messages and chosen / rejected are a string or assistant
-            messages. Pairs are rendered with the model's chat template. A malformed line stops the run before
-            training with file:line and the reason. Reference log-probs are computed once from the starting policy
-            and kept beside the checkpoint, so --resume does not recompute them.
+            Reads TRL's preference format, one pair a line: {"prompt":…,"chosen":…,"rejected":…}, where the prompt is a string or a list of {"role","content"} messages and chosen / rejected are a string or assistant messages. Pairs are rendered with the model's chat template. A malformed line stops the run before training with file:line and the reason. Reference log-probs are computed once from the starting policy and kept beside the checkpoint, so --resume does not recompute them. --batch-size counts pairs (each is two sequences in one forward).
             Example: rounds dpo --policy sft-v1 --data feedback/pairs.jsonl --out dpo-v1
             """)
 
@@ -84,10 +80,10 @@ struct DPOCommand: ParsableCommand {
 
     func run() throws {
         // Everything that can be wrong with the inputs is found before training starts.
-        let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
-                                    training: training, lora: lora)
         let dataURL = URL(fileURLWithPath: data)
         let (messages, sources) = try PreferenceFiles.readPairs(dataURL)
+        let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
+                                    training: training, lora: lora)
         var encoder = run.encoder(maxLength: maxLength, maxPromptLength: maxPromptLength)
         let pairs = try encoder.encode(pairs: messages, sources: sources)
         run.report(encoder, count: pairs.count, what: "pairs")

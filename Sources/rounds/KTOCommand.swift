@@ -9,10 +9,7 @@ struct KTOCommand: ParsableCommand {
         commandName: "kto",
         abstract: "Train a policy on completions labelled correct / incorrect with KTO; the starting policy is the reference.",
         discussion: """
-            Reads TRL's unpaired format, one example a line: {"prompt":…,"completion":…,"label":true|false}
-            (prompt: a string or messages; completion: a string or assistant messages). With --from-pairs it reads
-            the preference format instead and uses every chosen completion as correct and every rejected one as
-            incorrect. Desirable / undesirable weights are balanced to the class counts unless given.
+            Reads TRL's unpaired format, one example a line: {"prompt":…,"completion":…,"label":true|false} (prompt: a string or messages; completion: a string or assistant messages). With --from-pairs it reads the preference format instead and uses every chosen completion as correct and every rejected one as incorrect. Desirable / undesirable weights are balanced to the class counts unless given.
             Example: rounds kto --policy sft-v1 --data feedback/judgments.jsonl --out kto-v1
             """)
 
@@ -92,18 +89,13 @@ struct KTOCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The file is checked before the model is loaded: a bad line fails fast.
+        let dataURL = URL(fileURLWithPath: data)
+        let read = fromPairs ? try PreferenceFiles.readPairsAsLabelled(dataURL) : try PreferenceFiles.readLabelled(dataURL)
         let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
                                     training: training, lora: lora)
-        let dataURL = URL(fileURLWithPath: data)
         var encoder = run.encoder(maxLength: maxLength, maxPromptLength: maxPromptLength)
-        let examples: [LabelledCompletion<[Int32]>]
-        if fromPairs {
-            let (pairs, sources) = try PreferenceFiles.readPairs(dataURL)
-            examples = KTO.unpaired(try encoder.encode(pairs: pairs, sources: sources))
-        } else {
-            let (labelled, sources) = try PreferenceFiles.readLabelled(dataURL)
-            examples = try encoder.encode(examples: labelled, sources: sources)
-        }
+        let examples = try encoder.encode(examples: read.examples, sources: read.sources)
         let desirable = examples.filter(\.desirable).count
         run.report(encoder, count: examples.count, what: "completions (\(desirable) correct, \(examples.count - desirable) incorrect)")
         let parameters = self.parameters

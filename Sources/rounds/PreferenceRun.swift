@@ -75,8 +75,7 @@ struct PreferenceRun {
         let reporter = ProgressReporter("reference log-probs", total: 1, unit: "sequences")
         return { done, total in
             reporter.retotal(total)
-            reporter.update(done)
-            if done == total { reporter.finish() }
+            if done < total { reporter.update(done) } else { reporter.finish() }
         }
     }
 

@@ -57,6 +57,13 @@ public enum PreferenceFiles {
         return (pairs, sources)
     }
 
+    /// A preference file split into labelled completions as `KTO.unpaired` does (chosen →
+    /// desirable, rejected → undesirable), each keeping its pair's `file:line`.
+    public static func readPairsAsLabelled(_ url: URL) throws -> (examples: [LabelledCompletion<[ChatMessage]>], sources: [String]) {
+        let (pairs, sources) = try readPairs(url)
+        return (KTO.unpaired(pairs), sources + sources)
+    }
+
     /// Reads `{"prompt","completion","label"}` lines.
     public static func readLabelled(_ url: URL) throws -> (examples: [LabelledCompletion<[ChatMessage]>], sources: [String]) {
         var examples: [LabelledCompletion<[ChatMessage]>] = [], sources: [String] = []

@@ -1,2 +1,0 @@
-// Benchmarks of Rounds (release builds only): see scripts/bench-*.
-print("rounds-bench: no benchmark yet")
