@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric),
         .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
         .target(name: "Tokenizer", dependencies: ["ModelFiles"]),
-        .target(name: "Llama", dependencies: ["Tensor", "ModelFiles"], swiftSettings: numeric),
+        .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
         .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Support"], swiftSettings: numeric),
         .target(name: "FeedbackStore", dependencies: ["Support", .product(name: "GRDB", package: "GRDB.swift")]),

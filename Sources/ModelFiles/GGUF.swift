@@ -5,117 +5,6 @@ import Foundation
 // All integers are little-endian. Dimensions are stored ggml-style, fastest first
 // (`ne[0]` = columns); `GGUFTensorInfo.shape` gives them numpy-style, slowest first.
 
-/// ggml tensor element types (values from ggml.h).
-public enum GGMLType: UInt32, Sendable, CaseIterable {
-    case f32 = 0, f16 = 1, q4_0 = 2, q4_1 = 3, q5_0 = 6, q5_1 = 7, q8_0 = 8, q8_1 = 9
-    case q2_K = 10, q3_K = 11, q4_K = 12, q5_K = 13, q6_K = 14, q8_K = 15
-    case iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21
-    case iq2_s = 22, iq4_xs = 23, i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28
-    case iq1_m = 29, bf16 = 30, tq1_0 = 34, tq2_0 = 35
-
-    /// Elements per block and bytes per block.
-    public var blockLayout: (elements: Int, bytes: Int) {
-        switch self {
-        case .f32, .i32: return (1, 4)
-        case .f16, .bf16, .i16: return (1, 2)
-        case .i8: return (1, 1)
-        case .i64, .f64: return (1, 8)
-        case .q4_0: return (32, 18)
-        case .q4_1: return (32, 20)
-        case .q5_0: return (32, 22)
-        case .q5_1: return (32, 24)
-        case .q8_0: return (32, 34)
-        case .q8_1: return (32, 36)
-        case .q2_K: return (256, 84)
-        case .q3_K: return (256, 110)
-        case .q4_K: return (256, 144)
-        case .q5_K: return (256, 176)
-        case .q6_K: return (256, 210)
-        case .q8_K: return (256, 292)
-        case .iq2_xxs: return (256, 66)
-        case .iq2_xs: return (256, 74)
-        case .iq3_xxs: return (256, 98)
-        case .iq1_s: return (256, 50)
-        case .iq4_nl: return (32, 18)
-        case .iq3_s: return (256, 110)
-        case .iq2_s: return (256, 82)
-        case .iq4_xs: return (256, 136)
-        case .iq1_m: return (256, 56)
-        case .tq1_0: return (256, 54)
-        case .tq2_0: return (256, 66)
-        }
-    }
-
-    public var name: String { String(describing: self).uppercased() }
-}
-
-/// One metadata value. Arrays hold values of a single element type.
-public indirect enum GGUFValue: Equatable, Sendable {
-    case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16)
-    case uint32(UInt32), int32(Int32), float32(Float), bool(Bool), string(String)
-    case array(GGUFValueType, [GGUFValue])
-    case uint64(UInt64), int64(Int64), float64(Double)
-
-    public var type: GGUFValueType {
-        switch self {
-        case .uint8: .uint8
-        case .int8: .int8
-        case .uint16: .uint16
-        case .int16: .int16
-        case .uint32: .uint32
-        case .int32: .int32
-        case .float32: .float32
-        case .bool: .bool
-        case .string: .string
-        case .array: .array
-        case .uint64: .uint64
-        case .int64: .int64
-        case .float64: .float64
-        }
-    }
-
-    /// Any integer value as Int.
-    public var intValue: Int? {
-        switch self {
-        case let .uint8(v): Int(v)
-        case let .int8(v): Int(v)
-        case let .uint16(v): Int(v)
-        case let .int16(v): Int(v)
-        case let .uint32(v): Int(v)
-        case let .int32(v): Int(v)
-        case let .uint64(v): Int(exactly: v)
-        case let .int64(v): Int(v)
-        case let .bool(v): v ? 1 : 0
-        default: nil
-        }
-    }
-
-    /// Any numeric value as Double.
-    public var doubleValue: Double? {
-        switch self {
-        case let .float32(v): Double(v)
-        case let .float64(v): v
-        default: intValue.map(Double.init)
-        }
-    }
-
-    public var stringValue: String? {
-        if case let .string(s) = self { return s }
-        return nil
-    }
-
-    public var arrayValue: [GGUFValue]? {
-        if case let .array(_, items) = self { return items }
-        return nil
-    }
-}
-
-/// The value type tags of GGUF metadata (gguf_type).
-public enum GGUFValueType: UInt32, Sendable {
-    case uint8 = 0, int8 = 1, uint16 = 2, int16 = 3, uint32 = 4, int32 = 5, float32 = 6
-    case bool = 7, string = 8, array = 9, uint64 = 10, int64 = 11, float64 = 12
-}
-
 /// A tensor descriptor: where its bytes are and how to read them.
 public struct GGUFTensorInfo: Sendable, Equatable {
     public var name: String
@@ -171,8 +60,10 @@ public final class GGUFFile: @unchecked Sendable {
         guard version == 2 || version == 3 else {
             throw ModelFileError.unsupportedVersion(file: url.path, version: version)
         }
-        let tensorCount = try reader.count(what: "the tensor count")
-        let kvCount = try reader.count(what: "the metadata count")
+        // A descriptor takes at least 32 bytes (name length, rank, one dimension, type,
+        // offset); a key/value pair at least 13 (key length, type, one byte of value).
+        let tensorCount = try reader.count(what: "the tensor count", itemSize: 32)
+        let kvCount = try reader.count(what: "the metadata count", itemSize: 13)
 
         var keys: [String] = []
         var values: [String: GGUFValue] = [:]
@@ -183,7 +74,10 @@ public final class GGUFFile: @unchecked Sendable {
                 throw ModelFileError.malformed(file: url.path, what: "metadata '\(key)' has unknown value type \(rawType)")
             }
             let value = try reader.value(of: type, what: "metadata '\(key)'")
-            if values.updateValue(value, forKey: key) == nil { keys.append(key) }
+            guard values.updateValue(value, forKey: key) == nil else {
+                throw ModelFileError.malformed(file: url.path, what: "metadata key '\(key)' appears twice")
+            }
+            keys.append(key)
         }
         metadataKeys = keys
         metadata = values
@@ -203,12 +97,18 @@ public final class GGUFFile: @unchecked Sendable {
                 throw ModelFileError.malformed(file: url.path, what: "tensor '\(name)' has rank \(nDims) (1 to 4 expected)")
             }
             var dims: [Int] = []
+            var elements = 1
             for _ in 0..<nDims {
                 let d = try reader.read(UInt64.self, what: "the shape of tensor '\(name)'")
                 guard d > 0, d < 1 << 40 else {
                     throw ModelFileError.malformed(file: url.path, what: "tensor '\(name)' has dimension \(d)")
                 }
                 dims.append(Int(d))
+                elements *= Int(d)
+                // No file holds 2^50 elements; this also keeps the products below from overflowing.
+                guard elements < 1 << 50 else {
+                    throw ModelFileError.malformed(file: url.path, what: "tensor '\(name)' has shape \(dims.reversed()), too many elements")
+                }
             }
             let rawType = try reader.read(UInt32.self, what: "the type of tensor '\(name)'")
             guard let type = GGMLType(rawValue: rawType) else {
@@ -220,10 +120,19 @@ public final class GGUFFile: @unchecked Sendable {
                     file: url.path,
                     what: "tensor '\(name)' row length \(dims[0]) is not a multiple of the \(type.name) block size \(type.blockLayout.elements)")
             }
+            guard offset <= UInt64(data.count) else {
+                throw ModelFileError.truncated(file: url.path, what: "the data of tensor '\(name)' (offset \(offset) is past the end)")
+            }
             infos.append(GGUFTensorInfo(name: name, dimensions: dims, type: type, offset: Int(offset)))
         }
         tensors = infos
-        index = Dictionary(infos.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var index: [String: Int] = [:]
+        for (i, info) in infos.enumerated() {
+            guard index.updateValue(i, forKey: info.name) == nil else {
+                throw ModelFileError.malformed(file: url.path, what: "two tensors are named '\(info.name)'")
+            }
+        }
+        self.index = index
 
         let start = (reader.position + align - 1) / align * align
         dataOffset = start
@@ -236,6 +145,9 @@ public final class GGUFFile: @unchecked Sendable {
             }
         }
     }
+
+    /// Size of the whole file in bytes.
+    public var fileSize: Int { bytes.count }
 
     public func info(_ name: String) throws -> GGUFTensorInfo {
         guard let i = index[name] else { throw ModelFileError.missingTensor(file: url.path, tensor: name) }
@@ -284,75 +196,6 @@ public final class GGUFFile: @unchecked Sendable {
         return try items.map {
             guard let s = $0.stringValue else { throw ModelFileError.wrongMetadataType(file: url.path, key: key, expected: "an array of strings") }
             return s
-        }
-    }
-}
-
-/// Bounds-checked little-endian reads; running off the end is a `truncated` error.
-struct ByteReader {
-    let data: Data
-    let file: String
-    var position = 0
-
-    init(data: Data, file: String) {
-        self.data = data
-        self.file = file
-    }
-
-    mutating func bytes(_ n: Int, what: String) throws -> [UInt8] {
-        guard n >= 0, position + n <= data.count else { throw ModelFileError.truncated(file: file, what: what) }
-        let start = data.startIndex + position
-        position += n
-        return [UInt8](data[start..<(start + n)])
-    }
-
-    mutating func read<T: FixedWidthInteger>(_: T.Type, what: String) throws -> T {
-        let size = MemoryLayout<T>.size
-        guard position + size <= data.count else { throw ModelFileError.truncated(file: file, what: what) }
-        let v = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: position, as: T.self) }
-        position += size
-        return T(littleEndian: v)
-    }
-
-    /// A u64 count, refusing values that could not fit in the file.
-    mutating func count(what: String) throws -> Int {
-        let n = try read(UInt64.self, what: what)
-        guard n <= UInt64(data.count) else {
-            throw ModelFileError.malformed(file: file, what: "\(what) is \(n), more than the file could hold")
-        }
-        return Int(n)
-    }
-
-    mutating func string(what: String) throws -> String {
-        let n = try count(what: what)
-        let raw = try bytes(n, what: what)
-        return String(decoding: raw, as: UTF8.self)
-    }
-
-    mutating func value(of type: GGUFValueType, what: String) throws -> GGUFValue {
-        switch type {
-        case .uint8: return .uint8(try read(UInt8.self, what: what))
-        case .int8: return .int8(try read(Int8.self, what: what))
-        case .uint16: return .uint16(try read(UInt16.self, what: what))
-        case .int16: return .int16(try read(Int16.self, what: what))
-        case .uint32: return .uint32(try read(UInt32.self, what: what))
-        case .int32: return .int32(try read(Int32.self, what: what))
-        case .float32: return .float32(Float(bitPattern: try read(UInt32.self, what: what)))
-        case .bool: return .bool(try read(UInt8.self, what: what) != 0)
-        case .string: return .string(try string(what: what))
-        case .uint64: return .uint64(try read(UInt64.self, what: what))
-        case .int64: return .int64(try read(Int64.self, what: what))
-        case .float64: return .float64(Double(bitPattern: try read(UInt64.self, what: what)))
-        case .array:
-            let rawType = try read(UInt32.self, what: what)
-            guard let elementType = GGUFValueType(rawValue: rawType) else {
-                throw ModelFileError.malformed(file: file, what: "\(what) is an array of unknown type \(rawType)")
-            }
-            let n = try count(what: what)
-            var items: [GGUFValue] = []
-            items.reserveCapacity(n)
-            for _ in 0..<n { items.append(try value(of: elementType, what: what)) }
-            return .array(elementType, items)
         }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 /// tensor or key where there is one) and hints at the fix.
 public enum ModelFileError: LocalizedError, Equatable {
     case unreadable(file: String, reason: String)
+    case unwritable(file: String, reason: String)
     case badMagic(file: String, found: String)
     case unsupportedVersion(file: String, version: UInt32)
     case truncated(file: String, what: String)
@@ -14,11 +15,21 @@ public enum ModelFileError: LocalizedError, Equatable {
     case missingTensor(file: String, tensor: String)
     case missingMetadata(file: String, key: String)
     case wrongMetadataType(file: String, key: String, expected: String)
+    /// A tensor handed to a writer that cannot be stored as asked.
+    case invalidTensor(tensor: String, reason: String)
+    /// A field of a Hugging Face config.json that is missing, mistyped or unsupported.
+    case invalidConfig(file: String, field: String, reason: String)
+    /// A file a model folder needs is not there.
+    case missingFile(folder: String, file: String, hint: String)
+    /// Metadata handed to a writer that cannot be stored as asked.
+    case invalidMetadata(key: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
         case let .unreadable(file, reason):
             return "\(file): cannot read (\(reason))."
+        case let .unwritable(file, reason):
+            return "\(file): cannot write (\(reason)). ---> HINT: check that the folder exists and is writable."
         case let .badMagic(file, found):
             return "\(file): not a GGUF file (magic \(found.debugDescription), expected \"GGUF\"). ---> HINT: pass a .gguf file or a Hugging Face folder."
         case let .unsupportedVersion(file, version):
@@ -39,6 +50,14 @@ public enum ModelFileError: LocalizedError, Equatable {
             return "\(file): metadata key '\(key)' is missing."
         case let .wrongMetadataType(file, key, expected):
             return "\(file): metadata key '\(key)' is not \(expected)."
+        case let .invalidConfig(file, field, reason):
+            return "\(file): field '\(field)' \(reason)."
+        case let .missingFile(folder, file, hint):
+            return "\(folder): no \(file). ---> HINT: \(hint)"
+        case let .invalidTensor(tensor, reason):
+            return "tensor '\(tensor)': \(reason)."
+        case let .invalidMetadata(key, reason):
+            return "metadata key '\(key)': \(reason)."
         }
     }
 }

@@ -66,49 +66,70 @@ public final class SafetensorsFile: @unchecked Sendable {
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
                 throw ModelFileError.unsupportedTensorType(file: file, tensor: name, type: dtypeName)
             }
-            let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: offsets[0]..<max(offsets[0], offsets[1]))
-            guard offsets[1] - offsets[0] == info.elementCount * dtype.byteSize else {
+            var elements = 1
+            for d in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow else {
+                    throw ModelFileError.malformed(file: file, what: "tensor '\(name)' has shape \(shape)")
+                }
+                elements = product
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, begin <= end else {
+                throw ModelFileError.malformed(file: file, what: "tensor '\(name)' has data_offsets [\(begin), \(end)]")
+            }
+            guard end <= dataSize else {
+                throw ModelFileError.truncated(file: file, what: "the data of tensor '\(name)' (bytes \(begin)..<\(end) of \(dataSize))")
+            }
+            // (elements ≤ bytes first, so the product cannot overflow)
+            guard elements <= end - begin, end - begin == elements * dtype.byteSize else {
                 throw ModelFileError.malformed(
-                    file: file, what: "tensor '\(name)' holds \(offsets[1] - offsets[0]) bytes, its shape \(shape) needs \(info.elementCount * dtype.byteSize)")
+                    file: file, what: "tensor '\(name)' holds \(end - begin) bytes, its shape \(shape) needs \(elements) \(dtype.rawValue) elements")
             }
-            guard offsets[0] >= 0, offsets[1] <= dataSize else {
-                throw ModelFileError.truncated(file: file, what: "the data of tensor '\(name)'")
-            }
+            let info = SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: begin..<end)
             infos.append(info)
         }
         infos.sort { $0.dataRange.lowerBound < $1.dataRange.lowerBound }
         tensors = infos
         metadata = meta
-        index = Dictionary(infos.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        // JSON object keys are unique, so names are too.
+        index = Dictionary(uniqueKeysWithValues: infos.enumerated().map { ($0.element.name, $0.offset) })
     }
+
+    /// Size of the whole file in bytes.
+    public var fileSize: Int { bytes.count }
 
     public func info(_ name: String) throws -> SafetensorsTensorInfo {
         guard let i = index[name] else { throw ModelFileError.missingTensor(file: url.path, tensor: name) }
         return tensors[i]
     }
 
-    /// A tensor converted to Float32.
+    /// A tensor converted to Float32, row-major in `shape` order.
     public func floats(_ name: String) throws -> [Float] {
         let info = try info(name)
-        return bytes.withUnsafeBytes { all -> [Float] in
-            let base = all.baseAddress! + dataOffset + info.dataRange.lowerBound
-            var out = [Float](repeating: 0, count: info.elementCount)
-            switch info.dtype {
-            case .f32:
-                for i in 0..<info.elementCount {
-                    out[i] = Float(bitPattern: UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
-                }
-            case .f16:
-                for i in 0..<info.elementCount {
-                    out[i] = Float(Float16(bitPattern: UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                }
-            case .bf16:
-                for i in 0..<info.elementCount {
-                    let h = UInt32(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
-                    out[i] = Float(bitPattern: h << 16)
-                }
-            }
-            return out
+        let n = info.elementCount
+        let type: GGMLType = switch info.dtype {
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
         }
+        return try bytes.withUnsafeBytes { all in
+            let raw = UnsafeRawBufferPointer(rebasing: all[(dataOffset + info.dataRange.lowerBound)..<(dataOffset + info.dataRange.upperBound)])
+            return try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+                if n > 0 {
+                    try dequantize(raw, type: type, count: n, into: buffer.baseAddress!, file: url.path, tensor: name)
+                }
+                initialized = n
+            }
+        }
+    }
+
+    /// A tensor converted to Float32 after checking its shape.
+    public func floats(_ name: String, shape: [Int]) throws -> [Float] {
+        let found = try info(name).shape
+        guard found == shape else {
+            throw ModelFileError.shapeMismatch(file: url.path, tensor: name, expected: shape, found: found)
+        }
+        return try floats(name)
     }
 }

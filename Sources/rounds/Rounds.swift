@@ -5,5 +5,5 @@ struct Rounds: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rounds",
         abstract: "Teach a medical language model what a good answer is, from clinicians' ratings.",
-        subcommands: [SFTCommand.self, DPOCommand.self, KTOCommand.self, PolicyCommand.self])
+        subcommands: [ModelCommand.self, SFTCommand.self, DPOCommand.self, KTOCommand.self, PolicyCommand.self])
 }

@@ -1,0 +1,102 @@
+import Foundation
+import Tensor
+
+// Backward of `forward` (llm.c `gpt2_backward`): from d(log-probs) [B][T] and optionally
+// d(final hidden) (N, C), walk the layers in reverse, keeping the residual-stream gradient
+// in `dres`. Parameter gradients are ADDED to `gradients` (when `trainsBase`) and to the
+// adapter's gradients; call `zeroGrad()` once per optimizer step. With a frozen base every
+// dW GEMM is skipped (only activation gradients flow, to reach the adapters).
+
+extension LlamaModel {
+    /// dLogprobs [B][T] matches `ForwardResult.logprobs` (entries at unselected positions
+    /// are ignored); dHidden is (N, C) packed like `ForwardResult.hidden`.
+    public func backward(dLogprobs: [[Float]], dHidden: [Float]? = nil) throws {
+        guard let state else { throw LlamaError.badBatch(reason: "call forward before backward") }
+        guard dLogprobs.count == state.lengths.count,
+              zip(dLogprobs, state.lengths).allSatisfy({ $0.count == $1 })
+        else {
+            throw LlamaError.badBatch(reason: "dLogprobs must have the shape of the last forward's logprobs")
+        }
+        let cfg = config
+        let c = cfg.hiddenSize, f = cfg.intermediateSize, v = cfg.vocabularySize, n = state.n
+        let hd = cfg.headCount * cfg.headDim, kvd = cfg.kvHeadCount * cfg.headDim, qkvWidth = hd + 2 * kvd
+        if let dHidden, dHidden.count != n * c {
+            throw LlamaError.badBatch(reason: "dHidden has \(dHidden.count) values, expected \(n) rows × \(c)")
+        }
+        let ws = workspace, saved = state.layout
+        let scratchLayout = GradientScratchLayout(config: cfg, n: n, att: state.attSize)
+        ws.gradients.reserve(scratchLayout.count)
+        let p = parameters.pointer, a = ws.activations.pointer, s = ws.gradients.pointer
+        let g: UnsafeMutablePointer<Float>? = trainsBase ? gradients?.pointer : nil
+        func grad(_ offset: Int) -> UnsafeMutablePointer<Float>? { g.map { $0 + offset } }
+        let dres = s + scratchLayout.dres, dln = s + scratchLayout.dln, dattOut = s + scratchLayout.dattOut
+        let dqkv = s + scratchLayout.dqkv, dact = s + scratchLayout.dact, dGateUp = s + scratchLayout.dGateUp
+        let shape = AttentionShape(heads: cfg.headCount, kvHeads: cfg.kvHeadCount, headDim: cfg.headDim,
+                                   ld: qkvWidth, qOffset: 0, kOffset: hd, vOffset: hd + kvd)
+
+        // LM head and final norm.
+        dln.update(repeating: 0, count: n * c)
+        if let dHidden { dHidden.withUnsafeBufferPointer { dln.update(from: $0.baseAddress!, count: n * c) } }
+        ws.dlogprobs = state.targetIndex.map { dLogprobs[$0.0][$0.1] }
+        let m = ws.rows.count
+        ws.rows.withUnsafeBufferPointer { rows in
+            ws.targets.withUnsafeBufferPointer { targets in
+                ws.dlogprobs.withUnsafeBufferPointer { dlp in
+                    ws.lse.withUnsafeBufferPointer { lse in
+                        logprobBackward(dhidden: dln, dweight: grad(layout.lmHead), dlogprobs: dlp.baseAddress!, lse: lse.baseAddress!,
+                                        hidden: a + saved.lnf, rows: rows.baseAddress!, targets: targets.baseAddress!, m: m,
+                                        weight: p + layout.lmHead, v: v, c: c, scratch: ws.head.pointer)
+                    }
+                }
+            }
+        }
+        dres.update(repeating: 0, count: n * c)
+        rmsnormBackward(dinp: dres, dweight: grad(layout.finalNorm), dout: dln, inp: a + saved.residFinal,
+                        weight: p + layout.finalNorm, rstd: a + saved.rstdf, n: n, c: c)
+
+        ws.positions.withUnsafeBufferPointer { positionBuffer in
+            let positions = positionBuffer.baseAddress!
+            for l in stride(from: cfg.layerCount - 1, through: 0, by: -1) {
+                let w = layout.layers[l], act = saved.layers[l]
+                // The first layer's input gradient only matters for the embedding.
+                let needInput = trainsBase || l > 0
+                // MLP block: dres is d(next residual) = d(down output) and d(mid) so far.
+                dact.update(repeating: 0, count: n * f)
+                matmulBackward(dinp: dact, dweight: grad(w.wDown), dout: dres, inp: a + act.act, weight: p + w.wDown, n: n, c: f, oc: c)
+                adapter?.backward(layer: l, .down, x: a + act.act, ldx: f, dOut: dres, ldDout: c, dx: dact, ldDx: f, rows: n)
+                swigluBackward(dGateUp: dGateUp, dout: dact, gateUp: a + act.gateUp, n: n, f: f)
+                dln.update(repeating: 0, count: n * c)
+                matmulBackward(dinp: dln, dweight: grad(w.wGateUp), dout: dGateUp, inp: a + act.ln2, weight: p + w.wGateUp,
+                               n: n, c: c, oc: 2 * f)
+                adapter?.backward(layer: l, .gate, x: a + act.ln2, ldx: c, dOut: dGateUp, ldDout: 2 * f, dx: dln, ldDx: c, rows: n)
+                adapter?.backward(layer: l, .up, x: a + act.ln2, ldx: c, dOut: dGateUp + f, ldDout: 2 * f, dx: dln, ldDx: c, rows: n)
+                rmsnormBackward(dinp: dres, dweight: grad(w.ffnNorm), dout: dln, inp: a + act.mid, weight: p + w.ffnNorm,
+                                rstd: a + act.rstd2, n: n, c: c)
+                // Attention block: dres is now d(mid) = d(o output) and d(resid) so far.
+                dattOut.update(repeating: 0, count: n * hd)
+                matmulBackward(dinp: dattOut, dweight: grad(w.wo), dout: dres, inp: a + act.attOut, weight: p + w.wo, n: n, c: hd, oc: c)
+                adapter?.backward(layer: l, .o, x: a + act.attOut, ldx: hd, dOut: dres, ldDout: c, dx: dattOut, ldDx: hd, rows: n)
+                attentionBackward(dqkv: dqkv, scratch: s + scratchLayout.datt, dout: dattOut, att: a + act.att, qkv: a + act.qkv,
+                                  starts: state.starts, lengths: state.lengths, shape: shape)
+                ropeBackward(dqkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: rope)
+                ropeBackward(dqkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: rope)
+                dln.update(repeating: 0, count: n * c)
+                matmulBackward(dinp: needInput ? dln : nil, dweight: grad(w.wqkv), dout: dqkv, inp: a + act.ln1, weight: p + w.wqkv,
+                               n: n, c: c, oc: qkvWidth)
+                let dx = needInput ? dln : nil
+                adapter?.backward(layer: l, .q, x: a + act.ln1, ldx: c, dOut: dqkv, ldDout: qkvWidth, dx: dx, ldDx: c, rows: n)
+                adapter?.backward(layer: l, .k, x: a + act.ln1, ldx: c, dOut: dqkv + hd, ldDout: qkvWidth, dx: dx, ldDx: c, rows: n)
+                adapter?.backward(layer: l, .v, x: a + act.ln1, ldx: c, dOut: dqkv + hd + kvd, ldDout: qkvWidth, dx: dx, ldDx: c, rows: n)
+                if needInput {
+                    rmsnormBackward(dinp: dres, dweight: grad(w.attnNorm), dout: dln, inp: a + act.resid, weight: p + w.attnNorm,
+                                    rstd: a + act.rstd1, n: n, c: c)
+                }
+            }
+        }
+        if let g {
+            ws.ids.withUnsafeBufferPointer { ids in
+                embeddingBackward(dtable: g + layout.embedding, dout: dres, ids: ids.baseAddress!, n: n, c: c)
+            }
+        }
+    }
+}

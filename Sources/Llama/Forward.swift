@@ -1,0 +1,138 @@
+import Foundation
+import Tensor
+
+// The Llama forward pass over a packed batch (HF `LlamaForCausalLM`, llm.c `gpt2_forward`):
+//   x = embed[ids]; per layer: h = x + o(Attn(RoPE(q, k), v)(RMSNorm₁(x)));
+//   x = h + down(silu(gate(n)) ⊙ up(n)) with n = RMSNorm₂(h); final RMSNorm; log-probs of
+//   the selected targets through the (tied or untied) LM head, in chunks.
+// Every activation the backward needs is saved in `workspace.activations`.
+
+extension LlamaModel {
+    /// Runs the model on `batch` and returns the selected targets' log-probs (and the final
+    /// hidden states when `computeHidden`). `training` enables LoRA dropout.
+    public func forward(_ batch: TokenBatch, computeHidden: Bool = false, training: Bool = false) throws -> ForwardResult {
+        let cfg = config
+        let c = cfg.hiddenSize, f = cfg.intermediateSize, v = cfg.vocabularySize
+        let hd = cfg.headCount * cfg.headDim, kvd = cfg.kvHeadCount * cfg.headDim, qkvWidth = hd + 2 * kvd
+        let lengths = batch.lengths
+        let maxLength = lengths.max() ?? 0
+        guard maxLength <= cfg.contextLength else {
+            throw LlamaError.badBatch(reason: "a sequence has \(maxLength) tokens, the model's context is \(cfg.contextLength)")
+        }
+        rope.ensure(maxLength)
+
+        // Pack the sequences: row starts[b] + t is token t of sequence b.
+        var starts: [Int] = [], n = 0
+        for l in lengths {
+            starts.append(n)
+            n += l
+        }
+        let ws = workspace
+        ws.ids.removeAll(keepingCapacity: true)
+        ws.positions.removeAll(keepingCapacity: true)
+        ws.rows.removeAll(keepingCapacity: true)
+        ws.targets.removeAll(keepingCapacity: true)
+        var targetIndex: [(Int, Int)] = []
+        for (b, seq) in batch.ids.enumerated() {
+            for (t, id) in seq.enumerated() {
+                guard id >= 0, Int(id) < v else {
+                    throw LlamaError.badBatch(reason: "sequence \(b) position \(t): token id \(id) is outside the vocabulary (0..<\(v))")
+                }
+                ws.ids.append(id)
+                ws.positions.append(Int32(t))
+                if batch.targetMask[b][t] {
+                    ws.rows.append(Int32(starts[b] + t))
+                    ws.targets.append(seq[t + 1])
+                    targetIndex.append((b, t))
+                }
+            }
+        }
+        let attSize = attentionSize(heads: cfg.headCount, lengths: lengths)
+        let saved = ActivationLayout(config: cfg, n: n, att: attSize)
+        ws.activations.reserve(saved.count)
+        state = ForwardState(starts: starts, lengths: lengths, n: n, attSize: attSize, layout: saved,
+                             targetIndex: targetIndex, training: training)
+        adapter?.prepare(rows: n, training: training)
+
+        let p = parameters.pointer, a = ws.activations.pointer
+        let shape = AttentionShape(heads: cfg.headCount, kvHeads: cfg.kvHeadCount, headDim: cfg.headDim,
+                                   ld: qkvWidth, qOffset: 0, kOffset: hd, vOffset: hd + kvd)
+        ws.ids.withUnsafeBufferPointer { ids in
+            embeddingForward(a + saved.layers[0].resid, ids: ids.baseAddress!, table: p + layout.embedding, n: n, c: c)
+        }
+        ws.positions.withUnsafeBufferPointer { positionBuffer in
+            let positions = positionBuffer.baseAddress!
+            for (l, w) in self.layout.layers.enumerated() {
+                let act = saved.layers[l]
+                let next = l + 1 < cfg.layerCount ? saved.layers[l + 1].resid : saved.residFinal
+                // Attention block.
+                rmsnormForward(a + act.ln1, a + act.rstd1, a + act.resid, p + w.attnNorm, n: n, c: c, eps: cfg.rmsNormEps)
+                matmulForward(a + act.qkv, a + act.ln1, p + w.wqkv, n: n, c: c, oc: qkvWidth)
+                adapter?.forward(layer: l, .q, x: a + act.ln1, ldx: c, out: a + act.qkv, ldOut: qkvWidth, rows: n)
+                adapter?.forward(layer: l, .k, x: a + act.ln1, ldx: c, out: a + act.qkv + hd, ldOut: qkvWidth, rows: n)
+                adapter?.forward(layer: l, .v, x: a + act.ln1, ldx: c, out: a + act.qkv + hd + kvd, ldOut: qkvWidth, rows: n)
+                ropeForward(a + act.qkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: rope)
+                ropeForward(a + act.qkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: rope)
+                attentionForward(a + act.attOut, att: a + act.att, qkv: a + act.qkv, starts: starts, lengths: lengths, shape: shape)
+                (a + act.mid).update(from: a + act.resid, count: n * c)
+                matmulForward(a + act.mid, a + act.attOut, p + w.wo, n: n, c: hd, oc: c, accumulate: true)
+                adapter?.forward(layer: l, .o, x: a + act.attOut, ldx: hd, out: a + act.mid, ldOut: c, rows: n)
+                // MLP block.
+                rmsnormForward(a + act.ln2, a + act.rstd2, a + act.mid, p + w.ffnNorm, n: n, c: c, eps: cfg.rmsNormEps)
+                matmulForward(a + act.gateUp, a + act.ln2, p + w.wGateUp, n: n, c: c, oc: 2 * f)
+                adapter?.forward(layer: l, .gate, x: a + act.ln2, ldx: c, out: a + act.gateUp, ldOut: 2 * f, rows: n)
+                adapter?.forward(layer: l, .up, x: a + act.ln2, ldx: c, out: a + act.gateUp + f, ldOut: 2 * f, rows: n)
+                swigluForward(a + act.act, a + act.gateUp, n: n, f: f)
+                (a + next).update(from: a + act.mid, count: n * c)
+                matmulForward(a + next, a + act.act, p + w.wDown, n: n, c: f, oc: c, accumulate: true)
+                adapter?.forward(layer: l, .down, x: a + act.act, ldx: f, out: a + next, ldOut: c, rows: n)
+            }
+        }
+        rmsnormForward(a + saved.lnf, a + saved.rstdf, a + saved.residFinal, p + self.layout.finalNorm,
+                       n: n, c: c, eps: cfg.rmsNormEps)
+
+        // Log-probs of the selected targets.
+        let m = ws.rows.count
+        ws.lse = [Float](repeating: 0, count: m)
+        ws.logprobs = [Float](repeating: 0, count: m)
+        ws.head.reserve(logprobScratchSize(v: v, c: c))
+        ws.rows.withUnsafeBufferPointer { rows in
+            ws.targets.withUnsafeBufferPointer { targets in
+                ws.logprobs.withUnsafeMutableBufferPointer { lp in
+                    ws.lse.withUnsafeMutableBufferPointer { lse in
+                        logprobForward(lp.baseAddress!, lse: lse.baseAddress!, hidden: a + saved.lnf, rows: rows.baseAddress!,
+                                       targets: targets.baseAddress!, m: m, weight: p + self.layout.lmHead, v: v, c: c,
+                                       scratch: ws.head.pointer)
+                    }
+                }
+            }
+        }
+        var logprobs = lengths.map { [Float](repeating: 0, count: $0) }
+        for (k, (b, t)) in targetIndex.enumerated() { logprobs[b][t] = ws.logprobs[k] }
+        let hidden = computeHidden ? ws.activations.array(offset: saved.lnf, count: n * c) : nil
+        return ForwardResult(logprobs: logprobs, hidden: hidden, rowStarts: starts)
+    }
+
+    /// Full-vocabulary logits at (sequence, position) pairs of the LAST forward (tests,
+    /// diagnostics). Each returned row has V entries.
+    public func logits(at positions: [(sequence: Int, position: Int)]) throws -> [[Float]] {
+        guard let state else { throw LlamaError.badBatch(reason: "call forward before asking for logits") }
+        let v = config.vocabularySize, c = config.hiddenSize
+        var rows: [Int32] = []
+        for (b, t) in positions {
+            guard b < state.lengths.count, t < state.lengths[b] else {
+                throw LlamaError.badBatch(reason: "position (\(b), \(t)) is outside the last batch")
+            }
+            rows.append(Int32(state.starts[b] + t))
+        }
+        var out = [Float](repeating: 0, count: rows.count * v)
+        let scratch = FloatBuffer(count: rows.count * c)
+        rows.withUnsafeBufferPointer { r in
+            out.withUnsafeMutableBufferPointer { o in
+                logitsForward(o.baseAddress!, hidden: workspace.activations.pointer + state.layout.lnf, rows: r.baseAddress!,
+                              m: rows.count, weight: parameters.pointer + layout.lmHead, v: v, c: c, scratch: scratch.pointer)
+            }
+        }
+        return (0..<rows.count).map { Array(out[($0 * v)..<(($0 + 1) * v)]) }
+    }
+}

@@ -1,1 +1,0 @@
-// The Llama layer of Rounds (see ../shared/DESIGN.md).

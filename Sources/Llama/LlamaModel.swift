@@ -1,0 +1,61 @@
+import Foundation
+import Tensor
+
+/// A Llama-architecture causal language model on the CPU: configuration, one flat
+/// parameter buffer (`layout` names its views), an optional gradient buffer of the same
+/// layout, an optional LoRA adapter, and activation buffers reused across calls.
+///
+/// Internal layout choices: q/k rows are in the Hugging Face rotate-half order (GGUF files
+/// are un-permuted at load); the batch is packed (no padding rows, see `TokenBatch`).
+/// Not thread-safe: one forward/backward at a time per model.
+public final class LlamaModel: @unchecked Sendable {
+    public let config: LlamaConfiguration
+    public let layout: ParameterLayout
+    /// Every base weight, `layout.count` floats.
+    public let parameters: FloatBuffer
+    /// Gradients of the base weights (same layout), present once `trainsBase` was set.
+    public private(set) var gradients: FloatBuffer?
+    /// The attached LoRA adapter, if any; its weights get gradients, the base does not
+    /// unless `trainsBase` is also set.
+    public var adapter: LoRAAdapter? {
+        didSet { state = nil }
+    }
+    public let rope: RoPETable
+    let workspace = Workspace()
+    /// What the last forward saw (needed by backward and `logits(at:)`).
+    var state: ForwardState?
+
+    /// Full fine-tuning switch: when true the backward accumulates into `gradients`
+    /// (allocated here, zeroed). When false the base is frozen and its dW GEMMs are skipped.
+    public var trainsBase: Bool = false {
+        didSet {
+            if trainsBase, gradients == nil { gradients = FloatBuffer(count: layout.count) }
+        }
+    }
+
+    /// A model with zero weights (fill `parameters` yourself, or use `load(from:)`).
+    public init(config: LlamaConfiguration) {
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = FloatBuffer(count: layout.count)
+        rope = RoPETable(headDim: config.headDim, theta: config.ropeTheta, positions: min(config.contextLength, 4096))
+    }
+
+    /// Zeroes the base gradients (if any) and the adapter's.
+    public func zeroGrad() {
+        gradients?.zero()
+        adapter?.gradients.zero()
+    }
+
+    /// A view of one named parameter tensor (Hugging Face name).
+    public func parameter(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
+        guard let t = layout.tensor(named: name) else { return nil }
+        return UnsafeMutableBufferPointer(start: parameters.pointer + t.offset, count: t.count)
+    }
+
+    /// The gradient of one named parameter tensor, if base gradients exist.
+    public func gradient(_ name: String) -> UnsafeMutableBufferPointer<Float>? {
+        guard let t = layout.tensor(named: name), let g = gradients else { return nil }
+        return UnsafeMutableBufferPointer(start: g.pointer + t.offset, count: t.count)
+    }
+}

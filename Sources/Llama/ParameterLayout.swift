@@ -1,0 +1,83 @@
+// One contiguous parameter buffer with named views (llm.c `malloc_and_point_parameters`).
+// Gradients and optimizer moments use the same layout, so an optimizer is one flat loop
+// over `count` floats and a checkpoint is one write. Inside a layer, q/k/v and gate/up are
+// adjacent so each pair (triple) is ONE fused GEMM: wqkv is [(H + 2·KVH)·D, C] and
+// wGateUp is [2F, C].
+
+/// A named tensor inside the flat buffer.
+public struct ParameterTensor: Sendable, Equatable {
+    /// Hugging Face name (`model.layers.3.self_attn.q_proj.weight`).
+    public var name: String
+    /// llama.cpp GGUF name (`blk.3.attn_q.weight`).
+    public var ggufName: String
+    public var offset: Int
+    /// Slowest-varying first: [out, in] for a Linear weight.
+    public var shape: [Int]
+    /// q and k rows are stored permuted in converter-written GGUF files.
+    public var permutedHeads: Int?
+
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// Offsets of one transformer block's weights.
+public struct LayerOffsets: Sendable, Equatable {
+    public var attnNorm: Int  // (C)
+    public var wqkv: Int  // q (H·D, C) then k (KVH·D, C) then v (KVH·D, C)
+    public var wk: Int
+    public var wv: Int
+    public var wo: Int  // (C, H·D)
+    public var ffnNorm: Int  // (C)
+    public var wGateUp: Int  // gate (F, C) then up (F, C)
+    public var wUp: Int
+    public var wDown: Int  // (C, F)
+}
+
+public struct ParameterLayout: Sendable, Equatable {
+    public let config: LlamaConfiguration
+    public let embedding: Int  // (V, C)
+    public let layers: [LayerOffsets]
+    public let finalNorm: Int  // (C)
+    /// The LM head (V, C): the embedding itself when tied.
+    public let lmHead: Int
+    public let count: Int
+    /// Every tensor in buffer order.
+    public let tensors: [ParameterTensor]
+
+    public init(config cfg: LlamaConfiguration) {
+        config = cfg
+        let c = cfg.hiddenSize, f = cfg.intermediateSize, v = cfg.vocabularySize
+        let hd = cfg.headCount * cfg.headDim, kvd = cfg.kvHeadCount * cfg.headDim
+        var tensors: [ParameterTensor] = []
+        var offset = 0
+        func add(_ name: String, _ gguf: String, _ shape: [Int], permuted: Int? = nil) -> Int {
+            let start = offset
+            tensors.append(ParameterTensor(name: name, ggufName: gguf, offset: start, shape: shape, permutedHeads: permuted))
+            offset += shape.reduce(1, *)
+            return start
+        }
+        embedding = add("model.embed_tokens.weight", "token_embd.weight", [v, c])
+        var layers: [LayerOffsets] = []
+        for i in 0..<cfg.layerCount {
+            let hf = "model.layers.\(i).", gg = "blk.\(i)."
+            let attnNorm = add(hf + "input_layernorm.weight", gg + "attn_norm.weight", [c])
+            let wq = add(hf + "self_attn.q_proj.weight", gg + "attn_q.weight", [hd, c], permuted: cfg.headCount)
+            let wk = add(hf + "self_attn.k_proj.weight", gg + "attn_k.weight", [kvd, c], permuted: cfg.kvHeadCount)
+            let wv = add(hf + "self_attn.v_proj.weight", gg + "attn_v.weight", [kvd, c])
+            let wo = add(hf + "self_attn.o_proj.weight", gg + "attn_output.weight", [c, hd])
+            let ffnNorm = add(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", [c])
+            let gate = add(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", [f, c])
+            let up = add(hf + "mlp.up_proj.weight", gg + "ffn_up.weight", [f, c])
+            let down = add(hf + "mlp.down_proj.weight", gg + "ffn_down.weight", [c, f])
+            layers.append(LayerOffsets(
+                attnNorm: attnNorm, wqkv: wq, wk: wk, wv: wv, wo: wo, ffnNorm: ffnNorm, wGateUp: gate, wUp: up, wDown: down))
+        }
+        self.layers = layers
+        finalNorm = add("model.norm.weight", "output_norm.weight", [c])
+        lmHead = cfg.tieWordEmbeddings ? embedding : add("lm_head.weight", "output.weight", [v, c])
+        count = offset
+        self.tensors = tensors
+    }
+
+    /// The tensor with this Hugging Face name, if any.
+    public func tensor(named name: String) -> ParameterTensor? { tensors.first { $0.name == name } }
+}

@@ -1,0 +1,80 @@
+import Tensor
+
+/// Offsets of the saved activations for N packed rows with `att` attention floats per
+/// layer (llm.c `ActivationTensors`). One buffer, grown on demand, reused across calls.
+struct ActivationLayout {
+    struct Layer {
+        var resid = 0, ln1 = 0, rstd1 = 0, qkv = 0, att = 0, attOut = 0, mid = 0, ln2 = 0, rstd2 = 0, gateUp = 0, act = 0
+    }
+
+    var layers: [Layer] = []
+    var residFinal = 0, lnf = 0, rstdf = 0
+    var count = 0
+
+    init(config cfg: LlamaConfiguration, n: Int, att: Int) {
+        let c = cfg.hiddenSize, f = cfg.intermediateSize
+        let hd = cfg.headCount * cfg.headDim, qkv = hd + 2 * cfg.kvHeadCount * cfg.headDim
+        var offset = 0
+        func take(_ size: Int) -> Int {
+            defer { offset += size }
+            return offset
+        }
+        for _ in 0..<cfg.layerCount {
+            var l = Layer()
+            l.resid = take(n * c)
+            l.ln1 = take(n * c)
+            l.rstd1 = take(n)
+            l.qkv = take(n * qkv)
+            l.att = take(att)
+            l.attOut = take(n * hd)
+            l.mid = take(n * c)
+            l.ln2 = take(n * c)
+            l.rstd2 = take(n)
+            l.gateUp = take(n * 2 * f)
+            l.act = take(n * f)
+            layers.append(l)
+        }
+        residFinal = take(n * c)
+        lnf = take(n * c)
+        rstdf = take(n)
+        count = offset
+    }
+}
+
+/// Offsets of the backward's scratch gradients (one layer's worth, reused by every layer).
+struct GradientScratchLayout {
+    var dres = 0, dln = 0, dattOut = 0, dqkv = 0, dact = 0, dGateUp = 0, datt = 0
+    var count = 0
+
+    init(config cfg: LlamaConfiguration, n: Int, att: Int) {
+        let c = cfg.hiddenSize, f = cfg.intermediateSize
+        let hd = cfg.headCount * cfg.headDim, qkv = hd + 2 * cfg.kvHeadCount * cfg.headDim
+        dres = 0
+        dln = dres + n * c
+        dattOut = dln + n * c
+        dqkv = dattOut + n * hd
+        dact = dqkv + n * qkv
+        dGateUp = dact + n * f
+        datt = dGateUp + n * 2 * f
+        count = datt + att
+    }
+}
+
+/// Buffers reused across forward/backward calls; they only grow.
+final class Workspace {
+    let activations = FloatBuffer(count: 0)
+    let gradients = FloatBuffer(count: 0)
+    /// Chunked LM-head scratch, plus per-target lse and log-probs.
+    let head = FloatBuffer(count: 0)
+    var lse: [Float] = [], logprobs: [Float] = [], dlogprobs: [Float] = []
+    var ids: [Int32] = [], positions: [Int32] = [], rows: [Int32] = [], targets: [Int32] = []
+}
+
+/// The shape of the last forward, kept for the backward and `logits(at:)`.
+struct ForwardState {
+    var starts: [Int], lengths: [Int], n: Int, attSize: Int
+    var layout: ActivationLayout
+    /// For each scored target: (sequence, position).
+    var targetIndex: [(Int, Int)]
+    var training: Bool
+}
