@@ -40,7 +40,7 @@ struct PreferenceRun {
         // parent's adapter if it has one, a fresh adapter, or (--full) every weight.
         let model = loaded.model
         if training.full {
-            if model.adapter != nil { try model.mergeAdapter() }
+            if model.adapter != nil { model.mergeAdapter() }
             model.trainsBase = true
         } else if model.adapter == nil {
             model.adapter = LoRAAdapter(model: model.config, configuration: lora.configuration(seed: training.seed))
