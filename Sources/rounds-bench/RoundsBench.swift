@@ -11,5 +11,6 @@ struct RoundsBench: ParsableCommand {
             TokenizeBench.self,
             ModelLoadBench.self,
             GenerateBench.self,
+            DPOBench.self,
         ])
 }

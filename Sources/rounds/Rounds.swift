@@ -11,6 +11,8 @@ struct Rounds: AsyncParsableCommand {
             Generate.self,
             Score.self,
             SFTCommand.self,
+            DPOCommand.self,
+            KTOCommand.self,
             PolicyCommand.self,
             PromptsCommand.self,
             SamplesCommand.self,
