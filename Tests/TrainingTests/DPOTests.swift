@@ -108,6 +108,31 @@ import Testing
         #expect(r.gradPolicyChosen.contains { $0 != 0 })
     }
 
+    @Test func tokenGradientsAreTheChainRuleThroughTheSum() throws {
+        // Loss as a function of the per-token log-probs (fixture `*_per_token`, sequences = sums):
+        // its finite differences must equal the sequence gradients spread over each sequence's tokens.
+        let pairs = try Fixture.preference()["sequence_logps", "pairs"].array
+        let chosenTokens = try pairs.map { try $0["policy_chosen_per_token"].doubles }
+        let rejected = try pairs.map { try $0["policy_rejected"].double }
+        let refC = try pairs.map { try $0["ref_chosen"].double }, refR = try pairs.map { try $0["ref_rejected"].double }
+        let counts = chosenTokens.map(\.count)
+        func lossAt(_ flat: [Double]) throws -> Double {
+            var sums: [Double] = [], at = 0
+            for n in counts {
+                sums.append(flat[at..<(at + n)].reduce(0, +))
+                at += n
+            }
+            return try DPO.loss(DPO.Batch(policyChosen: sums, policyRejected: rejected,
+                                          referenceChosen: refC, referenceRejected: refR)).loss
+        }
+        let flat = chosenTokens.flatMap { $0 }
+        let r = try DPO.loss(DPO.Batch(policyChosen: chosenTokens.map { $0.reduce(0, +) }, policyRejected: rejected,
+                                       referenceChosen: refC, referenceRejected: refR))
+        let perToken = try tokenGradients(sequenceGradients: r.gradPolicyChosen, tokenCounts: counts)
+        expectClose(widened(perToken), try finiteDifferences(flat, lossAt), tol: 1e-7, "d loss/d token log-prob")
+        #expect(throws: ObjectiveError.self) { try tokenGradients(sequenceGradients: [1.0], tokenCounts: [-1]) }
+    }
+
     @Test func badInputNamesTheField() throws {
         let batch = DPO.Batch<Float>(policyChosen: [-1, -2], policyRejected: [-1], referenceChosen: [-1, -2],
                                      referenceRejected: [-1, -2], chosenLengths: [1, 1], rejectedLengths: [1, 1])

@@ -65,11 +65,30 @@ func doubles<T: BinaryFloatingPoint>(_ values: [T], field: String, count: Int) t
 }
 
 /// Converts a Double gradient back to the model's element type.
-func converted<T: BinaryFloatingPoint>(_ values: [Double], to _: T.Type = T.self) -> [T] {
+func converted<T: BinaryFloatingPoint>(_ values: [Double]) -> [T] {
     values.map { T($0) }
 }
 
 /// Mean of the entries, 0 for an empty array.
 func mean(_ values: [Double]) -> Double {
     values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+}
+
+/// A sequence log-prob is the sum of its completion tokens' log-probs, so its gradient reaches
+/// every one of those tokens unchanged. Expands d loss / d sequence (S) into d loss / d token
+/// (Σ tokenCounts), sequences one after another — the layout of the model's scored rows.
+public func tokenGradients<T: BinaryFloatingPoint>(sequenceGradients: [T], tokenCounts: [Int]) throws -> [Float] {
+    guard sequenceGradients.count == tokenCounts.count else {
+        throw ObjectiveError.countMismatch(
+            field: "tokenCounts", expected: sequenceGradients.count, actual: tokenCounts.count)
+    }
+    if let i = tokenCounts.firstIndex(where: { $0 < 0 }) {
+        throw ObjectiveError.invalidInput(field: "tokenCounts", index: i, reason: "negative count \(tokenCounts[i])")
+    }
+    var out: [Float] = []
+    out.reserveCapacity(tokenCounts.reduce(0, +))
+    for (g, n) in zip(sequenceGradients, tokenCounts) {
+        out.append(contentsOf: repeatElement(Float(g), count: n))
+    }
+    return out
 }

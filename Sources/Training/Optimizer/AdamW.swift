@@ -6,10 +6,11 @@
 //   p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps)
 //
 // Parameters, gradients, m and v share one layout (llm.c `adamw_update`), so the update is one
-// elementwise loop. It runs in fixed chunks on all cores; every element's arithmetic is
+// elementwise loop. It runs in fixed chunks on `Threads.count` workers; every element's arithmetic is
 // independent of the chunking, so results are bit-identical for any thread count.
 // Legend: P = number of parameters in the flat buffer.
 import Foundation
+import Tensor
 
 public final class AdamW {
     /// Hyperparameters (torch.optim.AdamW names; torch defaults except weight decay, which is the
@@ -84,7 +85,7 @@ public final class AdamW {
         let decayMask = decayRuns()
         let m = self.m, v = self.v, n = count
         let chunks = (n + Self.chunk - 1) / Self.chunk
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        parallelFor(chunks) { c in
             let lo = c * Self.chunk, hi = min(n, lo + Self.chunk)
             for (range, decays) in decayMask where range.upperBound > lo && range.lowerBound < hi {
                 for i in max(lo, range.lowerBound)..<min(hi, range.upperBound) {

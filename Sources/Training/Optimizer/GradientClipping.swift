@@ -3,6 +3,7 @@
 // The sum of squares is taken in Double over fixed chunks combined in order, so the norm is
 // the same for any thread count (torch sums in fp32 per tensor; Double is the more accurate).
 import Foundation
+import Tensor
 
 public enum GradientClipping {
     /// Elements per parallel chunk: fixed, so the reduction order never depends on the core count.
@@ -16,7 +17,7 @@ public enum GradientClipping {
             let chunks = (n + chunk - 1) / chunk
             let partial = UnsafeMutablePointer<Double>.allocate(capacity: chunks)
             defer { partial.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            parallelFor(chunks) { c in
                 var s = 0.0
                 for i in (c * chunk)..<min(n, (c + 1) * chunk) {
                     let g = Double(base[i])
@@ -43,7 +44,7 @@ public enum GradientClipping {
         let scale = Float(coefficient)
         for buffer in buffers where buffer.count > 0 {
             let base = buffer.baseAddress!, n = buffer.count
-            DispatchQueue.concurrentPerform(iterations: (n + chunk - 1) / chunk) { c in
+            parallelFor((n + chunk - 1) / chunk) { c in
                 for i in (c * chunk)..<min(n, (c + 1) * chunk) { base[i] *= scale }
             }
         }
