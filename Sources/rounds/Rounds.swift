@@ -13,6 +13,8 @@ struct Rounds: AsyncParsableCommand {
             SFTCommand.self,
             DPOCommand.self,
             KTOCommand.self,
+            RewardCommand.self,
+            PPOCommand.self,
             PolicyCommand.self,
             PromptsCommand.self,
             SamplesCommand.self,
