@@ -141,3 +141,35 @@ extension RLHFLearnsTests {
         #expect(after - before >= 0.2, "rule rate \(before) → \(after)")
     }
 }
+
+extension RLHFLearnsTests {
+    /// A PPO run stopped after iteration 2 and resumed from its checkpoint ends with exactly
+    /// the weights of an uninterrupted run (the reference is the starting policy both times).
+    @Test func ppoResumesBitIdentically() throws {
+        Threads.set(1)
+        let prompts = world.prompts(count: 64, seed: 21)
+        let byIDs = Dictionary(prompts.map { ($0.ids, $0) }, uniquingKeysWith: { a, _ in a })
+        let score: PPOTrainer.Score = { seqs in seqs.map { world.satisfiesRule(byIDs[$0.prompt]!, answer: $0.completion) ? 1 : 0 } }
+        var pp = PPOTrainer.Parameters()
+        pp.iterations = 4
+        pp.promptsPerIteration = 16
+        pp.learningRate = 2e-3
+        pp.maxNewTokens = 8
+        pp.checkpointEvery = 0
+        let checkpoint = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-resume-\(UUID().uuidString).bin")
+        defer { try? FileManager.default.removeItem(at: checkpoint) }
+        func run(stopAt: Int?, resume: Bool) throws -> (LlamaModel, ScalarHead, Int) {
+            let policy = try sft(), head = ScalarHead(width: policy.config.hiddenSize, seed: 12)
+            let result = try PPOTrainer.train(policy: policy, valueHead: head, prompts: prompts.map(\.ids), endTokens: [TriageWorld.endOfAnswer],
+                                     score: score, parameters: pp, checkpoint: checkpoint, resume: resume, runKey: "resume",
+                                     progress: { $0.iteration != stopAt })
+            return (policy, head, result.history.count)
+        }
+        let (straight, straightHead, _) = try run(stopAt: nil, resume: false)
+        _ = try run(stopAt: 2, resume: false)
+        let (resumed, resumedHead, ran) = try run(stopAt: nil, resume: true)
+        #expect(ran == 2, "the resumed run should only do iterations 3 and 4")
+        #expect(straight.parameters.array() == resumed.parameters.array())
+        #expect(straightHead.weight == resumedHead.weight && straightHead.bias == resumedHead.bias)
+    }
+}
