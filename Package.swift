@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Tokenizer", dependencies: ["ModelFiles", "Support"]),
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
-        .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Support"], swiftSettings: numeric),
+        .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Generation", "Support"], swiftSettings: numeric),
         .target(name: "FeedbackStore", dependencies: ["Support", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Review", dependencies: ["FeedbackStore"]),
         .target(

@@ -12,6 +12,7 @@ struct RoundsBench: ParsableCommand {
             ModelLoadBench.self,
             GenerateBench.self,
             TrainBench.self,
+            DPOBench.self,
             FeedbackBench.self,
             ReviewDrawBench.self,
         ])

@@ -19,6 +19,11 @@ public struct SFTDataset: Sendable {
         /// Where it came from (`file:line`).
         public var source: String
         public var targetCount: Int { targetMask.lazy.filter { $0 }.count }
+        public init(ids: [Int32], targetMask: [Bool], source: String) {
+            self.ids = ids
+            self.targetMask = targetMask
+            self.source = source
+        }
     }
 
     /// What loading found, for the log: too-long examples are reported, never silent.
@@ -28,6 +33,7 @@ public struct SFTDataset: Sendable {
         public var truncated: [String] = []
         public var dropped: [String] = []
         public var withoutTargets: [String] = []
+        public init(file: String) { self.file = file }
 
         public var description: String {
             var s = "\(file): \(lines) examples"

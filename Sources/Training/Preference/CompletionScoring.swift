@@ -1,0 +1,99 @@
+import Foundation
+import Llama
+import Support
+
+// Sequence log-probs of completions, the one number per sequence every preference objective
+// consumes (DESIGN.md "objectives are functions of log-probs"):
+//   logp(y|x) = Σ_k log p(y_k | x, y_<k)     over the completion tokens only
+// and the way back: d loss / d logp(y|x) is the gradient of every completion token's log-prob.
+// Legend: S sequences in a batch, T tokens of one sequence.
+
+/// A prompt followed by a completion; only the completion is scored.
+public struct CompletionSequence: Sendable, Equatable {
+    public var prompt: [Int32]
+    public var completion: [Int32]
+    public init(prompt: [Int32], completion: [Int32]) {
+        self.prompt = prompt
+        self.completion = completion
+    }
+    public var count: Int { prompt.count + completion.count }
+}
+
+enum CompletionScoring {
+    /// One packed batch of S sequences, targets on the completion tokens.
+    static func batch(_ sequences: [CompletionSequence]) throws -> TokenBatch {
+        try TokenBatch(ids: sequences.map { $0.prompt + $0.completion }, promptLengths: sequences.map(\.prompt.count))
+    }
+
+    /// Σ of each row's selected log-probs (S), summed in Double.
+    static func sums(_ result: ForwardResult) -> [Double] {
+        result.logprobs.map { row in row.reduce(0.0) { $0 + Double($1) } }
+    }
+
+    /// d loss / d logprobs [S][T] from d loss / d (sequence sum) (S): the same value on every
+    /// selected position of a row.
+    static func dLogprobs(_ batch: TokenBatch, perSequence: [Double]) -> [[Float]] {
+        zip(batch.targetMask, perSequence).map { mask, g in
+            let value = Float(g)
+            return mask.map { $0 ? value : 0 }
+        }
+    }
+
+    /// Forward-only sequence log-probs of many sequences (no gradient, no dropout), in
+    /// length-sorted batches of at most `batchSize`; returned in input order.
+    static func logprobs(model: LlamaModel, sequences: [CompletionSequence], batchSize: Int,
+                         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [Double] {
+        guard !sequences.isEmpty else { return [] }
+        var out = [Double](repeating: 0, count: sequences.count)
+        let batcher = LengthBatcher(lengths: sequences.map(\.count), batchSize: batchSize, seed: 0)
+        var done = 0
+        for indices in batcher.batches {
+            let result = try model.forward(batch(indices.map { sequences[$0] }), training: false)
+            for (k, s) in sums(result).enumerated() { out[indices[k]] = s }
+            done += indices.count
+            progress(done, sequences.count)
+        }
+        return out
+    }
+}
+
+/// Reference log-probs computed once per run from the starting weights, and kept in a file
+/// beside the checkpoint (`reference-logprobs.json`) so a resumed run, whose model already
+/// holds trained weights, reuses them instead of recomputing from the wrong weights.
+public struct ReferenceCache: Codable, Equatable, Sendable {
+    public static let fileName = "reference-logprobs.json"
+
+    /// Fingerprint of the run (data + options + starting weights); another run's cache is ignored.
+    public var runKey: String
+    /// One value per sequence, in the trainer's sequence order.
+    public var values: [Double]
+
+    /// The cache at `url` if it belongs to this run and has `count` values.
+    public static func load(_ url: URL, runKey: String, count: Int) -> ReferenceCache? {
+        guard let data = try? Data(contentsOf: url),
+              let cache = try? JSONDecoder().decode(ReferenceCache.self, from: data),
+              cache.runKey == runKey, cache.values.count == count
+        else { return nil }
+        return cache
+    }
+
+    /// Writes atomically (Double → JSON → Double round-trips exactly).
+    public func save(_ url: URL) throws {
+        try AtomicFile.write(JSONEncoder().encode(self), to: url)
+    }
+
+    /// Reads the cache beside `checkpoint` when resuming, else computes it with `model` as it
+    /// is now (the starting weights) and saves it there.
+    static func obtain(beside checkpoint: URL?, resume: Bool, runKey: String, model: LlamaModel,
+                       sequences: [CompletionSequence], batchSize: Int,
+                       progress: (_ done: Int, _ total: Int) -> Void) throws -> (values: [Double], seconds: Double, cached: Bool) {
+        let url = checkpoint.map { $0.deletingLastPathComponent().appendingPathComponent(fileName) }
+        if resume, let url, let cache = load(url, runKey: runKey, count: sequences.count) {
+            return (cache.values, 0, true)
+        }
+        let started = Date()
+        let values = try CompletionScoring.logprobs(model: model, sequences: sequences, batchSize: batchSize, progress: progress)
+        if let url { try ReferenceCache(runKey: runKey, values: values).save(url) }
+        return (values, Date().timeIntervalSince(started), false)
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Llama
+import Support
+
+/// Kahneman-Tversky Optimization (Ethayarajh et al. 2024, arXiv 2402.01306) as TRL's
+/// KTOTrainer runs it: learns from completions labelled correct / incorrect, no pairs needed.
+///   0. the batches are fixed (length-sorted, only their order is shuffled per epoch), so each
+///      batch's KL sequences — prompt i with the completion of example (i−1) mod n (TRL
+///      `_get_kl_dataset`) — are fixed too; reference log-probs of every example AND every KL
+///      sequence are computed once from the starting weights and cached beside the checkpoint;
+///   1. per micro-batch: the KL sequences' policy log-probs by a forward WITHOUT backward (z is
+///      detached), then one forward over the n examples, `KTO.loss`, backward;
+///   2. λ_D, λ_U balanced to the class counts of the whole set unless given.
+public enum KTOTrainer {
+    public struct Parameters: Codable, Equatable, Sendable {
+        public var beta = 0.1
+        /// λ_D and λ_U; nil: balanced so λ_D·n_D = λ_U·n_U (`KTO.Parameters.balanced`).
+        public var desirableWeight: Double?
+        public var undesirableWeight: Double?
+        /// Examples per micro-batch (≥ 2: the KL pairs mismatch prompts within a batch).
+        public var batchSize = 8
+        public var gradientAccumulation = 1
+        public var epochs = 1
+        public var maxSteps: Int?
+        public var learningRate = 5e-6
+        public var minLearningRateRatio = 0.1
+        public var warmupSteps = 10
+        public var weightDecay = 0.0
+        public var maxGradNorm = 1.0
+        public var checkpointEvery = 50
+        public var seed: UInt64 = 0
+        public init() {}
+
+        /// The objective's parameters for a set with these class counts.
+        public func objective(desirable: Int, undesirable: Int) -> KTO.Parameters {
+            var o = KTO.Parameters.balanced(beta: beta, desirableCount: desirable, undesirableCount: undesirable)
+            if let desirableWeight { o.desirableWeight = desirableWeight }
+            if let undesirableWeight { o.undesirableWeight = undesirableWeight }
+            return o
+        }
+    }
+
+    public struct Progress: Sendable, CustomStringConvertible {
+        public var step: Int
+        public var totalSteps: Int
+        public var epoch: Int
+        public var loss: Double
+        /// Means over the step's examples of each class (nil when the step had none).
+        public var rewardsChosen: Double?, rewardsRejected: Double?
+        public var logpsChosen: Double?, logpsRejected: Double?
+        /// The reference point z = max(0, KL estimate) of the step (mean over micro-batches).
+        public var kl: Double
+        public var learningRate: Double
+        public var gradNorm: Double
+        public var tokensPerSecond: Double
+        public var description: String {
+            func f(_ v: Double?, _ format: String) -> String { v.map { String(format: format, $0) } ?? "n/a" }
+            return String(format: "step %d/%d epoch %d loss %.4f ", step, totalSteps, epoch, loss)
+                + "rewards/chosen \(f(rewardsChosen, "%.4f")) rewards/rejected \(f(rewardsRejected, "%.4f")) "
+                + "logps/chosen \(f(logpsChosen, "%.2f")) logps/rejected \(f(logpsRejected, "%.2f")) "
+                + String(format: "kl %.4f lr %.2e grad-norm %.3f %.0f tok/s", kl, learningRate, gradNorm, tokensPerSecond)
+        }
+    }
+
+    public struct Result: Sendable {
+        public var steps: Int
+        public var trainedTokens: Int
+        public var seconds: Double
+        public var referenceSeconds: Double
+        public var referenceFromCache: Bool
+        public var finalLoss: Double
+        /// The weights used (after balancing).
+        public var objective: KTO.Parameters
+    }
+
+    /// Trains `model` on labelled completions (ids; `PreferenceEncoder` makes them). Same
+    /// checkpoint / resume / progress contract as `DPOTrainer.train`.
+    public static func train(
+        model: LlamaModel, examples: [LabelledCompletion<[Int32]>], parameters p: Parameters,
+        checkpoint: URL?, resume: Bool, runKey: String,
+        referenceProgress: (_ done: Int, _ total: Int) -> Void = { _, _ in },
+        progress: (Progress) -> Bool
+    ) throws -> Result {
+        guard !examples.isEmpty else { throw TrainingError.emptyDataset("labelled completions") }
+        let desirable = examples.filter(\.desirable).count
+        let objective = p.objective(desirable: desirable, undesirable: examples.count - desirable)
+        try objective.validate()
+        let batcher = LengthBatcher(lengths: examples.map { $0.prompt.count + $0.completion.count }, batchSize: p.batchSize, seed: p.seed)
+        // 0) reference log-probs: the n examples, then each batch's KL sequences (batch order).
+        let kl = batcher.batches.map { klSequences(of: $0.map { examples[$0] }) }
+        let klOffsets = kl.reduce(into: [examples.count]) { $0.append($0.last! + $1.count) }
+        let sequences = examples.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) } + kl.flatMap { $0 }
+        let reference = try ReferenceCache.obtain(beside: checkpoint, resume: resume, runKey: runKey, model: model,
+                                                  sequences: sequences, batchSize: p.batchSize, progress: referenceProgress)
+
+        let trainable = TrainableParameters(model: model)
+        let optimizer = try AdamW(count: trainable.count, parameters: .init(weightDecay: p.weightDecay))
+        optimizer.noDecay = trainable.noDecay
+        let run = RunPlan(batches: batcher.batches.count, parameters: (p.gradientAccumulation, p.epochs, p.maxSteps))
+        let schedule = try run.schedule(learningRate: p.learningRate, minRatio: p.minLearningRateRatio, warmup: p.warmupSteps)
+
+        var step = 0, cursor = 0
+        if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
+            let header = try Checkpoint.read(from: checkpoint, expectedCount: trainable.count, runKey: runKey,
+                                             params: trainable.params, m: optimizer.m, v: optimizer.v)
+            (step, cursor) = (header.step, header.cursor)
+            optimizer.step = header.step
+        }
+        func save() throws {
+            guard let checkpoint else { return }
+            try Checkpoint.write(.init(step: step, cursor: cursor, kind: trainable.kind, count: trainable.count, runKey: runKey),
+                                 params: trainable.params, m: optimizer.m, v: optimizer.v, to: checkpoint)
+        }
+
+        let started = Date()
+        var trainedTokens = 0, lastLoss = Double.nan
+        while step < run.totalSteps {
+            // 1) the step's micro-batches: batch index → its examples and KL sequences
+            let micro = (0..<p.gradientAccumulation).map { k -> Int in
+                let position = cursor + k
+                return batcher.order(epoch: position / batcher.batches.count)[position % batcher.batches.count]
+            }
+            let stepCount = micro.reduce(0) { $0 + batcher.batches[$1].count }
+            // 2) KL forward (no backward), policy forward + backward, weighted by share of examples
+            model.zeroGrad()
+            var parts: [(KTO.Result<Double>, [Bool])] = []
+            for b in micro {
+                let indices = batcher.batches[b]
+                let result = try accumulate(
+                    model: model, examples: indices.map { examples[$0] }, reference: indices.map { reference.values[$0] },
+                    klSequences: kl[b], klReference: Array(reference.values[klOffsets[b]..<klOffsets[b + 1]]),
+                    objective: objective, weight: Double(indices.count) / Double(stepCount))
+                parts.append((result, indices.map { examples[$0].desirable }))
+                trainedTokens += indices.reduce(0) { $0 + examples[$1].prompt.count + examples[$1].completion.count }
+                    + kl[b].reduce(0) { $0 + $1.count }
+            }
+            cursor += p.gradientAccumulation
+            // 3) clip, 4) AdamW
+            let (norm, _) = GradientClipping.clip([trainable.gradientBuffer], maxNorm: p.maxGradNorm)
+            guard norm.isFinite else { throw TrainingError.nonFiniteGradient(step: step + 1) }
+            let lr = schedule(step)
+            optimizer.update(params: trainable.params, grads: trainable.grads, lr: lr)
+            step += 1
+            lastLoss = parts.reduce(0) { $0 + $1.0.loss * Double($1.1.count) } / Double(stepCount)
+            if p.checkpointEvery > 0, step % p.checkpointEvery == 0 { try save() }
+            var line = Progress(step: step, totalSteps: run.totalSteps, epoch: cursor / batcher.batches.count, loss: lastLoss,
+                                kl: parts.reduce(0) { $0 + $1.0.z } / Double(parts.count), learningRate: lr, gradNorm: norm,
+                                tokensPerSecond: Double(trainedTokens) / max(Date().timeIntervalSince(started), 1e-9))
+            // Class means over the whole step, from each micro-batch's class means and counts.
+            func classMean(_ want: Bool, _ f: (KTO.Result<Double>) -> Double?) -> Double? {
+                var sum = 0.0, count = 0
+                for (r, labels) in parts {
+                    let n = labels.filter { $0 == want }.count
+                    if n > 0, let v = f(r) { sum += v * Double(n); count += n }
+                }
+                return count > 0 ? sum / Double(count) : nil
+            }
+            line.rewardsChosen = classMean(true, \.rewardsChosen)
+            line.rewardsRejected = classMean(false, \.rewardsRejected)
+            line.logpsChosen = classMean(true, \.logpsChosen)
+            line.logpsRejected = classMean(false, \.logpsRejected)
+            if !progress(line) {
+                try save()
+                break
+            }
+        }
+        return Result(steps: step, trainedTokens: trainedTokens, seconds: Date().timeIntervalSince(started),
+                      referenceSeconds: reference.seconds, referenceFromCache: reference.cached, finalLoss: lastLoss,
+                      objective: objective)
+    }
+
+    /// The KL sequences of one batch: `KTO.klPairs` (completion list rotated by one).
+    static func klSequences(of batch: [LabelledCompletion<[Int32]>]) -> [CompletionSequence] {
+        KTO.klPairs(batch).map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) }
+    }
+
+    /// One micro-batch: the KL sequences' policy log-probs (forward only: z gets no gradient),
+    /// then the examples' forward, `KTO.loss`, and the backward of `weight` × the loss ADDED to
+    /// the model's gradients.
+    public static func accumulate(model: LlamaModel, examples: [LabelledCompletion<[Int32]>], reference: [Double],
+                                  klSequences: [CompletionSequence], klReference: [Double],
+                                  objective: KTO.Parameters, weight: Double = 1) throws -> KTO.Result<Double> {
+        let policyKL = klSequences.isEmpty ? [] : CompletionScoring.sums(try model.forward(CompletionScoring.batch(klSequences), training: false))
+        let batch = try CompletionScoring.batch(examples.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) })
+        let policy = CompletionScoring.sums(try model.forward(batch, training: true))
+        let result = try KTO.loss(KTO.Batch(policy: policy, reference: reference, desirable: examples.map(\.desirable),
+                                            policyKL: policyKL, referenceKL: klReference), parameters: objective)
+        try model.backward(dLogprobs: CompletionScoring.dLogprobs(batch, perSequence: result.gradPolicy.map { $0 * weight }))
+        return result
+    }
+}
