@@ -3,7 +3,6 @@
 // the ids of `pairs.json`.
 import Foundation
 import Llama
-import ModelFiles
 @testable import Training
 
 enum TinyPolicy {
@@ -17,21 +16,9 @@ enum TinyPolicy {
         try LlamaModel.load(from: tiny.appendingPathComponent("model.gguf"))
     }
 
-    /// The fixture adapter, shape from its adapter_config.json, weights from its PEFT file.
+    /// The fixture adapter (PEFT folder: shape from adapter_config.json, weights by PEFT name).
     static func fixtureAdapter(for model: LlamaModel) throws -> LoRAAdapter {
-        let folder = tiny.appendingPathComponent("lora")
-        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))) as! [String: Any]
-        let targets = (config["target_modules"] as! [String]).compactMap(LoRATarget.init(rawValue:))
-        let adapter = LoRAAdapter(model: model.config, configuration: LoRAConfiguration(
-            rank: config["r"] as! Int, alpha: Float((config["lora_alpha"] as! NSNumber).doubleValue),
-            dropout: Float((config["lora_dropout"] as! NSNumber).doubleValue), targets: targets))
-        let file = try SafetensorsFile(url: folder.appendingPathComponent("adapter_model.safetensors"))
-        for t in adapter.tensors {
-            let values = try file.floats(t.name)
-            precondition(values.count == t.count, "\(t.name): \(values.count) values for \(t.count)")
-            for i in 0..<t.count { adapter.parameters[t.offset + i] = values[i] }
-        }
-        return adapter
+        try LoRAAdapter.load(from: tiny.appendingPathComponent("lora"), model: model.config)
     }
 
     /// A fresh adapter (B = 0: the policy starts equal to its base).
