@@ -33,7 +33,7 @@ if ! $rounds policy show sft-v1 --policies "$policies" >/dev/null 2>&1; then
 fi
 
 step "sampling: two answers from sft-v1 and one from the base model per prompt"
-$rounds sample --db "$db" --policies "$policies" --policy policies/base --n 1 --prompts "$prompts" --max-tokens 160
+$rounds sample --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens 160
 $rounds sample --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens 160
 
 step "review"

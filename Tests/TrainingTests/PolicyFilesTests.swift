@@ -45,8 +45,11 @@ import Tokenizer
         try PolicyWriter.save(model: model, manifest: manifest, registry: registry)
         let loaded = try PolicyLoader.load("sft-test", registry: registry)
         // Then the log-probs are the same
+        // Same weights, bit for bit; a fresh model's buffers sit at other addresses, and the
+        // BLAS kernels' results depend on alignment, so allow fp32 rounding noise.
         let again = try loaded.model.forward(batch).logprobs[0]
-        #expect(zip(expected, again).allSatisfy { abs($0 - $1) < 1e-5 })
+        #expect(zip(expected, again).allSatisfy { abs($0 - $1) < 1e-3 })
+        #expect(try loaded.model.adapter!.parameters.array() == adapter.parameters.array())
 
         // When it is exported as a Hugging Face folder (adapter merged) and loaded from there
         let out = registry.root.appendingPathComponent("export")
