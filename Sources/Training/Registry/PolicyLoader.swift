@@ -88,13 +88,17 @@ public enum PolicyLoader {
         }
         let tokenizer = try BPETokenizer.load(modelPath: base)
         return LoadedPolicy(model: model, tokenizer: tokenizer, manifest: manifest, baseURL: base,
-                            name: try storeName(reference, registry: registry))
+                            name: storeName(base: base, manifest: manifest, registry: registry))
     }
 
     /// The name a reference's answers are stored under: the policy name, `base` for the
     /// registry's base model, otherwise the file or folder name.
     public static func storeName(_ reference: String, registry: PolicyRegistry) throws -> String {
         let (base, manifest) = try resolve(reference, registry: registry)
+        return storeName(base: base, manifest: manifest, registry: registry)
+    }
+
+    static func storeName(base: URL, manifest: PolicyManifest?, registry: PolicyRegistry) -> String {
         if let manifest { return manifest.name }
         let baseFolder = registry.folder("base").standardizedFileURL.path
         if base.standardizedFileURL.path.hasPrefix(baseFolder + "/") || base.standardizedFileURL.path == baseFolder { return "base" }
