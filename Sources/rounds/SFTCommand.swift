@@ -84,7 +84,7 @@ struct SFTCommand: ParsableCommand {
 
         let model = loaded.model
         if training.full {
-            if model.adapter != nil { try model.mergeAdapter() }
+            if model.adapter != nil { model.mergeAdapter() }
             model.trainsBase = true
         } else if model.adapter == nil {
             model.adapter = LoRAAdapter(model: model.config, configuration: lora.configuration(seed: training.seed))

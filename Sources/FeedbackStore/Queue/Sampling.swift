@@ -79,4 +79,14 @@ extension FeedbackStore {
                 """, arguments: StatementArguments([policy] as [any DatabaseValueConvertible] + promptIDs))
         }
     }
+
+    /// Prompts of `split` (all when nil), oldest first.
+    public func prompts(split: Split? = nil, limit: Int? = nil) throws -> [Prompt] {
+        try read { db in
+            var request = Prompt.order(Column("id"))
+            if let split { request = request.filter(Column("split") == split) }
+            if let limit { request = request.limit(max(0, limit)) }
+            return try request.fetchAll(db)
+        }
+    }
 }

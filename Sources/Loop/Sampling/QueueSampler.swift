@@ -48,12 +48,20 @@ public struct QueueSampler {
                                         limit: options.promptLimit)
     }
 
-    /// Samples `chat` as `policy` for the prompts that need it, stores and queues the answers.
-    /// `baseline`: the policy to pair against (nil: no pairs).
+    /// Samples `chat` as `policy` for the prompts that need it (of `prompts` when given, else
+    /// as `options` select), stores and queues the answers. `baseline`: the policy to pair
+    /// against (nil: no pairs). The model is loaded only when some prompt needs answers.
     @discardableResult
-    public func run(policy: String, chat: @autoclosure () throws -> ChatModel, baseline: String?, options: Options) throws -> Summary {
+    public func run(policy: String, chat: @autoclosure () throws -> ChatModel, baseline: String?, options: Options,
+                    prompts: [Prompt]? = nil) throws -> Summary {
         var summary = Summary(policy: policy)
-        let todo = try self.todo(policy: policy, options: options)
+        var todo: [Prompt]
+        if let prompts {
+            let have = try store.sampleCounts(policy: policy, promptIDs: prompts.map { $0.id! })
+            todo = prompts.filter { have[$0.id!, default: 0] < options.samplesPerPrompt }
+        } else {
+            todo = try self.todo(policy: policy, options: options)
+        }
         if !todo.isEmpty {
             let chat = try chat()
             let n = options.samplesPerPrompt
