@@ -31,12 +31,16 @@ struct NightlyCommand: ParsableCommand {
     @Option(help: "Override the configured update method: auto, dpo, kto or ppo.")
     var method: NightlyConfig.Method?
 
+    @Option(help: "Where to write the statistics report (default: the configuration's `report`).")
+    var report: String?
+
     @Option(help: "Name recorded as having promoted the policy.")
     var actor = "nightly"
 
     func run() throws {
         var settings = try NightlyConfig.load(URL(fileURLWithPath: config))
         if let method { settings.method = method }
+        if let report { settings.report = URL(fileURLWithPath: report).path }
         let store = try database.openExisting()
         let nightly = NightlyRun(store: store, registry: registry.registry, config: settings,
                                  root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), actor: actor, log: log)

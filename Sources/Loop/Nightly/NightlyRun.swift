@@ -99,9 +99,21 @@ public final class NightlyRun {
             outcome.report = try writeReport()
             return outcome
         }
+        // A resumed run keeps the settings it started with (its checkpoints are tied to them).
+        let settings = try JSONDecoder().decode(RunSettings.self, from: Data(run.parameters.utf8))
+        if settings.config != config {
+            log("nightly run \(run.id!) continues with the settings it started with (the configuration changed since)")
+            return try NightlyRun(store: store, registry: registry, config: settings.config, root: root, actor: actor, log: log,
+                                  onStage: onStage).finish(run, method: settings.method, outcome: outcome)
+        }
+        return try finish(run, method: settings.method, outcome: outcome)
+    }
+
+    /// Stages 2–6 of the open run `run`.
+    private func finish(_ run: TrainingRun, method: NightlyConfig.Method, outcome: Outcome) throws -> Outcome {
+        var outcome = outcome
         let id = run.id!
         let parent = run.parentPolicy!
-        let method = try JSONDecoder().decode(RunSettings.self, from: Data(run.parameters.utf8)).method
         let candidate = "nightly-\(id)", rewardModel = "nightly-\(id)-rm"
         (outcome.runID, outcome.candidate, outcome.rewardModel) = (id, candidate, rewardModel)
         let snapshot = try store.trainingRunFeedback(id)

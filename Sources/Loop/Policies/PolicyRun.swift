@@ -52,7 +52,7 @@ public struct PolicyRun {
         }
         loaded = try PolicyLoader.load(policy, registry: registry)
         template = try ChatTemplate.forTokenizer(loaded.tokenizer, override: chatTemplate)
-        baseHash = try SHA256.hex(fileAt: loaded.baseURL)
+        baseHash = try PolicyFiles.baseHash(of: loaded.baseURL)
         if let manifest = loaded.manifest, manifest.kind == .lora {
             startHash = try SHA256.hex(fileAt: registry.folder(manifest.name).appendingPathComponent(PolicyFiles.adapter))
         } else {
