@@ -46,7 +46,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "rounds-bench",
-            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Support",
+            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Loop", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: numeric),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),

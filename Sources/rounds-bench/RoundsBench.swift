@@ -15,5 +15,6 @@ struct RoundsBench: ParsableCommand {
             DPOBench.self,
             FeedbackBench.self,
             ReviewDrawBench.self,
+            NightlyBench.self,
         ])
 }

@@ -58,6 +58,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         /// SFT validation file (relative to the working folder) and how many examples to score.
         public var validationFile = "feedback/seed/sft-heldout.jsonl"
         public var validationExamples = 16
+        /// At most this many held-out comparisons and as many held-out judgments are scored.
+        public var maxHeldOut = 48
         public init() {}
     }
 

@@ -1,5 +1,6 @@
 import FeedbackStore
 import Foundation
+import Tensor
 import Tokenizer
 import Training
 
@@ -10,8 +11,8 @@ struct NightlyFeedback {
     typealias Pair = Training.PreferencePair<[Tokenizer.ChatMessage]>
     typealias Judgment = Training.LabelledCompletion<[Tokenizer.ChatMessage]>
 
-    var pairs: [Pair] = [], pairSources: [String] = []
-    var judgments: [Judgment] = [], judgmentSources: [String] = []
+    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [Int64] = []
+    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [Int64] = []
     var heldOutPairs: [Pair] = [], heldOutPairSources: [String] = []
     var heldOutJudgments: [Judgment] = [], heldOutJudgmentSources: [String] = []
 
@@ -22,10 +23,12 @@ struct NightlyFeedback {
             guard let pair = Self.pair(c) else { continue }
             pairs.append(pair)
             pairSources.append("comparison \(c.id)")
+            pairIDs.append(c.id)
         }
         for j in try store.labelledCompletions(split: .train) where judgmentIDs.contains(j.judgmentID) {
             judgments.append(Self.judgment(j))
             judgmentSources.append("judgment \(j.judgmentID)")
+            self.judgmentIDs.append(j.judgmentID)
         }
         for c in try store.comparisonRecords(split: .heldout) {
             guard let pair = Self.pair(c) else { continue }
@@ -36,6 +39,36 @@ struct NightlyFeedback {
             heldOutJudgments.append(Self.judgment(j))
             heldOutJudgmentSources.append("judgment \(j.judgmentID)")
         }
+    }
+
+    /// At most `limit` training pairs and judgments, chosen by a seeded shuffle (kept in
+    /// their original order). A night's trainer sees `steps × batch` examples; encoding and
+    /// reference passes over the rest would cost time and teach nothing.
+    func limited(pairs maxPairs: Int, judgments maxJudgments: Int, seed: UInt64) -> NightlyFeedback {
+        var f = self
+        let p = Self.subset(count: pairs.count, limit: maxPairs, seed: seed)
+        (f.pairs, f.pairSources, f.pairIDs) = (p.map { pairs[$0] }, p.map { pairSources[$0] }, p.map { pairIDs[$0] })
+        let j = Self.subset(count: judgments.count, limit: maxJudgments, seed: seed ^ 0x10D6)
+        (f.judgments, f.judgmentSources, f.judgmentIDs) = (j.map { judgments[$0] }, j.map { judgmentSources[$0] }, j.map { judgmentIDs[$0] })
+        return f
+    }
+
+    /// The same for the held-out ratings the evaluation scores.
+    func limitedHeldOut(_ limit: Int, seed: UInt64) -> NightlyFeedback {
+        var f = self
+        let p = Self.subset(count: heldOutPairs.count, limit: limit, seed: seed)
+        (f.heldOutPairs, f.heldOutPairSources) = (p.map { heldOutPairs[$0] }, p.map { heldOutPairSources[$0] })
+        let j = Self.subset(count: heldOutJudgments.count, limit: limit, seed: seed ^ 0x10D6)
+        (f.heldOutJudgments, f.heldOutJudgmentSources) = (j.map { heldOutJudgments[$0] }, j.map { heldOutJudgmentSources[$0] })
+        return f
+    }
+
+    static func subset(count: Int, limit: Int, seed: UInt64) -> [Int] {
+        guard count > limit else { return Array(0..<count) }
+        var rng = SeededRandom(seed: seed)
+        var order = Array(0..<count)
+        order.shuffle(using: &rng)
+        return order.prefix(max(0, limit)).sorted()
     }
 
     static func messages(_ stored: [StoredMessage]) -> [Tokenizer.ChatMessage] {

@@ -16,8 +16,15 @@ struct NightlyTraining {
     let feedback: NightlyFeedback
     let log: (String) -> Void
 
-    var trainingData: PolicyManifest.TrainingData {
-        .init(judgmentIds: snapshot.judgmentIDs, comparisonIds: snapshot.comparisonIDs, feedbackHash: snapshot.hash)
+    /// The rows a trainer learned from (`used`: the subset it was given) and the hash of the
+    /// whole snapshot they were drawn from (its rows are in `training_run_feedback`).
+    func trainingData(_ used: NightlyFeedback) -> PolicyManifest.TrainingData {
+        .init(judgmentIds: used.judgmentIDs, comparisonIds: used.pairIDs, feedbackHash: snapshot.hash)
+    }
+
+    /// The examples one trainer gets: `steps × batch` of each kind at most.
+    func feedback(for t: NightlyConfig.Trainer) -> NightlyFeedback {
+        feedback.limited(pairs: t.steps * t.batchSize, judgments: t.steps * t.batchSize, seed: config.seed)
     }
 
     func start(_ out: String) throws -> PolicyRun {
@@ -56,9 +63,10 @@ struct NightlyTraining {
     /// ratings measure pairwise accuracy and ROC AUC.
     func trainReward(_ out: String) throws {
         let run = try start(out)
+        let used = feedback(for: config.reward)
         var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-        let train = RewardTrainer.Data(pairs: try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources),
-                                       judgments: try encoder.encode(examples: feedback.judgments, sources: feedback.judgmentSources))
+        let train = RewardTrainer.Data(pairs: try encoder.encode(pairs: used.pairs, sources: used.pairSources),
+                                       judgments: try encoder.encode(examples: used.judgments, sources: used.judgmentSources))
         let heldOut = RewardTrainer.Data(
             pairs: try encoder.encode(pairs: feedback.heldOutPairs, sources: feedback.heldOutPairSources),
             judgments: try encoder.encode(examples: feedback.heldOutJudgments, sources: feedback.heldOutJudgmentSources))
@@ -82,7 +90,7 @@ struct NightlyTraining {
         var metrics: [String: Double] = ["loss_final": result.finalLoss, "steps": Double(result.steps), "seconds": result.seconds]
         metrics["heldout_pair_accuracy"] = result.heldOutAfter?.pairwiseAccuracy
         metrics["heldout_roc_auc"] = result.heldOutAfter?.rocAUC
-        try run.save(run.manifest(method: RewardModel.method, data: trainingData, parameters: parameters(config.reward, extra: [:]),
+        try run.save(run.manifest(method: RewardModel.method, data: trainingData(used), parameters: parameters(config.reward, extra: [:]),
                                   metrics: metrics, full: false), head: head)
         log("reward model \(out): \(result.steps) steps, held-out \(result.heldOutAfter?.description ?? "n/a (no held-out ratings)")")
     }
@@ -92,10 +100,12 @@ struct NightlyTraining {
         let run = try start(out)
         var metrics: [String: Double]
         var settings: [String: String]
+        var used = feedback.limited(pairs: 0, judgments: 0, seed: 0)
         switch method {
         case .dpo, .auto:
+            used = feedback(for: config.dpo).limited(pairs: .max, judgments: 0, seed: 0)
             var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let pairs = try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources)
+            let pairs = try encoder.encode(pairs: used.pairs, sources: used.pairSources)
             log(run.encodingSummary(encoder, count: pairs.count, what: "preference pairs"))
             var p = DPOTrainer.Parameters()
             p.objective = DPO.Parameters(beta: config.dpo.beta)
@@ -117,8 +127,9 @@ struct NightlyTraining {
             metrics["rewards_margins"] = r.finalMetrics?.rewardsMargins
             settings = parameters(config.dpo, extra: ["beta": "\(config.dpo.beta)", "loss": "sigmoid", "pairs": "\(pairs.count)"])
         case .kto:
+            used = feedback(for: config.kto).limited(pairs: 0, judgments: .max, seed: 0)
             var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let examples = try encoder.encode(examples: feedback.judgments, sources: feedback.judgmentSources)
+            let examples = try encoder.encode(examples: used.judgments, sources: used.judgmentSources)
             log(run.encodingSummary(encoder, count: examples.count, what: "judged answers"))
             var p = KTOTrainer.Parameters()
             p.beta = config.kto.beta
@@ -167,7 +178,11 @@ struct NightlyTraining {
                         "learning_rate": "\(p.learningRate)", "seed": "\(config.seed)", "parent": parent]
         }
         let name = method == .auto ? "dpo" : method.rawValue
-        try run.save(run.manifest(method: name, data: trainingData, parameters: settings, metrics: metrics, full: false))
+        // PPO learns from the reward model's scores, so its data are the reward model's rows.
+        if method == .ppo { used = feedback(for: config.reward) }
+        settings["snapshot_comparisons"] = "\(feedback.pairs.count)"
+        settings["snapshot_judgments"] = "\(feedback.judgments.count)"
+        try run.save(run.manifest(method: name, data: trainingData(used), parameters: settings, metrics: metrics, full: false))
         log("\(name) \(out): saved \(run.folder.path)")
     }
 }
