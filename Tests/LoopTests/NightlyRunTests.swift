@@ -208,7 +208,7 @@ import Training
         #expect(throws: NightlyConfig.ConfigError.self) { try NightlyConfig.load(url) }
         try Data(#"{"gates": {"maxKL": 4}, "method": "kto"}"#.utf8).write(to: url)
         let config = try NightlyConfig.load(url)
-        #expect(config.gates.maxKL == 4 && config.method == .kto && config.gates.minPairAccuracy == 0.5 && config.dpo.steps == 12)
+        #expect(config.gates.maxKL == 4 && config.method == .kto && config.gates.minPairAccuracy == 0.5 && config.dpo.steps == NightlyConfig().dpo.steps)
         // The bundled file is valid.
         _ = try NightlyConfig.load(NightlyRunTests.packageRoot.appendingPathComponent("feedback/nightly.json"))
     }

@@ -53,21 +53,21 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public struct Evaluation: Codable, Equatable, Sendable {
         /// Held-out prompts answered fresh by candidate and parent (scored by the reward model;
         /// the answers are queued for review too).
-        public var freshPrompts = 8
+        public var freshPrompts = 6
         public var freshMaxTokens = 128
         /// SFT validation file (relative to the working folder) and how many examples to score.
         public var validationFile = "feedback/seed/sft-heldout.jsonl"
-        public var validationExamples = 16
+        public var validationExamples = 12
         /// At most this many held-out comparisons and as many held-out judgments are scored.
-        public var maxHeldOut = 48
+        public var maxHeldOut = 16
         public init() {}
     }
 
     public struct Sampling: Codable, Equatable, Sendable {
         /// Training-split prompts answered by the new policy for the next review queue.
-        public var prompts = 16
+        public var prompts = 12
         public var answersPerPrompt = 2
-        public var maxTokens = 192
+        public var maxTokens = 160
         public var temperature: Float = 0.7
         public var topP: Float = 0.9
         /// Reviewers wanted per queued item.
@@ -79,13 +79,13 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     /// Fewest new comparisons (with a preference) for DPO, and judgments for KTO, under `auto`.
     public var minComparisons = 8
     public var minJudgments = 8
-    public var reward = Trainer(steps: 12, batchSize: 4, learningRate: 1e-4)
-    public var dpo = Trainer(steps: 12, batchSize: 2, learningRate: 5e-5)
-    public var kto = Trainer(steps: 12, batchSize: 4, learningRate: 5e-5)
+    public var reward = Trainer(steps: 8, batchSize: 2, learningRate: 1e-4)
+    public var dpo = Trainer(steps: 8, batchSize: 2, learningRate: 5e-5)
+    public var kto = Trainer(steps: 8, batchSize: 4, learningRate: 5e-5)
     public var ppo = PPOSettings()
     public var loraRank = 16
     public var loraAlpha: Float = 32
-    public var maxLength = 512
+    public var maxLength = 448
     public var maxPromptLength = 256
     public var gates = Gates()
     public var evaluation = Evaluation()
