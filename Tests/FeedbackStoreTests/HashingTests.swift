@@ -3,8 +3,8 @@ import Testing
 @testable import FeedbackStore
 
 /// Values that existing databases hold: a prompt's content hash (its UNIQUE key, so a
-/// changed hash would import every prompt again) and reviewer pseudonyms (stable across
-/// exports of one database). Expected values are Python's:
+/// changed hash would import every prompt again), reviewer pseudonyms (stable across
+/// exports of one database) and the feedback hash of training runs. Expected values are Python's:
 /// `hashlib.sha256(json.dumps(messages, sort_keys=True, separators=(',', ':'),
 /// ensure_ascii=False).encode()).hexdigest()` and
 /// `"reviewer-" + hmac.new(secret.encode(), name.encode(), hashlib.sha256).hexdigest()[:12]`.
@@ -28,6 +28,14 @@ import Testing
         #expect(pseudonym("tanaka") == "reviewer-16333ed696c2")
         #expect(pseudonym("佐藤") == "reviewer-9cb77b909b56")
         #expect(Pseudonymizer(secret: secret, enabled: false)("佐藤") == "佐藤")
+    }
+
+    /// Training runs store this hash to name the feedback rows they used.
+    @Test func feedbackSnapshotHashIsSHA256OfTheIDList() {
+        #expect(FeedbackSnapshot(judgmentIDs: [10, 2], comparisonIDs: []).hash
+            == "265d8c674d853f49ff80f9ae4812ddc9b852065a916c5886650ad5681cd2db07")
+        #expect(FeedbackSnapshot(judgmentIDs: [], comparisonIDs: [7, 4, 5]).hash
+            == "28f325d2e894ff55407ec157cde6a2b77a06264eef1eadc649a8e74bb882d458")
     }
 
     @Test func databaseSecretIs32RandomBytesInHex() throws {
