@@ -81,4 +81,6 @@ public final class StoreReviewBackend: ReviewBackend {
     public func undoLast() throws -> Bool { try store.undoLast(reviewer: reviewer) != nil }
 
     public func progress() throws -> ReviewProgress { try store.progress(reviewer: reviewer, since: dayStart()) }
+
+    public func release(cardID: Int64) throws { try store.release(assignmentID: cardID, reviewer: reviewer) }
 }

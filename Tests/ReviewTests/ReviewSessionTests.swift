@@ -175,6 +175,7 @@ final class FailingOnceBackend: ReviewBackend {
     func skip(cardID: Int64) throws { try base.skip(cardID: cardID) }
     func undoLast() throws -> Bool { try base.undoLast() }
     func progress() throws -> ReviewProgress { try base.progress() }
+    func release(cardID: Int64) throws { try base.release(cardID: cardID) }
 }
 
 @Suite struct ReviewSessionFailureTests {
