@@ -105,6 +105,23 @@ public final class FeedbackStore: Sendable {
         }
     }
 
+    /// `write` for loading millions of rows: a 512 MB page cache so index pages stay in
+    /// memory instead of spilling to the WAL again and again, and statement journals (the
+    /// rating triggers need them) in memory rather than temporary files. SQLite refuses to
+    /// change temp_store inside a transaction, so these are set around it.
+    func bulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = DEFAULT") }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.read(body)
     }

@@ -50,6 +50,14 @@ extension Schema {
             CREATE INDEX review_assignments_expiry ON review_assignments(expires_at) WHERE state = 'open';
             CREATE INDEX review_assignments_released ON review_assignments(reviewer_id, item_id) WHERE state = 'released';
             """)
+        // "Done today" counts a reviewer's ratings since midnight that still count: with
+        // `retracted` in the index the count never reads the rating rows themselves.
+        try db.execute(sql: """
+            DROP INDEX judgments_reviewer;
+            CREATE INDEX judgments_reviewer ON judgments(reviewer_id, created_at, retracted);
+            DROP INDEX comparisons_reviewer;
+            CREATE INDEX comparisons_reviewer ON comparisons(reviewer_id, created_at, retracted);
+            """)
         // `claimed` recounted from the assignments, so databases written before the
         // triggers start from the truth.
         try db.execute(sql: """

@@ -4,6 +4,7 @@ import Testing
 @testable import Review
 #if canImport(Glibc)
 import Glibc
+import Support
 #endif
 
 /// The real `rounds review` binary on a pseudo-terminal, driven as a physician would:

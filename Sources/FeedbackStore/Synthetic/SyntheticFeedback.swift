@@ -24,13 +24,9 @@ extension FeedbackStore {
     /// millions of rows: one fsync, statements compiled once). `progress` gets a line per
     /// phase. For empty databases: names are fixed (`synthetic-rNN`, `vN`).
     public func seedSynthetic(_ spec: SyntheticFeedback, progress: (String) -> Void = { _ in }) throws {
-        try write { db in
-            // Bulk-load settings for this transaction: a 512 MB page cache so index pages
-            // stay in memory instead of spilling to the WAL again and again; statement
-            // journals (needed by the rating triggers) in memory rather than temp files;
-            // foreign keys checked once at commit instead of after every row.
-            try db.execute(sql: "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY; PRAGMA defer_foreign_keys = ON")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = DEFAULT") }
+        try bulkWrite { db in
+            // Foreign keys checked once at commit instead of after every row.
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
             var rng = SeededGenerator(seed: spec.seed)
             let start = now().timeIntervalSince1970 - Double(spec.days) * 86_400
             let span = Double(spec.days) * 86_400
