@@ -122,6 +122,27 @@ public final class FeedbackStore: Sendable {
         }
     }
 
+    /// Stops this store's commits from copying the WAL back into the database file
+    /// (SQLite does that in the commit that crosses 1,000 WAL pages, which makes about one
+    /// commit in a hundred wait for a checkpoint and its fsync). The caller then runs
+    /// `checkpoint()` at moments nobody waits for, such as after a card is on screen.
+    public func deferCheckpoints() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    }
+
+    /// Copies committed WAL pages into the database file without waiting for readers or
+    /// writers of other processes (a passive checkpoint). False when another process was
+    /// checkpointing at that moment (SQLITE_BUSY): the pages are theirs to copy then.
+    @discardableResult
+    public func checkpoint() throws -> Bool {
+        do {
+            try writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            return true
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return false
+        }
+    }
+
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.read(body)
     }

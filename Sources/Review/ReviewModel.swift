@@ -97,4 +97,6 @@ public protocol ReviewBackend: AnyObject {
     /// Gives the card back unrated (the session is ending), so another reviewer can have
     /// its slot now rather than when the claim lapses.
     func release(cardID: Int64) throws
+    /// Upkeep while the reviewer reads (the card is on screen): nothing waits for it.
+    func idle() throws
 }

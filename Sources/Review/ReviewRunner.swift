@@ -41,6 +41,8 @@ public enum ReviewRunner {
                 }
             }
             draw(session, on: terminal, over: &onScreen)
+            // The card is on screen; now the upkeep nobody should wait for.
+            do { try session.idle() } catch { session.report("Database upkeep failed: \(error.localizedDescription)") }
         }
     }
 
@@ -70,6 +72,7 @@ public enum ReviewRunner {
                 case .quit?: return false
                 case nil: break
                 }
+                try session.idle()
                 if session.state.card == nil && !announcedEmpty { log("empty"); announcedEmpty = true }
                 if session.state.card != nil { announcedEmpty = false }
             }

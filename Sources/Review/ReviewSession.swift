@@ -62,6 +62,9 @@ public final class ReviewSession {
         try loadNext()
     }
 
+    /// Upkeep the drivers run once the frame is drawn, while the reviewer reads.
+    public func idle() throws { try backend.idle() }
+
     /// Gives the card on screen back to the queue unrated; the drivers call this on every
     /// way out they see (q, Ctrl-C, hang-up, end of input). A session that dies without it
     /// (SIGKILL, power loss) holds the card until its claim lapses.
