@@ -10,7 +10,7 @@ import Review
 struct ReviewDrawBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review-draw",
-        abstract: "Fetch + render of the next review card at 80×24 on a large database (p50/p99; target p99 < 20 ms).")
+        abstract: "Next card + progress + render at 80×24 on a large database (p50/p99; target p99 < 20 ms).")
 
     @Option(help: "Database file to create (must not exist). Default: a temporary file, removed afterwards.")
     var db: String?
