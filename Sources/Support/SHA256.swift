@@ -100,11 +100,22 @@ public struct SHA256 {
 
     /// Hex digest of a file, read in 1 MiB chunks.
     public static func hex(fileAt url: URL) throws -> String {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        var h = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { h.update(chunk) }
-        return Hex.string(h.finalize())
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            var h = SHA256()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { h.update(chunk) }
+            return Hex.string(h.finalize())
+        } catch {
+            throw UnreadableFile(path: url.path, reason: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription)
+        }
+    }
+
+    /// A file that could not be read to hash it.
+    public struct UnreadableFile: LocalizedError, Equatable {
+        public var path: String
+        public var reason: String
+        public var errorDescription: String? { "Cannot read \(path) to compute its SHA-256: \(reason)." }
     }
 }
 
