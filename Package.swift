@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
         .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Generation", "Support"], swiftSettings: numeric),
         .target(name: "FeedbackStore", dependencies: ["Support", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Review", dependencies: ["FeedbackStore"]),
+        .target(name: "Review", dependencies: ["FeedbackStore", "Support"]),
         .target(
             name: "Loop",
             dependencies: ["FeedbackStore", "Training", "Generation", "Support", .product(name: "Logging", package: "swift-log")]),
@@ -56,8 +56,8 @@ let package = Package(
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenizer"]),
         .testTarget(name: "GenerationTests", dependencies: ["Generation"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
-        .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore"]),
-        .testTarget(name: "ReviewTests", dependencies: ["Review"]),
+        .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore", "Support"]),
+        .testTarget(name: "ReviewTests", dependencies: ["Review", "Support"]),
         .testTarget(name: "LoopTests", dependencies: ["Loop"]),
         .testTarget(name: "RoundsCLITests", dependencies: ["rounds"]),
     ]

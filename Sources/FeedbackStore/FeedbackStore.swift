@@ -13,16 +13,24 @@ public final class FeedbackStore: Sendable {
     public static let defaultPath = "feedback/rounds.sqlite"
     /// How long a writer waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 30
+    /// How long a claimed item stays reserved for its reviewer without a rating before
+    /// another reviewer may take the slot (long enough to read a long answer twice).
+    public static let defaultClaimLifetime: TimeInterval = 30 * 60
 
     private let writer: any DatabaseWriter
     /// Read-only access for statistics, exports and tests.
     public var reader: any DatabaseReader { writer }
     /// The clock stamped on every row (tests pin it).
     let now: @Sendable () -> Date
+    /// How long claims made through this store last (see `nextItem`).
+    public let claimLifetime: TimeInterval
 
     /// Opens (creating if needed) the database file at `path` in WAL mode. The file and its
     /// -wal/-shm companions are owner-only (0600): they hold clinical text and ratings.
-    public convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// `claimLifetime`: see `defaultClaimLifetime`.
+    public convenience init(
+        path: String, claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
         try Self.prepareFile(at: path)
         let pool = try DatabasePool(path: path, configuration: Self.configuration())
         // SQLite creates -wal and -shm with the main file's mode; enforce it for files
@@ -30,16 +38,22 @@ public final class FeedbackStore: Sendable {
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             chmod(path + suffix, 0o600)
         }
-        try self.init(writer: pool, now: now)
+        try self.init(writer: pool, claimLifetime: claimLifetime, now: now)
     }
 
     /// A private in-memory database (tests, previews).
-    public static func inMemory(now: @escaping @Sendable () -> Date = { Date() }) throws -> FeedbackStore {
-        try FeedbackStore(writer: DatabaseQueue(configuration: configuration()), now: now)
+    public static func inMemory(
+        claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
+    ) throws -> FeedbackStore {
+        try FeedbackStore(writer: DatabaseQueue(configuration: configuration()), claimLifetime: claimLifetime, now: now)
     }
 
-    private init(writer: any DatabaseWriter, now: @escaping @Sendable () -> Date) throws {
+    private init(writer: any DatabaseWriter, claimLifetime: TimeInterval, now: @escaping @Sendable () -> Date) throws {
+        guard claimLifetime.isFinite, claimLifetime > 0 else {
+            throw FeedbackStoreError.invalidValue(field: "claim lifetime", value: "\(claimLifetime)", hint: "a number of seconds above 0, e.g. 1800")
+        }
         self.writer = writer
+        self.claimLifetime = claimLifetime
         self.now = now
         try Schema.migrator.migrate(writer)
     }
@@ -88,6 +102,44 @@ public final class FeedbackStore: Sendable {
                 return .commit
             }
             return result!
+        }
+    }
+
+    /// `write` for loading millions of rows: a 512 MB page cache so index pages stay in
+    /// memory instead of spilling to the WAL again and again, and statement journals (the
+    /// rating triggers need them) in memory rather than temporary files. SQLite refuses to
+    /// change temp_store inside a transaction, so these are set around it.
+    func bulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = DEFAULT") }
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Stops this store's commits from copying the WAL back into the database file
+    /// (SQLite does that in the commit that crosses 1,000 WAL pages, which makes about one
+    /// commit in a hundred wait for a checkpoint and its fsync). The caller then runs
+    /// `checkpoint()` at moments nobody waits for, such as after a card is on screen.
+    public func deferCheckpoints() throws {
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    }
+
+    /// Copies committed WAL pages into the database file without waiting for readers or
+    /// writers of other processes (a passive checkpoint). False when another process was
+    /// checkpointing at that moment (SQLITE_BUSY): the pages are theirs to copy then.
+    @discardableResult
+    public func checkpoint() throws -> Bool {
+        do {
+            try writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            return true
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return false
         }
     }
 

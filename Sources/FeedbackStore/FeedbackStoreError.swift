@@ -10,6 +10,7 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
     case unknownAssignment(Int64)
     case assignmentNotYours(assignment: Int64, reviewer: String)
     case assignmentNotOpen(assignment: Int64, state: String)
+    case claimLapsed(assignment: Int64, minutes: Int)
     case wrongItemKind(assignment: Int64, expected: String)
     case unknownRating(kind: String, id: Int64)
     case ratingNotLive(kind: String, id: Int64)
@@ -19,6 +20,7 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
     case unknownTrainingRun(Int64)
     case trainingRunFinished(Int64)
     case cannotCreate(path: String, reason: String)
+    case cannotRead(path: String, reason: String)
 
     public var errorDescription: String? {
         switch self {
@@ -36,6 +38,9 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
             return "review assignment #\(id) belongs to another reviewer than '\(reviewer)'"
         case .assignmentNotOpen(let id, let state):
             return "review assignment #\(id) is \(state), not open; undo the last rating to reopen it"
+        case .claimLapsed(let id, let minutes):
+            return "the claim on review assignment #\(id) lapsed (no rating within \(minutes) minutes) and another reviewer"
+                + " has taken the item; nothing was saved for it. Ask for the next item"
         case .wrongItemKind(let id, let expected):
             return "review assignment #\(id) is not a \(expected) item"
         case .unknownRating(let kind, let id):
@@ -54,6 +59,8 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
             return "training run #\(id) has already finished"
         case .cannotCreate(let path, let reason):
             return "cannot create \(path): \(reason). Check the folder exists and is writable"
+        case .cannotRead(let path, let reason):
+            return "\(path): \(reason). Check the path and that the file is readable"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Support
 
 // The whole schema lives in one migrator (GRDB demo AppDatabase). Naming: snake_case
 // tables and columns; ids are INTEGER PRIMARY KEY (rowid aliases).
@@ -23,6 +24,7 @@ enum Schema {
             try createRatings(db)
             try createTrainingRuns(db)
         }
+        migrator.registerMigration("v2-claims-and-counts") { db in try claimsAndCounts(db) }
         return migrator
     }
 
@@ -71,7 +73,7 @@ enum Schema {
             """)
         // A random per-database secret keys reviewer pseudonyms in exports.
         var rng = SystemRandomNumberGenerator()
-        let secret = SHA256.hex((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
+        let secret = Hex.string((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) })
         try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('pseudonym_secret', ?)", arguments: [secret])
     }
 

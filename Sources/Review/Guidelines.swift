@@ -2,6 +2,7 @@
 // (`feedback/guidelines.md`), drawn with the small subset of Markdown it needs.
 
 import Foundation
+import Support
 
 public struct Guidelines: Sendable {
     public var path: String

@@ -6,6 +6,8 @@
 // that `KeyParser` has already assembled into scalars; a combining mark typed after its
 // base joins that base's cluster.
 
+import Support
+
 public struct LineEditor: Equatable, Sendable {
     public private(set) var text: String
     /// Cursor position in Characters (0...text.count).

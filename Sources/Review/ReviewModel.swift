@@ -94,4 +94,9 @@ public protocol ReviewBackend: AnyObject {
     /// Withdraws the most recent rating (its card comes back next); false when there is none.
     func undoLast() throws -> Bool
     func progress() throws -> ReviewProgress
+    /// Gives the card back unrated (the session is ending), so another reviewer can have
+    /// its slot now rather than when the claim lapses.
+    func release(cardID: Int64) throws
+    /// Upkeep while the reviewer reads (the card is on screen): nothing waits for it.
+    func idle() throws
 }

@@ -16,6 +16,9 @@ public enum ReviewRunner {
         defer { terminal.restore() }
         session.resize(terminal.size())
         try session.start()
+        // However the loop ends, the unrated card goes back to the queue; if that fails
+        // (the database is locked), its claim lapses on its own.
+        defer { try? session.end() }
         var onScreen: Frame? = nil
         draw(session, on: terminal, over: &onScreen)
         while true {
@@ -38,15 +41,8 @@ public enum ReviewRunner {
                 }
             }
             draw(session, on: terminal, over: &onScreen)
-            // The card is on screen; now the exact progress figures (a slower query).
-            if session.progressIsEstimate {
-                do {
-                    try session.refreshProgress()
-                    draw(session, on: terminal, over: &onScreen)
-                } catch {
-                    session.report("Progress not updated: \(error.localizedDescription)")
-                }
-            }
+            // The card is on screen; now the upkeep nobody should wait for.
+            do { try session.idle() } catch { session.report("Database upkeep failed: \(error.localizedDescription)") }
         }
     }
 
@@ -60,9 +56,10 @@ public enum ReviewRunner {
     /// Feeds keys read from `input` to the session, without drawing. Prints one line per
     /// committed action to `log` (`rated ITEM VERDICT SECONDS`, `skipped ITEM`, `undone`)
     /// and `empty` when the queue runs out. Store errors are thrown (a script cannot retry).
-    /// Progress figures are display-only and are not re-read here.
+    /// A card still claimed at the end of input is given back.
     public static func runScripted(_ session: ReviewSession, input: Int32, log: (String) -> Void) throws {
         try session.start()
+        defer { try? session.end() }
         var parser = KeyParser()
         var buffer = [UInt8](repeating: 0, count: 4096)
         var announcedEmpty = false
@@ -75,6 +72,7 @@ public enum ReviewRunner {
                 case .quit?: return false
                 case nil: break
                 }
+                try session.idle()
                 if session.state.card == nil && !announcedEmpty { log("empty"); announcedEmpty = true }
                 if session.state.card != nil { announcedEmpty = false }
             }

@@ -59,20 +59,19 @@ public final class ReviewSession {
 
     /// Fetches the first card and the progress figures.
     public func start() throws {
-        try loadNext(change: 0)
-        try refreshProgress()
+        try loadNext()
     }
 
-    /// Whether the progress figures were estimated locally after the last action and
-    /// should be read from the store (`refreshProgress`) once the new card is on screen.
-    public private(set) var progressIsEstimate = false
+    /// Upkeep the drivers run once the frame is drawn, while the reviewer reads.
+    public func idle() throws { try backend.idle() }
 
-    /// Reads the progress figures from the store. Counting the items left is the slowest
-    /// query of a review step (it visits every open item), so the drivers call this after
-    /// the next card is drawn, never between the rating key and the card.
-    public func refreshProgress() throws {
-        state.progress = try backend.progress()
-        progressIsEstimate = false
+    /// Gives the card on screen back to the queue unrated; the drivers call this on every
+    /// way out they see (q, Ctrl-C, hang-up, end of input). A session that dies without it
+    /// (SIGKILL, power loss) holds the card until its claim lapses.
+    public func end() throws {
+        guard let card = state.card else { return }
+        try backend.release(cardID: card.id)
+        state.card = nil
     }
 
     public func resize(_ size: TerminalSize) {
@@ -123,14 +122,14 @@ public final class ReviewSession {
                 state.message = "Nothing to undo."
                 return nil
             }
-            try loadNext(change: -1)
+            try loadNext()
             state.message = "Undid the last rating; this card is back."
             return .undone
         default: break
         }
         if state.card == nil {
             // New samples may have been queued, or another reviewer skipped: look again.
-            try loadNext(change: 0)
+            try loadNext()
         }
         guard let card = state.card else {
             state.message = "The queue is empty. Press q to quit."
@@ -143,8 +142,8 @@ public final class ReviewSession {
         case .char("g"): state.mode = .tagMenu
         case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))
         case .char("s"):
-            try backend.skip(cardID: card.id)
-            try loadNext(change: 0, remainingChange: -1)
+            guard try holdsClaim({ try backend.skip(cardID: card.id) }) else { return nil }
+            try loadNext()
             state.message = "Skipped."
             return .skipped(cardID: card.id)
         case .char(let scalar):
@@ -156,13 +155,27 @@ public final class ReviewSession {
             }
             let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
                                 secondsSpent: max(0, clock() - shownAt))
-            try backend.record(rating)
-            try loadNext(change: 1)
+            guard try holdsClaim({ try backend.record(rating) }) else { return nil }
+            try loadNext()
             state.message = "Saved: \(choice.label)."
             return .rated(rating)
         default: break
         }
         return nil
+    }
+
+    /// Runs a store call on the card on screen. When the card's claim lapsed while the
+    /// reviewer was away and another reviewer took the item, nothing was saved: the next
+    /// card is shown with a message, and false is returned.
+    private func holdsClaim(_ call: () throws -> Void) throws -> Bool {
+        do {
+            try call()
+            return true
+        } catch FeedbackStoreError.claimLapsed {
+            try loadNext()
+            state.message = "Not saved: while you were away this item went to another reviewer. Here is the next one."
+            return false
+        }
     }
 
     static func choice(for key: Unicode.Scalar, pair: Bool) -> ReviewChoice? {
@@ -217,13 +230,11 @@ public final class ReviewSession {
         return max(0, min(limit, target))
     }
 
-    /// Fetches the next card. The progress figures are updated by `change` ratings done
-    /// (and as many fewer left) until `refreshProgress` reads the store's count.
-    private func loadNext(change: Int, remainingChange: Int? = nil) throws {
+    /// Fetches the next card and the progress figures (kept counts in the store, so both
+    /// are index look-ups whatever the size of the queue).
+    private func loadNext() throws {
         state.card = try backend.nextCard()
-        state.progress.doneToday = max(0, state.progress.doneToday + change)
-        state.progress.remaining = max(0, state.progress.remaining + (remainingChange ?? -change))
-        progressIsEstimate = true
+        state.progress = try backend.progress()
         state.draft = Annotation()
         state.scroll = 0
         state.mode = .rating

@@ -7,6 +7,7 @@
 // At 80×24 the body gets 19 rows; menus and the comment editor replace footer lines.
 
 import FeedbackStore
+import Support
 
 public enum ReviewView {
     /// Below this size the screen only asks for a larger window.

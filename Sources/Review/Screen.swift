@@ -4,6 +4,8 @@
 // `columns`), so tests read the screen without a terminal. Only `ansi()` knows escape
 // sequences (ECMA-48: CUP to position, SGR for style, EL to clear the rest of a line).
 
+import Support
+
 public enum LineStyle: Equatable, Sendable {
     case plain, heading, dim, bar, highlight
 }

@@ -27,6 +27,7 @@ public final class StoreReviewBackend: ReviewBackend {
         guard let reviewer = try store.reviewer(named: name) else {
             throw ReviewError.unknownReviewer(name, database: databasePath)
         }
+        try store.deferCheckpoints()
         self.store = store
         self.reviewer = reviewer
         self.dayStart = dayStart
@@ -81,4 +82,21 @@ public final class StoreReviewBackend: ReviewBackend {
     public func undoLast() throws -> Bool { try store.undoLast(reviewer: reviewer) != nil }
 
     public func progress() throws -> ReviewProgress { try store.progress(reviewer: reviewer, since: dayStart()) }
+
+    public func release(cardID: Int64) throws { try store.release(assignmentID: cardID, reviewer: reviewer) }
+
+    /// Idle moments since the last checkpoint of the WAL.
+    private var uncheckpointed = 0
+    /// Checkpoint every this many idle moments (at most one rating each, a handful of
+    /// pages, so the WAL stays a few MB however many reviewers work at once).
+    public static let checkpointEvery = 25
+
+    /// The session's store defers checkpoints (see `FeedbackStore.deferCheckpoints`);
+    /// they run here, after a card is drawn, every `checkpointEvery` times.
+    public func idle() throws {
+        uncheckpointed += 1
+        guard uncheckpointed >= Self.checkpointEvery else { return }
+        try store.checkpoint()
+        uncheckpointed = 0
+    }
 }

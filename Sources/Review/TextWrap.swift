@@ -5,6 +5,8 @@
 // and opening brackets never end one (the basic kinsoku rules of JIS X 4051). A word
 // longer than the line is cut between graphemes, never inside one.
 
+import Support
+
 public enum TextWrap {
     /// Characters that must not begin a line (closing brackets, stops, small kana, long vowel).
     static let noStart: Set<Character> = Set("、。，．・：；？！゛゜ヽヾゝゞ々ー）］｝〕〉》」』】〙〗〟’”｠»ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ)]},.;:!?%")

@@ -15,7 +15,9 @@ public enum JSONLines {
         public var errorDescription: String? { "\(file):\(line): \(reason)" }
     }
 
-    /// The non-blank lines of a file with their 1-based line numbers.
+    /// The non-blank lines of a file with their 1-based line numbers. Lines end at "\n" or
+    /// "\r\n" only: U+2028, U+0085 and the like may stand unescaped inside JSON strings.
+    /// A line that is not UTF-8 throws with its number.
     public static func lines(of url: URL) throws -> [(number: Int, text: Substring)] {
         let data: Data
         do {
@@ -23,15 +25,16 @@ public enum JSONLines {
         } catch {
             throw LineError(file: url.path, line: 0, reason: "cannot read the file (\(error.localizedDescription))")
         }
-        guard var text = String(data: data, encoding: .utf8) else {
-            throw LineError(file: url.path, line: 0, reason: "the file is not UTF-8 text. ---> HINT: save it as UTF-8.")
-        }
-        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        var bytes = [UInt8](data)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var out: [(Int, Substring)] = []
-        // "\r\n" is one Character in Swift, so split on Character.isNewline, not on "\n".
-        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            if line.allSatisfy(\.isWhitespace) { continue }
-            out.append((i + 1, line))
+        for (i, raw) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let line = raw.last == 0x0D ? raw.dropLast() : raw
+            guard let text = String(validating: line, as: UTF8.self) else {
+                throw LineError(file: url.path, line: i + 1, reason: "not UTF-8 text. ---> HINT: save the file as UTF-8.")
+            }
+            if text.allSatisfy(\.isWhitespace) { continue }
+            out.append((i + 1, Substring(text)))
         }
         return out
     }

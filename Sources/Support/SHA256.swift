@@ -1,7 +1,8 @@
 import Foundation
 
-/// SHA-256 (FIPS 180-4), for content hashes of model files, data files and feedback
-/// snapshots. Streaming: `update` any number of times, then `finalize`.
+/// SHA-256 (FIPS 180-4), for content hashes of model files, data files, prompts and
+/// feedback snapshots, and HMAC-SHA256 for reviewer pseudonyms. Streaming: `update` any
+/// number of times, then `finalize`; or `hash`/`hex` in one call.
 public struct SHA256 {
     private var state: [UInt32] = [
         0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -76,12 +77,24 @@ public struct SHA256 {
         state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
     }
 
-    /// Hex digest of some bytes.
-    public static func hex<D: DataProtocol>(_ data: D) -> String {
+    /// The 32-byte digest of `data`.
+    public static func hash<D: DataProtocol>(_ data: D) -> [UInt8] {
         var h = SHA256()
         h.update(data)
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return h.finalize()
     }
+
+    /// HMAC-SHA256 (RFC 2104): H((K ^ opad) || H((K ^ ipad) || m)), the key hashed first
+    /// when longer than the 64-byte block.
+    public static func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
+        var block = key.count > 64 ? hash(key) : key
+        block += [UInt8](repeating: 0, count: 64 - block.count)
+        let inner = hash(block.map { $0 ^ 0x36 } + message)
+        return hash(block.map { $0 ^ 0x5c } + inner)
+    }
+
+    /// Hex digest of some bytes (hashes them: for bytes already a digest, `Hex.string`).
+    public static func hex<D: DataProtocol>(_ data: D) -> String { Hex.string(hash(data)) }
 
     public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
 
@@ -92,7 +105,7 @@ public struct SHA256 {
             defer { try? handle.close() }
             var h = SHA256()
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { h.update(chunk) }
-            return h.finalize().map { String(format: "%02x", $0) }.joined()
+            return Hex.string(h.finalize())
         } catch {
             throw UnreadableFile(path: url.path, reason: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription)
         }
@@ -103,6 +116,17 @@ public struct SHA256 {
         public var path: String
         public var reason: String
         public var errorDescription: String? { "Cannot read \(path) to compute its SHA-256: \(reason)." }
+    }
+}
+
+/// Lower-case hexadecimal text of bytes as they are (no hashing).
+public enum Hex {
+    public static func string<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

@@ -59,9 +59,11 @@ struct FeedbackBench: ParsableCommand {
                          judgments, comparisons, seedTime, Double(judgments + comparisons) / seedTime, Double(size) / 1e6))
         }
 
-        // Reviewers take turns: claim (timed), rate (timed separately), as in a session.
+        // Reviewers take turns: claim (timed), rate (timed separately), as in a session;
+        // like the review tool, WAL checkpoints run apart from the timed calls.
+        try store.deferCheckpoints()
         let reviewers = try store.reviewers()
-        var claim: [Double] = [], rate: [Double] = [], resume: [Double] = []
+        var claim: [Double] = [], rate: [Double] = [], resume: [Double] = [], checkpoint: [Double] = []
         for call in 0..<calls {
             let reviewer = reviewers[call % reviewers.count]
             var t = Date()
@@ -78,10 +80,16 @@ struct FeedbackBench: ParsableCommand {
             case .compare: try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: .tie, secondsSpent: 30)
             }
             rate.append(Date().timeIntervalSince(t))
+            if call % 25 == 24 {
+                t = Date()
+                try store.checkpoint()
+                checkpoint.append(Date().timeIntervalSince(t))
+            }
         }
-        Self.report("nextItem (claim a new slot)", claim)
-        Self.report("nextItem (resume open assignment)", resume)
-        Self.report("recordJudgment / recordComparison (one transaction)", rate)
+        Latency.report("nextItem (claim a new slot)", claim)
+        Latency.report("nextItem (resume open assignment)", resume)
+        Latency.report("recordJudgment / recordComparison (one transaction)", rate)
+        Latency.report("checkpoint every 25 ratings (as the review tool does once a card is drawn)", checkpoint)
         var undo: [Double] = [], progress: [Double] = []
         for reviewer in reviewers.prefix(10) {
             var t = Date()
@@ -91,8 +99,8 @@ struct FeedbackBench: ParsableCommand {
             _ = try store.progress(reviewer: reviewer, since: Date().addingTimeInterval(-86_400))
             progress.append(Date().timeIntervalSince(t))
         }
-        Self.report("undoLast", undo)
-        Self.report("progress (done today, remaining)", progress)
+        Latency.report("undoLast", undo)
+        Latency.report("progress (done today, remaining)", progress)
 
         // Wall time and CPU time (user + system, all threads): on a shared machine the
         // second says what the code costs, the first what a user waits.
@@ -120,12 +128,5 @@ struct FeedbackBench: ParsableCommand {
         getrusage(RUSAGE_SELF, &usage)
         #endif
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
-    static func report(_ name: String, _ seconds: [Double]) {
-        let sorted = seconds.sorted()
-        guard !sorted.isEmpty else { return }
-        func ms(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] * 1000 }
-        print(name + String(format: ": p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d calls", ms(0.5), ms(0.99), sorted.last! * 1000, sorted.count))
     }
 }

@@ -5,16 +5,18 @@ import Review
 
 /// `rounds-bench review-draw`: what a physician waits for between pressing a rating key
 /// and seeing the next card, on a feedback database at production scale. Timed per card:
-/// fetch (the next card) and render (the 80×24 frame and its escape sequences), as the
-/// interactive loop does them; the exact progress figures, read after the card is drawn,
-/// and the rating itself are timed apart.
+/// fetch (the next card and the progress figures) and render (the 80×24 frame and its
+/// escape sequences), as the interactive loop does them; the rating itself is timed apart.
 struct ReviewDrawBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "review-draw",
-        abstract: "Fetch + render of the next review card at 80×24 on a large database (p50/p99; target p99 < 20 ms).")
+        abstract: "Next card + progress + render at 80×24 on a large database (p50/p99; target p99 < 20 ms).")
 
     @Option(help: "Database file to create (must not exist). Default: a temporary file, removed afterwards.")
     var db: String?
+
+    @Flag(help: "Reuse the database at --db (seeded before, e.g. by rounds-bench feedback) instead of seeding a new one.")
+    var reuse = false
 
     @Option(help: "Judgments to seed.")
     var judgments = 1_000_000
@@ -37,7 +39,10 @@ struct ReviewDrawBench: ParsableCommand {
         guard rows >= ReviewView.minimumSize.rows, columns >= ReviewView.minimumSize.columns else {
             throw ValidationError("--rows/--columns must be at least \(ReviewView.minimumSize.rows)×\(ReviewView.minimumSize.columns), e.g. --rows 24 --columns 80")
         }
-        if let db, FileManager.default.fileExists(atPath: db) { throw ValidationError("\(db) exists; pass a new path or omit --db") }
+        if let db, !reuse, FileManager.default.fileExists(atPath: db) {
+            throw ValidationError("\(db) exists; pass a new path, omit --db, or add --reuse")
+        }
+        if reuse && db == nil { throw ValidationError("--reuse needs --db PATH of a database seeded before") }
     }
 
     func run() throws {
@@ -48,45 +53,57 @@ struct ReviewDrawBench: ParsableCommand {
         let path = db ?? folder.appendingPathComponent("rounds.sqlite").path
         defer { if db == nil { try? FileManager.default.removeItem(at: folder) } }
 
+        let seeded = reuse && FileManager.default.fileExists(atPath: path)
         let store = try FeedbackStore(path: path)
-        var spec = SyntheticFeedback()
-        (spec.judgments, spec.comparisons) = (judgments, comparisons)
-        spec.openItems = max(cards * 2, 10_000)
-        let seedStart = Date()
-        try store.seedSynthetic(spec) { print("  seeding \($0)") }
-        print(String(format: "seeded %d judgments + %d comparisons in %.1f s", judgments, comparisons, Date().timeIntervalSince(seedStart)))
+        if !seeded {
+            var spec = SyntheticFeedback()
+            (spec.judgments, spec.comparisons) = (judgments, comparisons)
+            spec.openItems = max(cards * 2, 10_000)
+            let seedStart = Date()
+            try store.seedSynthetic(spec) { print("  seeding \($0)") }
+            print(String(format: "seeded %d judgments + %d comparisons in %.1f s", judgments, comparisons, Date().timeIntervalSince(seedStart)))
+        }
 
         // Reviewers take turns, each with their own backend, as separate sessions would.
         let backends = try store.reviewers().map { try StoreReviewBackend(store: store, reviewer: $0.name, databasePath: path) }
         let guidelines = Guidelines(path: "feedback/guidelines.md", markdown: "# Guidelines")
-        var next: [Double] = [], progress: [Double] = [], render: [Double] = [], draw: [Double] = [], rate: [Double] = []
+        var next: [Double] = [], progress: [Double] = [], render: [Double] = [], draw: [Double] = [], rate: [Double] = [], idle: [Double] = [], drawCPU: [Double] = []
         var bytes = 0
         for card in 0..<cards {
             let backend = backends[card % backends.count]
             var state = ReviewState(reviewer: backend.reviewer.displayName)
             state.size = TerminalSize(rows: rows, columns: columns)
-            let t0 = monotonicSeconds()
+            // As ReviewSession.loadNext does it: the card, then its progress figures.
+            let (t0, c0) = (monotonicSeconds(), Self.threadCPUSeconds())
             state.card = try backend.nextCard()
             let t1 = monotonicSeconds()
+            state.progress = try backend.progress()
+            let t2 = monotonicSeconds()
             let frame = ReviewView.render(state, guidelines: guidelines)
             bytes += frame.ansi(columns: columns).utf8.count
-            let t2 = monotonicSeconds()
-            state.progress = try backend.progress()
             let t3 = monotonicSeconds()
+            drawCPU.append(Self.threadCPUSeconds() - c0)
             next.append(t1 - t0)
-            render.append(t2 - t1)
-            draw.append(t2 - t0)
-            progress.append(t3 - t2)
+            progress.append(t2 - t1)
+            render.append(t3 - t2)
+            draw.append(t3 - t0)
             guard let shown = state.card else { break }
             let choice: ReviewChoice = shown.isPair ? .preferA : .correct
             try backend.record(Rating(cardID: shown.id, choice: choice, annotation: Annotation(), secondsSpent: 30))
             rate.append(monotonicSeconds() - t3)
+            let t4 = monotonicSeconds()
+            try backend.idle()   // the tool's upkeep once a card is drawn (WAL checkpoints)
+            idle.append(monotonicSeconds() - t4)
         }
-        Self.report("next card (claim)", next)
-        Self.report("progress (after the card is drawn)", progress)
-        Self.report("render \(columns)×\(rows) frame", render)
-        Self.report("next card + render (target p99 < 20 ms)", draw)
-        Self.report("record rating (one transaction, untimed above)", rate)
+        Latency.report("next card (claim)", next)
+        Latency.report("progress (done today, remaining)", progress)
+        Latency.report("render \(columns)×\(rows) frame", render)
+        Latency.report("next card + progress + render (target p99 < 20 ms)", draw)
+        // The same steps in CPU time of this thread: what they cost without waiting for a
+        // core or the disk (on a shared machine the wall figure above includes both).
+        Latency.report("  the same in thread CPU time", drawCPU)
+        Latency.report("record rating (one transaction, untimed above)", rate)
+        Latency.report("upkeep after drawing (checkpoint every \(StoreReviewBackend.checkpointEvery), untimed above)", idle)
         print(String(format: "  %.1f KB of terminal output per frame", Double(bytes) / Double(max(1, draw.count)) / 1024))
 
         // A long answer: 4,000 characters of Japanese with English, wrapped and drawn.
@@ -100,13 +117,12 @@ struct ReviewDrawBench: ParsableCommand {
             _ = ReviewView.render(state, guidelines: guidelines).ansi(columns: columns)
             longRender.append(monotonicSeconds() - t)
         }
-        Self.report("render a pair of \(long.count)-character answers", longRender)
+        Latency.report("render a pair of \(long.count)-character answers", longRender)
     }
 
-    static func report(_ name: String, _ seconds: [Double]) {
-        let sorted = seconds.sorted()
-        guard !sorted.isEmpty else { return }
-        func ms(_ q: Double) -> Double { sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] * 1000 }
-        print(name + String(format: ": p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d", ms(0.5), ms(0.99), sorted.last! * 1000, sorted.count))
+    static func threadCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

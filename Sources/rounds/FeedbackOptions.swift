@@ -7,16 +7,16 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The feedback database (SQLite, created if missing).", valueName: "path"))
     var db: String = FeedbackStore.defaultPath
 
-    func open() throws -> FeedbackStore {
-        try FeedbackStore(path: db)
+    func open(claimLifetime: TimeInterval = FeedbackStore.defaultClaimLifetime) throws -> FeedbackStore {
+        try FeedbackStore(path: db, claimLifetime: claimLifetime)
     }
 
-    /// Opens a database that must already exist (read-only commands).
-    func openExisting() throws -> FeedbackStore {
+    /// Opens a database that must already exist (read-only commands, reviewing).
+    func openExisting(claimLifetime: TimeInterval = FeedbackStore.defaultClaimLifetime) throws -> FeedbackStore {
         guard FileManager.default.fileExists(atPath: db) else {
             throw ValidationError("No feedback database at \(db). Pass --db PATH, or create one with: rounds prompts import FILE.jsonl")
         }
-        return try open()
+        return try open(claimLifetime: claimLifetime)
     }
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import ModelFiles
-import Review
+import Support
 import Tokenizer
 
 /// What `rounds model info` reports about a GGUF file or a Hugging Face folder: the

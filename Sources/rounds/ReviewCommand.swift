@@ -15,7 +15,8 @@ struct ReviewCommand: ParsableCommand {
             Pairs: a (A better), b (B better), t (tie), n (both bad).
             Before the rating key, optionally: h harm level, g tags, m comment.
             s skips, u undoes your last rating, ? shows the guidelines, q quits.
-            Every rating is saved the moment its key is pressed.
+            Every rating is saved the moment its key is pressed. An item you leave unrated
+            goes back to the queue when you quit, or after --claim-minutes if the session dies.
             """)
 
     @Option(help: ArgumentHelp("Your reviewer name, as registered with 'rounds reviewer add NAME' (default: your login name).",
@@ -28,12 +29,20 @@ struct ReviewCommand: ParsableCommand {
                                valueName: "path"))
     var guidelines: String?
 
+    @Option(help: ArgumentHelp(
+        "Minutes an item you are shown stays reserved for you without a rating; after that another reviewer may take it."
+            + " Quitting gives it back at once.", valueName: "minutes"))
+    var claimMinutes: Double = FeedbackStore.defaultClaimLifetime / 60
+
     @Flag(help: .hidden)
     var batch = false
 
     func validate() throws {
         if let reviewer, reviewer.isEmpty || reviewer.contains(where: \.isWhitespace) {
             throw ValidationError("--reviewer takes a name without spaces, e.g. --reviewer tanaka")
+        }
+        guard claimMinutes.isFinite, claimMinutes > 0, claimMinutes <= 24 * 60 else {
+            throw ValidationError("--claim-minutes must be above 0 and at most 1440 (a day), e.g. --claim-minutes 30")
         }
     }
 
@@ -44,7 +53,7 @@ struct ReviewCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try database.openExisting()
+        let store = try database.openExisting(claimLifetime: claimMinutes * 60)
         let backend = try StoreReviewBackend(store: store, reviewer: reviewer ?? Self.loginName(), databasePath: database.db)
         let guidePath = guidelines ?? URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("guidelines.md").path
         let session = ReviewSession(backend: backend, reviewer: backend.reviewer.displayName,

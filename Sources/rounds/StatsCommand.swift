@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedbackStore
 import Foundation
+import Support
 
 struct StatsCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv, html }
@@ -43,7 +44,7 @@ struct StatsCommand: ParsableCommand {
         case .html: data = Data(report.html.utf8)
         }
         if let out {
-            try AtomicFileWriter.write(data, to: out)
+            try AtomicFile.write(data, to: URL(fileURLWithPath: out), permissions: 0o600)   // holds clinical text
             print("Wrote \(out)")
         } else {
             FileHandle.standardOutput.write(data)

@@ -56,8 +56,9 @@ import Testing
         #expect(try lines(path).first?["reviewer"] as? String == pseudonym)
         try store.export(.preference, to: path, split: .all, withReviewerNames: true)
         #expect(try lines(path).first?["reviewer"] as? String == "sato")
-        // And no temporary files are left beside it
+        // And no temporary files are left beside it, and it is owner-only (clinical text)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["pairs.jsonl"])
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == 0o600)
     }
 
     @Test(arguments: StoreKind.allCases)

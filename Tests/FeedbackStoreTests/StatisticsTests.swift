@@ -133,4 +133,43 @@ import Testing
         #expect(matrix.cells[0][1].bothBad == 5 && matrix.cells[2][1].total == 40)
         #expect(Stats.median([3, 1, 2]) == 2 && Stats.median([4, 1, 2, 3]) == 2.5 && Stats.median([]) == nil)
     }
+
+    /// The bootstrap's binomial draws against the binomial pmf (from lgamma): a chi-square
+    /// goodness-of-fit over bins expected to hold 5 or more draws, for both the inversion
+    /// (n·p < 10) and the BTRD (n·p ≥ 10) paths and for p above one half.
+    @Test(arguments: [(20, 0.2), (1000, 0.3), (50_000, 0.01), (300, 0.9), (7, 0.5)])
+    func binomialDrawsFollowTheBinomialDistribution(n: Int, p: Double) {
+        var rng = SeededGenerator(seed: 11)
+        let draws = 40_000
+        var seen = [Int](repeating: 0, count: n + 1)
+        for _ in 0..<draws { seen[rng.binomial(n, p)] += 1 }
+        func pmf(_ k: Int) -> Double {
+            exp(lgamma(Double(n + 1)) - lgamma(Double(k + 1)) - lgamma(Double(n - k + 1))
+                + Double(k) * log(p) + Double(n - k) * log1p(-p))
+        }
+        var (chi, bins, observed, expected) = (0.0, 0, 0.0, 0.0)
+        for k in 0...n {
+            observed += Double(seen[k])
+            expected += pmf(k) * Double(draws)
+            if expected >= 5 || k == n {
+                chi += (observed - expected) * (observed - expected) / max(expected, 1e-9)
+                (bins, observed, expected) = (bins + 1, 0, 0)
+            }
+        }
+        let df = Double(bins - 1)
+        #expect(chi < df + 4 * (2 * df).squareRoot(), "chi-square \(chi) on \(bins - 1) degrees of freedom")
+    }
+
+    @Test func multinomialDrawsSumToNAndFollowTheShares() {
+        var rng = SeededGenerator(seed: 3)
+        let counts = [500, 0, 300, 150, 50]
+        var totals = [Double](repeating: 0, count: counts.count)
+        for _ in 0..<2_000 {
+            let draw = rng.multinomial(1_000, counts: counts)
+            #expect(draw.reduce(0, +) == 1_000 && draw[1] == 0)
+            for (i, x) in draw.enumerated() { totals[i] += Double(x) / 2_000 }
+        }
+        // Mean of each entry is n·share; its standard error here is below 0.4.
+        for (i, c) in counts.enumerated() { #expect(abs(totals[i] - Double(c)) < 2, "entry \(i): \(totals[i])") }
+    }
 }

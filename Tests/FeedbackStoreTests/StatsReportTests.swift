@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Support
 import Testing
 @testable import FeedbackStore
 
@@ -123,7 +124,8 @@ import Testing
         // And the JSON keeps Japanese readable, and the table lines up by display width
         let json = String(decoding: try report.json(), as: UTF8.self)
         #expect(json.contains("田中") && !json.contains("\\u"))
-        #expect(TextTable.displayWidth("田中 ab") == 7)
+        let table = TextTable(header: ["reviewer", "n"], rows: [["田中 ab", "1"], ["sato", "22"]]).rendered
+        #expect(table.split(separator: "\n").map { DisplayWidth.of($0) } == [12, 12, 12, 12])
         #expect(report.csv.hasPrefix("section,key,metric,value\r\n"))
     }
 }

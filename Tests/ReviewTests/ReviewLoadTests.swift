@@ -1,3 +1,4 @@
+import FeedbackStore
 import Foundation
 import GRDB
 import Testing
@@ -12,7 +13,8 @@ import Glibc
     @Test func eightReviewersFiveHundredRatingsEach() throws {
         // Given answers each wanted from two reviewers, enough that even the slowest
         // reviewer finds 500 new ones: the other seven, working in pairs, can fill at most
-        // ⌈7 × 501 / 2⌉ = 1,754 items (501: each ends holding one claimed, unrated card),
+        // ⌈7 × 501 / 2⌉ = 1,754 items (501: each ends holding one claimed, unrated card
+        // until it quits),
         // so 1,754 + 501 = 2,255 items always suffice,
         let reviewers = (1...8).map { "reviewer\($0)" }
         let database = try ReviewDatabase(reviewers: reviewers, judgments: 2_300, overlap: 2)
@@ -43,8 +45,11 @@ import Glibc
                 """) == 0)
             #expect(try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM review_items i
-                WHERE (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id AND a.state != 'skipped') > i.overlap
+                WHERE (SELECT COUNT(*) FROM review_assignments a WHERE a.item_id = i.id AND a.state IN ('open', 'done')) > i.overlap
                 """) == 0)
+            // Each process gave back the card it held when its input ended.
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_assignments WHERE state = 'open'") == 0)
+            #expect(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_assignments WHERE state = 'released'") == 8)
             #expect(try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM (SELECT 1 FROM judgments GROUP BY assignment_id HAVING COUNT(*) > 1)
                 """) == 0)
@@ -93,5 +98,33 @@ import Glibc
             #expect(stored.count >= 20)
             #expect(try String.fetchOne(db, sql: "PRAGMA integrity_check") == "ok")
         }
+    }
+
+    @Test func aKilledReviewersClaimLapsesToAnotherReviewer() throws {
+        // Given tanaka's process killed after one rating, idle with the next card claimed
+        let database = try ReviewDatabase(reviewers: ["tanaka", "sato"], judgments: 5)
+        defer { database.remove() }
+        let process = try RoundsProcess(["review", "--batch", "--reviewer", "tanaka", "--db", database.path])
+        process.input.write(Data("c".utf8))
+        var output = ""
+        while !output.contains("rated ") {
+            let data = process.output.availableData
+            if data.isEmpty { break }
+            output += String(decoding: data, as: UTF8.self)
+        }
+        kill(process.pid, SIGKILL)
+        #expect(waitForProcess(process.pid, timeout: 10).map { $0 & 0x7F } == SIGKILL)
+
+        // Then the card it held is still claimed (nobody could give it back), for the lifetime
+        let held = try #require(try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT item_id, expires_at FROM review_assignments WHERE state = 'open'")
+        })
+        let expiry: Date = try #require(held["expires_at"])
+        #expect(abs(expiry.timeIntervalSinceNow - FeedbackStore.defaultClaimLifetime) < 60)
+        #expect(try FeedbackStore(path: database.path).releaseLapsedClaims() == 0)
+        // And once it has lapsed, sato's next item is exactly that one
+        let later = try FeedbackStore(path: database.path, now: { expiry + 1 })
+        let sato = try #require(try later.reviewer(named: "sato"))
+        #expect(try later.nextItem(for: sato)?.itemID == held["item_id"])
     }
 }

@@ -175,6 +175,8 @@ final class FailingOnceBackend: ReviewBackend {
     func skip(cardID: Int64) throws { try base.skip(cardID: cardID) }
     func undoLast() throws -> Bool { try base.undoLast() }
     func progress() throws -> ReviewProgress { try base.progress() }
+    func release(cardID: Int64) throws { try base.release(cardID: cardID) }
+    func idle() throws { try base.idle() }
 }
 
 @Suite struct ReviewSessionFailureTests {

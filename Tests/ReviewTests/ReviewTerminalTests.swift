@@ -4,6 +4,7 @@ import Testing
 @testable import Review
 #if canImport(Glibc)
 import Glibc
+import Support
 #endif
 
 /// The real `rounds review` binary on a pseudo-terminal, driven as a physician would:
@@ -131,6 +132,9 @@ import Glibc
         tty.hangUp()  // sshd closes the master: the kernel sends SIGHUP
         #expect(tty.waitForExit() == 128 + SIGHUP)
         #expect(try database.liveJudgments().map { $0["verdict"] as String } == ["correct", "incorrect"])
+        // The third card, on screen when the line dropped, went back to the queue.
+        #expect(try database.read { db in try String.fetchAll(db, sql: "SELECT state FROM review_assignments ORDER BY id") }
+            == ["done", "done", "released"])
     }
 
     @Test func unregisteredReviewerGetsTheRegistrationCommand() throws {

@@ -1,4 +1,5 @@
 import Review
+import Support
 
 /// A minimal terminal emulator for tests: enough of ECMA-48 (CUP, EL, ED, SGR, the
 /// alternate screen) to read what `rounds review` draws, with wide characters taking two

@@ -57,6 +57,7 @@ import Testing
         (["reviewer", "add", "two words"], "rounds reviewer add tanaka"),
         (["queue", "pairs", "--new", "v2", "--baseline", "v2"], "--new v3 --baseline v2"),
         (["export", "--format", "preference", "--out", ""], "--out pairs.jsonl"),
+        (["review", "--claim-minutes", "0"], "--claim-minutes 30"),
     ])
     func validationSaysWhatToType(arguments: [String], hint: String) {
         do {
@@ -73,6 +74,8 @@ import Testing
         #expect(stats.contains("--format <format>") && stats.contains("html"))
         let export = Rounds.helpMessage(for: ExportCommand.self)
         #expect(export.contains("--with-reviewer-names") && export.contains("preference"))
+        let review = Rounds.helpMessage(for: ReviewCommand.self)
+        #expect(review.contains("--claim-minutes <minutes>") && review.contains("30.0)"))
         let root = Rounds.helpMessage()
         for name in ["prompts", "samples", "reviewer", "queue", "stats", "export"] { #expect(root.contains(name)) }
     }

@@ -15,6 +15,25 @@ import Support
     #expect(h.finalize().map { String(format: "%02x", $0) }.joined() == SHA256.hex(text))
 }
 
+@Test func sha256OfAMultiBlockMessageAndHexOfRawBytes() {
+    // Python: hashlib.sha256(b"a" * 1000).hexdigest()
+    #expect(Hex.string(SHA256.hash(Data(repeating: UInt8(ascii: "a"), count: 1000)))
+        == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    // Hex.string encodes the bytes as they are; SHA256.hex hashes them first.
+    #expect(Hex.string([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+    #expect(SHA256.hex([0x00, 0x0f, 0xa5, 0xff] as [UInt8]) != "000fa5ff")
+}
+
+@Test func hmacMatchesRFC4231() {
+    // Test case 2 (short key) and test case 6 (key longer than a block, hashed first).
+    #expect(Hex.string(SHA256.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
+        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    #expect(Hex.string(SHA256.hmac(
+        key: [UInt8](repeating: 0xaa, count: 131),
+        message: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8)))
+        == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+}
+
 @Test func atomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-atomic-\(UUID())")
     defer { try? FileManager.default.removeItem(at: dir) }
@@ -30,6 +49,19 @@ import Support
     #expect(throws: Boom.self) { try AtomicFile.write(to: url) { _ in throw Boom() } }
     #expect(try String(contentsOf: url, encoding: .utf8) == "二番目")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["manifest.json"])
+}
+
+@Test func jsonLinesSplitOnlyAtLineFeedsAndNameTheLineThatIsNotUTF8() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-jsonl-\(UUID()).jsonl")
+    defer { try? FileManager.default.removeItem(at: url) }
+    // U+2028 and U+0085 may stand unescaped inside a JSON string: they do not end a line.
+    try Data("{\"p\":\"一行目\u{2028}続き\u{85}\"}\r\n{\"p\":\"二\"}\n".utf8).write(to: url)
+    let lines = try JSONLines.lines(of: url)
+    #expect(lines.map(\.number) == [1, 2] && lines[0].text.contains("\u{2028}続き\u{85}"))
+    try (Data("{\"p\":1}\n\n".utf8) + Data([0x7B, 0xFF, 0x7D, 0x0A])).write(to: url)
+    #expect(throws: JSONLines.LineError(file: url.path, line: 3, reason: "not UTF-8 text. ---> HINT: save the file as UTF-8.")) {
+        try JSONLines.lines(of: url)
+    }
 }
 
 @Test func progressLineShowsRateAndETA() {

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 public enum ExportFormat: String, Sendable, CaseIterable {
     /// TRL preference JSONL: {"prompt", "chosen", "rejected"} (+ ids, reviewer).
@@ -28,7 +29,8 @@ extension FeedbackStore {
         _ format: ExportFormat, to path: String, since: Date? = nil, split: SplitFilter = .train,
         withReviewerNames: Bool = false
     ) throws -> ExportSummary {
-        let writer = try AtomicFileWriter(path: path)
+        // Owner-only (0600): exports hold clinical text.
+        let writer = try AtomicFile.Writer(url: URL(fileURLWithPath: path), permissions: 0o600)
         let lines = JSONLinesWriter(writer)
         var summary = ExportSummary(rows: 0, leftOut: 0)
         switch format {
@@ -68,7 +70,7 @@ extension FeedbackStore {
         messages.count == 1 && messages[0].role == "user"
     }
 
-    private func writeCSV(_ writer: AtomicFileWriter, since: Date?, split: SplitFilter, withReviewerNames: Bool) throws -> Int {
+    private func writeCSV(_ writer: AtomicFile.Writer, since: Date?, split: SplitFilter, withReviewerNames: Bool) throws -> Int {
         let header = ["kind", "rating_id", "created_at", "reviewer", "prompt_id", "split", "prompt", "policy_a", "sample_a_id",
                       "answer_a", "policy_b", "sample_b_id", "answer_b", "rating", "harm", "tags", "comment", "seconds_spent"]
         let dates = ISO8601DateFormatter()
@@ -95,10 +97,10 @@ extension FeedbackStore {
 
 /// One JSON object per line, UTF-8, keys sorted, slashes and non-ASCII left as they are.
 struct JSONLinesWriter {
-    let writer: AtomicFileWriter
+    let writer: AtomicFile.Writer
     let encoder: JSONEncoder
 
-    init(_ writer: AtomicFileWriter) {
+    init(_ writer: AtomicFile.Writer) {
         self.writer = writer
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

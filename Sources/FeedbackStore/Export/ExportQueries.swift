@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Support
 
 /// Which prompts an export or training run draws from.
 public enum SplitFilter: String, Sendable, CaseIterable {
@@ -94,7 +95,7 @@ struct Pseudonymizer {
 
     func callAsFunction(_ name: String) -> String {
         guard enabled else { return name }
-        return "reviewer-" + SHA256.hex(Array(SHA256.hmac(key: secret, message: Array(name.utf8)).prefix(6)))
+        return "reviewer-" + Hex.string(SHA256.hmac(key: secret, message: Array(name.utf8)).prefix(6))
     }
 }
 

@@ -35,7 +35,7 @@ extension FeedbackStore {
         from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction
     ) throws -> ImportSummary {
         try Self.validateFraction(heldOutFraction)
-        let lines = try JSONLines(contentsOf: url)
+        let lines = try JSONObjectLines(contentsOf: url)
         let keys = try lines.objects.map { line, object in
             do { return try JSONField.prompt(object) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
         }
@@ -58,7 +58,7 @@ extension FeedbackStore {
         from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction
     ) throws -> ImportSummary {
         try Self.validateFraction(heldOutFraction)
-        let lines = try JSONLines(contentsOf: url)
+        let lines = try JSONObjectLines(contentsOf: url)
         let samples = try lines.objects.map { line, object in
             do { return try Self.sampleLine(object) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A prompt reduced to what identifies it: its messages (ending with a user turn), the
 /// SHA-256 of their canonical JSON, and the text a reviewer reads.
@@ -33,7 +34,7 @@ public struct PromptKey: Hashable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         self.hashBytes = SHA256.hash(try encoder.encode(messages))
-        self.hash = SHA256.hex(hashBytes)
+        self.hash = Hex.string(hashBytes)
     }
 
     /// A plain string prompt is one user turn.

@@ -127,7 +127,7 @@ extension FeedbackStore {
     public func queueCounts() throws -> (items: Int, open: Int) {
         try read { db in
             let items = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items") ?? 0
-            let open = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM review_items WHERE claimed < overlap") ?? 0
+            let open = try Int.fetchOne(db, sql: "SELECT open_items FROM queue_counts") ?? 0   // kept by triggers
             return (items, open)
         }
     }

@@ -1,49 +1,16 @@
 import Foundation
 import GRDB
 
-// The review queue: claiming slots, recording ratings, skipping, undoing.
+// The review queue: recording ratings, skipping, undoing, progress (claims: Claims.swift).
 //
-// Every method here is one IMMEDIATE transaction, so claims from several processes are
-// serialized by SQLite's write lock: the slot count is read and incremented under the lock,
+// Every method here is one IMMEDIATE transaction, so calls from several processes are
+// serialized by SQLite's write lock: the slot count is read and changed under the lock,
 // and UNIQUE (item_id, reviewer_id) makes a second claim of one item by one reviewer
 // impossible. A reviewer never reads another's rating: nothing here returns ratings of
 // other reviewers.
 extension FeedbackStore {
-    /// The reviewer's open assignment (the most recently reopened first, so repeated undos
-    /// walk back like a stack), or else a new slot on the oldest item that still needs
-    /// reviewers and that this reviewer has never had. Nil when nothing is left.
-    public func nextItem(for reviewer: Reviewer, kinds: Set<ItemKind> = Set(ItemKind.allCases)) throws -> ReviewItem? {
-        let reviewerID = try Self.requireID(reviewer)
-        return try write { db in
-            if let open = try Assignment
-                .filter(Assignment.Columns.reviewerID == reviewerID && Assignment.Columns.state == AssignmentState.open)
-                .order(Assignment.Columns.openedAt.desc, Assignment.Columns.id.desc)
-                .fetchOne(db) {
-                return try Self.reviewItem(for: open, db)
-            }
-            let kindList = kinds.map { "'\($0.rawValue)'" }.sorted().joined(separator: ",")
-            guard !kindList.isEmpty, let item = try QueueItem.fetchOne(db, sql: """
-                SELECT i.* FROM review_items i INDEXED BY review_items_open
-                WHERE i.claimed < i.overlap AND i.kind IN (\(kindList))
-                  AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer_id = ?)
-                ORDER BY i.id LIMIT 1
-                """, arguments: [reviewerID])
-            else { return nil }
-            // Pairs are shown in a random order per assignment (position bias), stored so
-            // the outcome can be read back in terms of the samples.
-            var (a, b) = (item.sampleID, item.otherSampleID)
-            if let other = b, Bool.random() { (a, b) = (other, item.sampleID) }
-            let stamp = now()
-            var assignment = Assignment(
-                id: nil, itemID: item.id!, reviewerID: reviewerID, aSampleID: a, bSampleID: b,
-                state: .open, claimedAt: stamp, openedAt: stamp)
-            try assignment.insert(db)
-            try db.execute(sql: "UPDATE review_items SET claimed = claimed + 1 WHERE id = ?", arguments: [item.id!])
-            return try Self.reviewItem(for: assignment, db)
-        }
-    }
-
-    /// Records a verdict on an open judgment assignment and closes it.
+    /// Records a verdict on the reviewer's judgment assignment and closes it (see
+    /// `heldAssignment` for claims that lapsed).
     @discardableResult
     public func recordJudgment(
         assignmentID: Int64, reviewer: Reviewer, verdict: Verdict, harm: HarmLevel? = nil, tags: [String] = [],
@@ -51,7 +18,7 @@ extension FeedbackStore {
     ) throws -> Judgment {
         try Self.validateSeconds(secondsSpent)
         return try write { db in
-            let assignment = try Self.openAssignment(assignmentID, of: reviewer, db)
+            let assignment = try heldAssignment(assignmentID, of: reviewer, db)
             guard assignment.bSampleID == nil else {
                 throw FeedbackStoreError.wrongItemKind(assignment: assignmentID, expected: "judgment")
             }
@@ -66,14 +33,14 @@ extension FeedbackStore {
     }
 
     /// Records a preference between the two answers as shown (A left, B right) and closes
-    /// the assignment.
+    /// the assignment (see `heldAssignment` for claims that lapsed).
     @discardableResult
     public func recordComparison(
         assignmentID: Int64, reviewer: Reviewer, outcome: Outcome, comment: String? = nil, secondsSpent: Double
     ) throws -> Comparison {
         try Self.validateSeconds(secondsSpent)
         return try write { db in
-            let assignment = try Self.openAssignment(assignmentID, of: reviewer, db)
+            let assignment = try heldAssignment(assignmentID, of: reviewer, db)
             guard let bSampleID = assignment.bSampleID,
                   let item = try QueueItem.fetchOne(db, key: assignment.itemID)
             else { throw FeedbackStoreError.wrongItemKind(assignment: assignmentID, expected: "comparison") }
@@ -92,11 +59,10 @@ extension FeedbackStore {
     @discardableResult
     public func skip(assignmentID: Int64, reviewer: Reviewer, reason: String? = nil) throws -> Skip {
         try write { db in
-            let assignment = try Self.openAssignment(assignmentID, of: reviewer, db)
+            let assignment = try heldAssignment(assignmentID, of: reviewer, db)
             var skip = Skip(id: nil, assignmentID: assignmentID, reviewerID: assignment.reviewerID, reason: reason, createdAt: now())
             try skip.insert(db)
-            try Self.setState(.skipped, of: assignmentID, db)
-            try db.execute(sql: "UPDATE review_items SET claimed = claimed - 1 WHERE id = ?", arguments: [assignment.itemID])
+            try Self.setState(.skipped, of: assignmentID, db)   // the state trigger gives the slot back
             return skip
         }
     }
@@ -133,14 +99,17 @@ extension FeedbackStore {
             } else {
                 return nil
             }
+            // done → open: the assignment keeps the slot it holds, with a fresh claim.
             try db.execute(
-                sql: "UPDATE review_assignments SET state = 'open', opened_at = ? WHERE id = ?",
-                arguments: [now(), undone.assignmentID])
+                sql: "UPDATE review_assignments SET state = 'open', opened_at = ?, expires_at = ? WHERE id = ?",
+                arguments: [now(), now() + claimLifetime, undone.assignmentID])
             return undone
         }
     }
 
-    /// Ratings by `reviewer` since `since` that still count, and items left for them.
+    /// Ratings by `reviewer` since `since` that still count, and items left for them: the
+    /// same items `nextItem` would go through. Both are index look-ups and kept counts
+    /// (SchemaClaims.swift), independent of the size of the queue.
     public func progress(reviewer: Reviewer, since: Date) throws -> ReviewProgress {
         let reviewerID = try Self.requireID(reviewer)
         return try read { db in
@@ -148,10 +117,15 @@ extension FeedbackStore {
                 SELECT (SELECT COUNT(*) FROM judgments j WHERE reviewer_id = ?1 AND created_at >= ?2 AND \(Self.live("j", "judgments")))
                      + (SELECT COUNT(*) FROM comparisons c WHERE reviewer_id = ?1 AND created_at >= ?2 AND \(Self.live("c", "comparisons")))
                 """, arguments: [reviewerID, since]) ?? 0
+            // Open items, less those this reviewer has had, plus the ones among those they
+            // can still get: their open claims and released items with a free slot.
             let remaining = try Int.fetchOne(db, sql: """
-                SELECT (SELECT COUNT(*) FROM review_assignments WHERE reviewer_id = ?1 AND state = 'open')
-                     + (SELECT COUNT(*) FROM review_items i INDEXED BY review_items_open WHERE i.claimed < i.overlap
-                        AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer_id = ?1))
+                SELECT (SELECT open_items FROM queue_counts)
+                     - ifnull((SELECT items_had_open FROM reviewer_queue WHERE reviewer_id = ?1), 0)
+                     + (SELECT COUNT(*) FROM review_assignments INDEXED BY review_assignments_open WHERE reviewer_id = ?1 AND state = 'open')
+                     + (SELECT COUNT(*) FROM review_assignments a INDEXED BY review_assignments_released
+                        JOIN review_items i ON i.id = a.item_id
+                        WHERE a.reviewer_id = ?1 AND a.state = 'released' AND i.claimed < i.overlap)
                 """, arguments: [reviewerID]) ?? 0
             return ReviewProgress(doneToday: done, remaining: remaining)
         }
@@ -173,34 +147,5 @@ extension FeedbackStore {
         guard seconds.isFinite, seconds >= 0 else {
             throw FeedbackStoreError.invalidValue(field: "seconds spent", value: "\(seconds)", hint: "a duration of 0 or more seconds")
         }
-    }
-
-    private static func openAssignment(_ id: Int64, of reviewer: Reviewer, _ db: Database) throws -> Assignment {
-        guard let assignment = try Assignment.fetchOne(db, key: id) else { throw FeedbackStoreError.unknownAssignment(id) }
-        guard assignment.reviewerID == reviewer.id else {
-            throw FeedbackStoreError.assignmentNotYours(assignment: id, reviewer: reviewer.name)
-        }
-        guard assignment.state == .open else {
-            throw FeedbackStoreError.assignmentNotOpen(assignment: id, state: assignment.state.rawValue)
-        }
-        return assignment
-    }
-
-    private static func setState(_ state: AssignmentState, of id: Int64, _ db: Database) throws {
-        try db.execute(sql: "UPDATE review_assignments SET state = ? WHERE id = ?", arguments: [state, id])
-    }
-
-    private static func reviewItem(for assignment: Assignment, _ db: Database) throws -> ReviewItem {
-        guard let item = try QueueItem.fetchOne(db, key: assignment.itemID),
-              let prompt = try Prompt.fetchOne(db, key: item.promptID),
-              let a = try Sample.fetchOne(db, key: assignment.aSampleID)
-        else { throw FeedbackStoreError.unknownAssignment(assignment.id ?? -1) }
-        var content = ReviewItem.Content.judge(a)
-        if let bID = assignment.bSampleID {
-            guard let b = try Sample.fetchOne(db, key: bID) else { throw FeedbackStoreError.unknownAssignment(assignment.id ?? -1) }
-            content = .compare(a: a, b: b)
-        }
-        return ReviewItem(
-            assignmentID: assignment.id!, itemID: item.id!, prompt: prompt, content: content, openedAt: assignment.openedAt)
     }
 }

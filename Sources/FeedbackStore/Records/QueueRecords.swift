@@ -19,6 +19,7 @@ public struct QueueItem: Codable, Hashable, Sendable, FetchableRecord, MutablePe
     /// The baseline's answer of a pair; nil for judgments.
     public var otherSampleID: Int64?
     public var overlap: Int
+    /// Assignments holding a slot (open or done), kept by the database's triggers.
     public var claimed: Int
     public var createdAt: Date
 
@@ -36,7 +37,15 @@ public struct QueueItem: Codable, Hashable, Sendable, FetchableRecord, MutablePe
 }
 
 public enum AssignmentState: String, Codable, Sendable, DatabaseValueConvertible {
-    case open, done, skipped
+    /// Claimed and not rated yet: holds a slot until rated, skipped, released or lapsed.
+    case open
+    /// Rated (an undo reopens it): holds its slot.
+    case done
+    /// Passed on by the reviewer: the slot went back, the reviewer is not offered it again.
+    case skipped
+    /// Let go unrated (the reviewer quit, or the claim lapsed): the slot went back; the same
+    /// reviewer gets the item back while a slot is still free.
+    case released
 }
 
 /// One reviewer's slot on one item. For pairs it stores which sample was shown as A (left)
@@ -51,10 +60,12 @@ public struct Assignment: Codable, Hashable, Sendable, FetchableRecord, MutableP
     public var state: AssignmentState
     public var claimedAt: Date
     public var openedAt: Date
+    /// When an open claim lapses (nil: never; set on every claim, reclaim and undo).
+    public var expiresAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, itemID = "item_id", reviewerID = "reviewer_id", aSampleID = "a_sample_id"
-        case bSampleID = "b_sample_id", state, claimedAt = "claimed_at", openedAt = "opened_at"
+        case bSampleID = "b_sample_id", state, claimedAt = "claimed_at", openedAt = "opened_at", expiresAt = "expires_at"
     }
     public enum Columns {
         public static let id = Column(CodingKeys.id)
@@ -62,6 +73,7 @@ public struct Assignment: Codable, Hashable, Sendable, FetchableRecord, MutableP
         public static let reviewerID = Column(CodingKeys.reviewerID)
         public static let state = Column(CodingKeys.state)
         public static let openedAt = Column(CodingKeys.openedAt)
+        public static let expiresAt = Column(CodingKeys.expiresAt)
     }
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }

@@ -77,52 +77,53 @@ struct UnitRating {
 
 extension StatsReport.Agreement {
     /// Agreement among reviewers. `ratings` may come in any order; they are grouped by
-    /// unit here (a sort of flat values rather than a dictionary of arrays: a million
-    /// ratings group in a fraction of a second).
+    /// unit here by sorting packed integers (unit, reviewer, value), and each group goes
+    /// into flat tables: per-unit category counts and a confusion matrix per pair of
+    /// reviewers. A million ratings need no per-unit arrays or dictionaries.
     init(ratings: [UnitRating], reviewerNames: [String], categories: Int) {
-        // One rating per reviewer and unit (a pair queued twice in both orders could
-        // otherwise give a reviewer two).
-        var sorted = ratings.sorted { ($0.unit, $0.reviewer) < ($1.unit, $1.reviewer) }
-        var kept = 0
-        for rating in sorted where kept == 0 || (sorted[kept - 1].unit, sorted[kept - 1].reviewer) != (rating.unit, rating.reviewer) {
-            sorted[kept] = rating
-            kept += 1
-        }
-        sorted.removeLast(sorted.count - kept)
-        var groups: [ArraySlice<UnitRating>] = []
-        var start = 0
-        for i in sorted.indices.dropFirst() + [sorted.count] where i == sorted.count || sorted[i].unit != sorted[start].unit {
-            if i - start >= 2 { groups.append(sorted[start..<i]) }
-            start = i
-        }
-        units = groups.count
-        // Cohen per pair of reviewers, on the units both rated.
+        precondition(reviewerNames.count < 1 << 16 && categories < 1 << 8)
+        let keys = ratings.map { UInt64($0.unit) << 24 | UInt64($0.reviewer) << 8 | UInt64($0.value) }.sorted()
         let r = reviewerNames.count
-        var pairs: [Int: ([Int32], [Int32])] = [:]
-        for group in groups {
+        var table = UnitCounts(categories: categories)
+        var confusion: [Int: [Int]] = [:]   // reviewer pair → categories × categories counts
+        var group: [(reviewer: Int, value: Int)] = []
+        func close() {
+            defer { group.removeAll(keepingCapacity: true) }
+            guard group.count >= 2 else { return }
+            table.append(values: group.map { Int32($0.value) })
             for x in group.indices {
-                for y in (x + 1)..<group.endIndex {
-                    let key = Int(group[x].reviewer) * r + Int(group[y].reviewer)
-                    pairs[key, default: ([], [])].0.append(group[x].value)
-                    pairs[key, default: ([], [])].1.append(group[y].value)
+                for y in (x + 1)..<group.count {
+                    let pair = group[x].reviewer * r + group[y].reviewer
+                    confusion[pair, default: [Int](repeating: 0, count: categories * categories)][group[x].value * categories + group[y].value] += 1
                 }
             }
         }
-        cohen = pairs.keys.sorted().map { key in
-            let (a, b) = pairs[key]!
+        var previous: UInt64?
+        for key in keys {
+            // One rating per reviewer and unit (a pair queued twice in both orders could
+            // otherwise give a reviewer two): the first after sorting is kept.
+            if let previous, previous >> 8 == key >> 8 { continue }
+            if let previous, previous >> 24 != key >> 24 { close() }
+            group.append((Int(key >> 8 & 0xFFFF), Int(key & 0xFF)))
+            previous = key
+        }
+        close()
+        units = table.units
+        // Cohen per pair of reviewers, on the units both rated.
+        cohen = confusion.keys.sorted().map { pair in
+            let matrix = confusion[pair]!
             return StatsReport.ReviewerPairKappa(
-                first: reviewerNames[key / r], second: reviewerNames[key % r], units: a.count, kappa: Stats.cohenKappa(a, b))
+                first: reviewerNames[pair / r], second: reviewerNames[pair % r], units: matrix.reduce(0, +),
+                kappa: Stats.cohenKappa(confusion: matrix, categories: categories))
         }
         // Fleiss needs a fixed number of raters per unit: take the most common one.
         var countOfSize: [Int: Int] = [:]
-        for group in groups { countOfSize[group.count, default: 0] += 1 }
+        for u in 0..<table.units { countOfSize[Int(table.row(u).reduce(0, +)), default: 0] += 1 }
         let n = countOfSize.max { ($0.value, -$0.key) < ($1.value, -$1.key) }?.key ?? 0
-        let table = groups.filter { $0.count == n }.map { group in
-            group.reduce(into: [Int](repeating: 0, count: categories)) { $0[Int($1.value)] += 1 }
-        }
-        fleissKappa = Stats.fleissKappa(counts: table)
-        fleissUnits = table.count
+        let fixed = table.units(ofSize: n)
+        fleissKappa = Stats.fleissKappa(fixed)
+        fleissUnits = fixed.units
         fleissRaters = n
-        krippendorffAlpha = Stats.krippendorffAlphaNominal(units: groups.map { $0.map(\.value) })
+        krippendorffAlpha = Stats.krippendorffAlphaNominal(table)
     }
 }

@@ -20,7 +20,8 @@ extension FeedbackStore {
 
             // Sequential scans, no joins: a million random look-ups into samples cost more
             // than reading the small sample → version map once. Superseded ids come from
-            // the partial index on supersedes_id (edits and undos only: few).
+            // the partial index on supersedes_id (edits and undos only: few, often none, and
+            // then no row is hashed).
             let policyOfSample = try Self.policyOfSample(db, policyIndex: policyIndex)
             let supersededJudgments = Set(try Int64.fetchAll(db, sql: "SELECT supersedes_id FROM judgments WHERE supersedes_id IS NOT NULL"))
             let supersededComparisons = Set(try Int64.fetchAll(db, sql: "SELECT supersedes_id FROM comparisons WHERE supersedes_id IS NOT NULL"))
@@ -36,7 +37,7 @@ extension FeedbackStore {
             while let row = try judgments.next() {
                 let sampleID: Int64 = row[2]
                 guard let r = reviewerIndex[row[1]], let p = policyOfSample(sampleID),
-                      !supersededJudgments.contains(row[0]) else { continue }
+                      supersededJudgments.isEmpty || !supersededJudgments.contains(row[0]) else { continue }
                 let isCorrect: Bool = row[3]
                 total[p] += 1
                 if isCorrect { correct[p] += 1 }
@@ -58,7 +59,7 @@ extension FeedbackStore {
             while let row = try comparisons.next() {
                 let (a, b): (Int64, Int64) = (row[2], row[3])
                 guard let r = reviewerIndex[row[1]], let pa = policyOfSample(a), let pb = policyOfSample(b),
-                      !supersededComparisons.contains(row[0]) else { continue }
+                      supersededComparisons.isEmpty || !supersededComparisons.contains(row[0]) else { continue }
                 let outcome = BattleOutcome(rawValue: row[4])!
                 comparisonCount[r] += 1
                 seconds[r].append(row[5])

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Support
 
 public enum TrainingRunStatus: String, Codable, Sendable, DatabaseValueConvertible {
     case running, succeeded, failed
@@ -47,7 +48,7 @@ public struct FeedbackSnapshot: Hashable, Sendable {
     public var hash: String {
         let text = "judgments:" + judgmentIDs.map(String.init).joined(separator: ",")
             + ";comparisons:" + comparisonIDs.map(String.init).joined(separator: ",")
-        return SHA256.hex(SHA256.hash(Array(text.utf8)))
+        return SHA256.hex(text)
     }
 }
 

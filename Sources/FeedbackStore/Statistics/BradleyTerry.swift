@@ -65,45 +65,38 @@ public enum BradleyTerry {
     }
 
     /// Ratings with percentile-bootstrap 95% intervals: battles are resampled with
-    /// replacement `rounds` times and refitted, as Arena does. Round r draws from its own
-    /// generator seeded by (seed, r), so the intervals do not depend on how rounds are
+    /// replacement `rounds` times and refitted, as Arena does. A battle only matters
+    /// through its (first, second, outcome) type, so a round draws how many of each type
+    /// its resample holds (a multinomial over the type counts, the same distribution as
+    /// drawing battle indices) and refits from that small tally. Round r draws from its
+    /// own generator seeded by (seed, r), so the intervals do not depend on how rounds are
     /// spread over threads.
     public static func ratings(_ battles: [Battle], count: Int, rounds: Int = 1000, seed: UInt64 = 42) -> [Rating] {
         let point = fit(wins: winMatrix(battles, count: count))
         guard rounds > 0, !battles.isEmpty else { return point.map { Rating(rating: $0) } }
-        // A battle only matters through its (first, second, outcome) type, so a round
-        // draws battle indices, tallies types, and refits from the small tally.
-        var typeIndex: [Battle: Int32] = [:]
-        var types: [Battle] = []
-        let typeOf: [Int32] = battles.map { b in
-            if let t = typeIndex[b] { return t }
-            typeIndex[b] = Int32(types.count); types.append(b); return Int32(types.count - 1)
-        }
+        var typeCounts: [Battle: Int] = [:]
+        for b in battles { typeCounts[b, default: 0] += 1 }
+        // A fixed order of types, so a seed gives the same intervals in every process.
+        let types = typeCounts.keys.sorted { ($0.first, $0.second, $0.outcome.rawValue) < ($1.first, $1.second, $1.outcome.rawValue) }
+        let counts = types.map { typeCounts[$0]! }
         let start = point.map { $0 ?? meanRating }
-        let battleTypes = types
         let refits = UnsafeMutableBufferPointer<Double>.allocate(capacity: rounds * count)
         defer { refits.deallocate() }
         nonisolated(unsafe) let out = refits
-        typeOf.withUnsafeBufferPointer { typeOf in
-            nonisolated(unsafe) let typeOf = typeOf
-            DispatchQueue.concurrentPerform(iterations: rounds) { round in
-                var rng = SeededGenerator(seed: seed ^ (UInt64(round + 1) &* 0x9E37_79B9_7F4A_7C15))
-                var tally = [Int](repeating: 0, count: battleTypes.count)
-                tally.withUnsafeMutableBufferPointer { tally in
-                    for _ in 0..<typeOf.count { tally[Int(typeOf[rng.index(below: typeOf.count)])] += 1 }
+        DispatchQueue.concurrentPerform(iterations: rounds) { round in
+            var rng = SeededGenerator(seed: seed ^ (UInt64(round + 1) &* 0x9E37_79B9_7F4A_7C15))
+            let tally = rng.multinomial(battles.count, counts: counts)
+            var wins = [[Double]](repeating: [Double](repeating: 0, count: count), count: count)
+            for (t, n) in tally.enumerated() where n > 0 {
+                let b = types[t], w = Double(n)
+                switch b.outcome {
+                case .firstWins: wins[b.first][b.second] += w
+                case .secondWins: wins[b.second][b.first] += w
+                case .tie, .bothBad: wins[b.first][b.second] += w / 2; wins[b.second][b.first] += w / 2
                 }
-                var wins = [[Double]](repeating: [Double](repeating: 0, count: count), count: count)
-                for (t, n) in tally.enumerated() where n > 0 {
-                    let b = battleTypes[t], w = Double(n)
-                    switch b.outcome {
-                    case .firstWins: wins[b.first][b.second] += w
-                    case .secondWins: wins[b.second][b.first] += w
-                    case .tie, .bothBad: wins[b.first][b.second] += w / 2; wins[b.second][b.first] += w / 2
-                    }
-                }
-                let refit = fit(wins: wins, start: start)
-                for i in 0..<count { out[round * count + i] = refit[i] ?? .nan }
             }
+            let refit = fit(wins: wins, start: start)
+            for i in 0..<count { out[round * count + i] = refit[i] ?? .nan }
         }
         return (0..<count).map { i in
             // Rounds where the MLE did not exist for this version are left out.

@@ -6,18 +6,28 @@ extension Stats {
     /// scikit-learn returns NaN there).
     public static func cohenKappa<Category: Hashable>(_ first: [Category], _ second: [Category]) -> Double? {
         precondition(first.count == second.count, "one category per unit from each rater")
-        guard !first.isEmpty else { return nil }
-        let n = Double(first.count)
-        var agree = 0.0
-        var marginalA: [Category: Double] = [:]
-        var marginalB: [Category: Double] = [:]
-        for (a, b) in zip(first, second) {
-            if a == b { agree += 1 }
-            marginalA[a, default: 0] += 1
-            marginalB[b, default: 0] += 1
+        var index: [Category: Int] = [:]
+        for value in first + second where index[value] == nil { index[value] = index.count }
+        let k = index.count
+        var confusion = [Int](repeating: 0, count: k * k)
+        for (a, b) in zip(first, second) { confusion[index[a]! * k + index[b]!] += 1 }
+        return cohenKappa(confusion: confusion, categories: k)
+    }
+
+    /// The same from the two raters' confusion matrix, flat: `confusion[a * categories + b]`
+    /// units the first rater put in category a and the second in b.
+    public static func cohenKappa(confusion: [Int], categories k: Int) -> Double? {
+        let n = Double(confusion.reduce(0, +))
+        guard n > 0 else { return nil }
+        var agree = 0.0, expected = 0.0
+        for c in 0..<k {
+            agree += Double(confusion[c * k + c])
+            let firstMarginal = (0..<k).reduce(0) { $0 + confusion[c * k + $1] }
+            let secondMarginal = (0..<k).reduce(0) { $0 + confusion[$1 * k + c] }
+            expected += Double(firstMarginal) * Double(secondMarginal)
         }
         let observed = agree / n
-        let expected = marginalA.reduce(0.0) { $0 + $1.value * (marginalB[$1.key] ?? 0) } / (n * n)
+        expected /= n * n
         guard expected < 1 else { return nil }
         return (observed - expected) / (1 - expected)
     }

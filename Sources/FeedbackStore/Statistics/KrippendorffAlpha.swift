@@ -6,37 +6,40 @@ extension Stats {
     /// than two ratings carry no pairable values and are left out. Nil when fewer than two
     /// values are pairable or all pairable values are one category.
     public static func krippendorffAlphaNominal<Category: Hashable>(units: [[Category]]) -> Double? {
-        var index: [Category: Int] = [:]
-        var unitCounts: [[Int: Int]] = []
+        var index: [Category: Int32] = [:]
         for unit in units where unit.count >= 2 {
-            var counts: [Int: Int] = [:]
-            for value in unit {
-                let i = index[value] ?? { index[value] = index.count; return index.count - 1 }()
-                counts[i, default: 0] += 1
-            }
-            unitCounts.append(counts)
+            for value in unit where index[value] == nil { index[value] = Int32(index.count) }
         }
-        let k = index.count
+        var table = UnitCounts(categories: index.count)
+        for unit in units where unit.count >= 2 { table.append(values: unit.map { index[$0]! }) }
+        return krippendorffAlphaNominal(table)
+    }
+
+    /// The same from per-unit category counts (units with fewer than two ratings are left out).
+    public static func krippendorffAlphaNominal(_ table: UnitCounts) -> Double? {
+        let k = table.categories
         guard k > 0 else { return nil }
-        // Coincidence matrix o[c][k]: each ordered pair of values within a unit, weighted
+        // Coincidence matrix o[c][d]: each ordered pair of values within a unit, weighted
         // 1/(m_u − 1) so every pairable value contributes exactly 1 to its row.
-        var o = [[Double]](repeating: [Double](repeating: 0, count: k), count: k)
-        for counts in unitCounts {
-            let m = Double(counts.values.reduce(0, +))
-            for (c, mc) in counts {
-                for (d, md) in counts {
-                    o[c][d] += Double(c == d ? mc * (mc - 1) : mc * md) / (m - 1)
+        var o = [Double](repeating: 0, count: k * k)
+        for u in 0..<table.units {
+            let row = table.row(u)
+            let m = Double(row.reduce(0, +))
+            guard m >= 2 else { continue }
+            for (c, mc) in zip(0..., row) where mc > 0 {
+                for (d, md) in zip(0..., row) where md > 0 {
+                    o[c * k + d] += Double(c == d ? mc * (mc - 1) : mc * md) / (m - 1)
                 }
             }
         }
-        let nc = o.map { $0.reduce(0, +) }
+        let nc = (0..<k).map { c in (0..<k).reduce(0.0) { $0 + o[c * k + $1] } }
         let n = nc.reduce(0, +)
         guard n > 1 else { return nil }
         var observed = 0.0
         var expected = 0.0
         for c in 0..<k {
             for d in 0..<k where c != d {
-                observed += o[c][d]
+                observed += o[c * k + d]
                 expected += nc[c] * nc[d]
             }
         }

@@ -24,13 +24,9 @@ extension FeedbackStore {
     /// millions of rows: one fsync, statements compiled once). `progress` gets a line per
     /// phase. For empty databases: names are fixed (`synthetic-rNN`, `vN`).
     public func seedSynthetic(_ spec: SyntheticFeedback, progress: (String) -> Void = { _ in }) throws {
-        try write { db in
-            // Bulk-load settings for this transaction: a 512 MB page cache so index pages
-            // stay in memory instead of spilling to the WAL again and again; statement
-            // journals (needed by the rating triggers) in memory rather than temp files;
-            // foreign keys checked once at commit instead of after every row.
-            try db.execute(sql: "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY; PRAGMA defer_foreign_keys = ON")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = DEFAULT") }
+        try bulkWrite { db in
+            // Foreign keys checked once at commit instead of after every row.
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
             var rng = SeededGenerator(seed: spec.seed)
             let start = now().timeIntervalSince1970 - Double(spec.days) * 86_400
             let span = Double(spec.days) * 86_400
@@ -60,9 +56,10 @@ extension FeedbackStore {
                 INSERT INTO samples (prompt_id, policy_id, text, token_count, logprob_sum, temperature, seed, created_at)
                 VALUES (?, ?, ?, ?, ?, 0.7, ?, ?)
                 """)
+            // Items start with no slot taken: the assignment triggers count the panel's.
             let item = try db.makeStatement(sql: """
                 INSERT INTO review_items (kind, prompt_id, sample_id, other_sample_id, overlap, claimed, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, 0, ?)
                 """)
             let assignment = try db.makeStatement(sql: """
                 INSERT INTO review_assignments (item_id, reviewer_id, a_sample_id, b_sample_id, state, claimed_at, opened_at)
@@ -99,7 +96,7 @@ extension FeedbackStore {
                 let promptID = promptIDs[i % promptIDs.count]
                 let sampleID = try addSample(promptID, version)
                 let t = start + span * Double(i) / Double(judgmentItems)
-                try item.execute(arguments: ["judgment", promptID, sampleID, nil, spec.overlap, spec.overlap, stamp(t)])
+                try item.execute(arguments: ["judgment", promptID, sampleID, nil, spec.overlap, stamp(t)])
                 let itemID = db.lastInsertedRowID
                 // Truth improves with the version; each reviewer reports it 85% of the time.
                 let truth = uniform() < 0.5 + 0.08 * Double(version)
@@ -119,7 +116,7 @@ extension FeedbackStore {
                 let older = rng.index(below: newer)
                 let (s1, s2) = (try addSample(promptID, newer), try addSample(promptID, older))
                 let t = start + span * Double(i) / Double(pairItems)
-                try item.execute(arguments: ["comparison", promptID, s1, s2, spec.overlap, spec.overlap, stamp(t)])
+                try item.execute(arguments: ["comparison", promptID, s1, s2, spec.overlap, stamp(t)])
                 let itemID = db.lastInsertedRowID
                 // Strength 10^(version·60/400): each version ~60 Elo better than the last.
                 let pNewer = 1 / (1 + pow(10, -Double(newer - older) * 60 / 400))
@@ -140,7 +137,7 @@ extension FeedbackStore {
             for i in 0..<spec.openItems {
                 let promptID = promptIDs[i % promptIDs.count]
                 let sampleID = try addSample(promptID, spec.policies - 1)
-                try item.execute(arguments: ["judgment", promptID, sampleID, nil, spec.overlap, 0, stamp(start + span)])
+                try item.execute(arguments: ["judgment", promptID, sampleID, nil, spec.overlap, stamp(start + span)])
             }
         }
         try write { db in try db.execute(sql: "ANALYZE") }

@@ -1,5 +1,5 @@
 import Testing
-@testable import Review
+@testable import Support
 
 @Suite struct DisplayWidthTests {
     @Test func asciiJapaneseAndEmojiWidths() {

@@ -1,40 +1,33 @@
 import Foundation
+import Support
 
-/// Reads a JSONL file as (line number, JSON object) pairs, failing on the first bad line
-/// with `file:line` and the reason. Blank lines are allowed; a UTF-8 BOM and CRLF line
-/// ends are tolerated (files saved by spreadsheet tools have them).
-struct JSONLines {
+/// A JSONL file as (line number, JSON object) pairs, failing on the first bad line with
+/// `file:line` and the reason. Lines are split by Support's `JSONLines` (BOM, CRLF, blank
+/// lines, UTF-8 checked per line); each is parsed untyped because the accepted shapes vary
+/// by field (see `JSONField.prompt`).
+struct JSONObjectLines {
     let file: String
     let objects: [(line: Int, object: [String: Any])]
 
     init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw FeedbackStoreError.cannotCreate(path: url.path, reason: "cannot read it (\(error.localizedDescription))")
+        file = url.lastPathComponent
+        let lines: [(number: Int, text: Substring)]
+        do {
+            lines = try JSONLines.lines(of: url)
+        } catch let error as JSONLines.LineError {
+            if error.line == 0 { throw FeedbackStoreError.cannotRead(path: url.path, reason: error.reason) }
+            throw FeedbackStoreError.badLine(file: file, line: error.line, reason: error.reason)
         }
-        try self.init(data: data, file: url.lastPathComponent)
-    }
-
-    init(data: Data, file: String) throws {
-        self.file = file
-        var bytes = [UInt8](data)
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         var objects: [(Int, [String: Any])] = []
-        for (index, rawLine) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            var line = rawLine
-            if line.last == 0x0D { line = line.dropLast() }
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            guard String(validating: line, as: UTF8.self) != nil else {
-                throw FeedbackStoreError.badLine(file: file, line: index + 1, reason: "not valid UTF-8; save the file as UTF-8")
-            }
+        for (number, text) in lines {
             let json: Any
-            do { json = try JSONSerialization.jsonObject(with: Data(line)) } catch {
-                throw FeedbackStoreError.badLine(file: file, line: index + 1, reason: "not valid JSON")
+            do { json = try JSONSerialization.jsonObject(with: Data(text.utf8)) } catch {
+                throw FeedbackStoreError.badLine(file: file, line: number, reason: "not valid JSON")
             }
             guard let object = json as? [String: Any] else {
-                throw FeedbackStoreError.badLine(file: file, line: index + 1, reason: "expected a JSON object {…} on each line")
+                throw FeedbackStoreError.badLine(file: file, line: number, reason: "expected a JSON object {…} on each line")
             }
-            objects.append((index + 1, object))
+            objects.append((number, object))
         }
         guard !objects.isEmpty else { throw FeedbackStoreError.emptyFile(file) }
         self.objects = objects
