@@ -1,6 +1,6 @@
 // Forward pass with a KV cache: prompts are prefilled once, then every live sequence
 // advances one token per step, all of them through each weight matrix as ONE matmul
-// (B rows through sgemm; sgemv when B = 1). Activations live in buffers sized at creation
+// (B rows through the small-M kernel; sgemm for long prefills). Activations live in buffers sized at creation
 // — a step allocates nothing.
 //
 // Rows are packed: a forward takes any list of (slot, token) rows, each at its slot's next
@@ -9,7 +9,6 @@
 //
 // Legend: N rows in one forward, C width, F ffn width, H/KVH heads, D head dim, V vocab,
 // S slots, P positions per slot.
-import COpenBLAS
 import Foundation
 import Tensor
 
@@ -207,13 +206,13 @@ public final class IncrementalDecoder {
         linear(logitsBuffer.pointer, finalNormed.pointer, weights.lmHead, n: m, c: g.width, oc: g.vocabulary)
     }
 
-    /// out (N, OC) (=|+=) inp (N, C) · weight (OC, C)ᵀ; sgemv for a single row, where
-    /// OpenBLAS's sgemm would pack the whole weight matrix for one row's worth of work.
+    /// out (N, OC) (=|+=) inp (N, C) · weight (OC, C)ᵀ. Decode steps (N ≤ 16 rows) use the
+    /// small-M kernel, which streams each weight once; sgemm would first pack the whole
+    /// weight matrix for a few rows' worth of work (see SmallMatmul.swift).
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
-        if n == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(oc), Int32(c), 1, weight, Int32(c), inp, 1,
-                        accumulate ? 1 : 0, out, 1)
+        if n <= smallMatmulMaxRows {
+            smallMatmulForward(out, inp, weight, m: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
         } else {
             matmulForward(out, inp, weight, n: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
         }
