@@ -9,9 +9,12 @@
 // approximated: a matrix that is not exactly representable (e.g. after fine-tuning) gets
 // no compact form and stays fp32.
 //
-// Block formats follow ggml (ggml-common.h), with the block scale kept as a Float:
-//   Q4_1: 32 weights, w[j] = q·d + m, q ∈ 0…15; byte j holds q[j] (low nibble), q[j+16] (high)
-//   Q8_0: 32 weights, w[j] = q·d,     q ∈ −127…127
+// Block formats follow ggml (ggml-common.h), with the block scale kept as a Float and the
+// integers packed so that 8 consecutive weights unpack with shifts and masks alone (Swift's
+// generic SIMD integer→float conversions are not reliably inlined, and fall back to a lane
+// loop when they are not):
+//   Q4_1: 32 weights, w[j] = q·d + m, q ∈ 0…15; UInt32 word g holds q[8g+i] in bits 4i…4i+3
+//   Q8_0: 32 weights, w[j] = q·d,     q ∈ −127…127, stored as the byte q + 128
 //   BF16: the upper 16 bits of each fp32 weight
 // The dequantization formulas are exactly the ones the GGUF reader uses (ModelFiles
 // QuantBlocks.swift: `Float(q) * d + m`, no fused multiply-add), so decoding reproduces
@@ -96,7 +99,7 @@ public final class CompactMatrix: @unchecked Sendable {
         case .q4_1:
             for b in 0..<(columns / 32) {
                 let x = w + 32 * b, block = r * (columns / 32) + b
-                let q = (quants + block * 16).assumingMemoryBound(to: UInt8.self)
+                let q = (quants + block * 16).assumingMemoryBound(to: UInt32.self)
                 guard let (d, m) = fitQ4_1(x, q) else { return false }
                 scales[block] = d
                 offsets[block] = m
@@ -105,7 +108,7 @@ public final class CompactMatrix: @unchecked Sendable {
         case .q8_0:
             for b in 0..<(columns / 32) {
                 let x = w + 32 * b, block = r * (columns / 32) + b
-                let q = (quants + block * 32).assumingMemoryBound(to: Int8.self)
+                let q = (quants + block * 32).assumingMemoryBound(to: UInt8.self)
                 guard let d = fitQ8_0(x, q) else { return false }
                 scales[block] = d
             }
@@ -122,17 +125,20 @@ public final class CompactMatrix: @unchecked Sendable {
     }
 
     /// (d, m) with x[j] == Float(q[j]) * d + m for all 32 weights, q written to `q`.
-    private func fitQ4_1(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<UInt8>) -> (Float, Float)? {
+    private func fitQ4_1(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<UInt32>) -> (Float, Float)? {
         var lo = x[0], hi = x[0]
         for j in 1..<32 { lo = min(lo, x[j]); hi = max(hi, x[j]) }
         guard lo.isFinite, hi.isFinite else { return nil }
-        for d in candidates((hi - lo) / 15) where d.isFinite {
-            var ok = true
-            for j in 0..<16 {
-                guard let a = level(x[j], d, lo, 15), let b = level(x[j + 16], d, lo, 15) else { ok = false; break }
-                q[j] = UInt8(a) | UInt8(b) << 4
+        candidate: for d in candidates((hi - lo) / 15) where d.isFinite {
+            for g in 0..<4 {
+                var word: UInt32 = 0
+                for i in 0..<8 {
+                    guard let k = level(x[8 * g + i], d, lo, 15) else { continue candidate }
+                    word |= UInt32(k) << (4 * i)
+                }
+                q[g] = word
             }
-            if ok { return (d, lo) }
+            return (d, lo)
         }
         return nil
     }
@@ -146,18 +152,17 @@ public final class CompactMatrix: @unchecked Sendable {
     }
 
     /// d with x[j] == Float(q[j]) * d for all 32 weights, q written to `q`.
-    private func fitQ8_0(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<Int8>) -> Float? {
+    private func fitQ8_0(_ x: UnsafePointer<Float>, _ q: UnsafeMutablePointer<UInt8>) -> Float? {
         var amax: Float = 0
         for j in 0..<32 { amax = max(amax, abs(x[j])) }
         guard amax.isFinite else { return nil }
-        for d in candidates(amax / 127) where d.isFinite {
-            var ok = true
+        candidate: for d in candidates(amax / 127) where d.isFinite {
             for j in 0..<32 {
                 let k = d == 0 ? 0 : Int((x[j] / d).rounded())
-                guard k >= -127, k <= 127, Float(k) * d == x[j] else { ok = false; break }
-                q[j] = Int8(k)
+                guard k >= -127, k <= 127, Float(k) * d == x[j] else { continue candidate }
+                q[j] = UInt8(k + 128)
             }
-            if ok { return d }
+            return d
         }
         return nil
     }
@@ -166,13 +171,18 @@ public final class CompactMatrix: @unchecked Sendable {
     @inline(__always)
     func decodeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         let c = columns
+        let nibbleShifts = SIMD8<UInt32>(0, 4, 8, 12, 16, 20, 24, 28)
+        let byteShifts = SIMD8<UInt32>(0, 8, 16, 24, 0, 8, 16, 24)
+        let halfShifts = SIMD8<UInt32>(16, 0, 16, 0, 16, 0, 16, 0)
         switch format {
         case .bf16:
             let q = UnsafeRawPointer(quants + r * c * 2)
             var j = 0
             while j + 8 <= c {
-                let bits = SIMD8<UInt32>(truncatingIfNeeded: q.loadUnaligned(fromByteOffset: 2 * j, as: SIMD8<UInt16>.self))
-                store8(unsafeBitCast(bits &<< 16, to: Float8.self), out + j)
+                // Lanes (2i, 2i+1) come from word i: its low half shifted up, its high half.
+                let w = q.loadUnaligned(fromByteOffset: 2 * j, as: SIMD4<UInt32>.self)
+                let words = SIMD8<UInt32>(w[0], w[0], w[1], w[1], w[2], w[2], w[3], w[3])
+                store8(unsafeBitCast((words &<< halfShifts) & 0xFFFF_0000, to: Float8.self), out + j)
                 j += 8
             }
             while j < c {
@@ -182,23 +192,23 @@ public final class CompactMatrix: @unchecked Sendable {
         case .q4_1:
             for b in 0..<(c / 32) {
                 let block = r * (c / 32) + b
-                let q = UnsafeRawPointer(quants + block * 16), y = out + 32 * b
+                let q = UnsafeRawPointer(quants + block * 16).loadUnaligned(as: SIMD4<UInt32>.self)
                 let d = Float8(repeating: scales[block]), m = Float8(repeating: offsets[block])
-                let lo = SIMD8<Int32>(truncatingIfNeeded: q.loadUnaligned(as: SIMD8<UInt8>.self))
-                let hi = SIMD8<Int32>(truncatingIfNeeded: q.loadUnaligned(fromByteOffset: 8, as: SIMD8<UInt8>.self))
-                store8(Float8(lo & 15) * d + m, y)
-                store8(Float8(hi & 15) * d + m, y + 8)
-                store8(Float8(lo &>> 4) * d + m, y + 16)
-                store8(Float8(hi &>> 4) * d + m, y + 24)
+                for g in 0..<4 {
+                    let k = (SIMD8<UInt32>(repeating: q[g]) &>> nibbleShifts) & 15
+                    store8(exactFloat(k) * d + m, out + 32 * b + 8 * g)
+                }
             }
         case .q8_0:
             for b in 0..<(c / 32) {
                 let block = r * (c / 32) + b
-                let q = UnsafeRawPointer(quants + block * 32), y = out + 32 * b
+                let q = UnsafeRawPointer(quants + block * 32).loadUnaligned(as: SIMD8<UInt32>.self)
                 let d = Float8(repeating: scales[block])
-                for i in 0..<4 {
-                    let k = SIMD8<Int32>(truncatingIfNeeded: q.loadUnaligned(fromByteOffset: 8 * i, as: SIMD8<Int8>.self))
-                    store8(Float8(k) * d, y + 8 * i)
+                for g in 0..<4 {
+                    let words = SIMD8<UInt32>(q[2 * g], q[2 * g], q[2 * g], q[2 * g],
+                                              q[2 * g + 1], q[2 * g + 1], q[2 * g + 1], q[2 * g + 1])
+                    let k = (words &>> byteShifts) & 255
+                    store8((exactFloat(k) - 128) * d, out + 32 * b + 8 * g)
                 }
             }
         }
@@ -211,4 +221,10 @@ public final class CompactMatrix: @unchecked Sendable {
             count = columns
         }
     }
+}
+
+/// Integers below 2²³ as Floats, exactly: 2²³ + k has k in its mantissa bits.
+@inline(__always)
+private func exactFloat(_ k: SIMD8<UInt32>) -> Float8 {
+    unsafeBitCast(k | 0x4B00_0000, to: Float8.self) - 8_388_608
 }
