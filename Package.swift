@@ -13,8 +13,11 @@ let numeric: [SwiftSetting] = [
 /// The Tensor kernels use 8-lane fused multiply-add (SIMD8 `addProduct`); without these
 /// flags Swift targets baseline x86-64 (SSE2) and turns each lane's FMA into a libm call.
 /// Needs an AVX2/FMA CPU (x86-64-v3: Intel Haswell, AMD Zen and later).
+/// The kernels are also optimized in debug builds: unoptimized SIMD code is ~100× slower,
+/// which would make every test that runs the real model crawl.
 let vectorISA: [SwiftSetting] = [
     .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"], .when(platforms: [.linux])),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
 let package = Package(
