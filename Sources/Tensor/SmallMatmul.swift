@@ -11,8 +11,9 @@
 //
 // Legend: M rows (≤ 16 in practice), C input channels, OC output channels.
 
-/// Rows up to which `smallMatmulForward` beats OpenBLAS sgemm (measured on the 135M
-/// decoder's shapes, 2 threads); callers use sgemm above it.
+/// Rows up to which callers use `smallMatmulForward`: decode batches (a review round
+/// samples up to 16 sequences together). Longer prefill chunks go to sgemm, whose packing
+/// pays for itself once many rows share it.
 public let smallMatmulMaxRows = 16
 
 /// out (M,OC) (= or += when `accumulate`) inp (M,C) · weight (OC,C)ᵀ, output channels

@@ -16,9 +16,9 @@ public struct CompactLayerWeights {
 extension DecoderWeights {
     /// A copy whose layers (with fused q|k|v and gate|up) and LM head carry compact
     /// encodings where one reproduces the fp32 weights exactly. The fp32 views stay: long
-    /// prefills run through sgemm on them. Costs one pass over the weights (≈0.3 s for
-    /// 135M parameters on 2 threads); a matrix that does not fit is rejected at its first
-    /// mismatching block.
+    /// prefills run through sgemm on them. Costs one pass over the weights (1.7 s for the
+    /// 135M base model on 2 threads of a busy machine); a matrix that does not fit is
+    /// rejected at its first mismatching block.
     public func compacted(geometry g: DecoderGeometry) -> DecoderWeights {
         var copy = self
         let c = g.width, f = g.ffnWidth, hd = g.heads * g.headDim, kvd = g.kvHeads * g.headDim

@@ -1,7 +1,7 @@
 // Forward pass with a KV cache: prompts are prefilled once, then every live sequence
 // advances one token per step, all of them through each weight matrix as ONE matmul
-// (B rows through the small-M kernel; sgemm for long prefills). Activations live in buffers sized at creation
-// — a step allocates nothing.
+// (B rows through the small-M kernel, from compact weights when the model has them; sgemm
+// for long prefills). Activations live in buffers sized at creation — a step allocates nothing.
 //
 // Rows are packed: a forward takes any list of (slot, token) rows, each at its slot's next
 // position. A prefill of several prompts of different lengths is just more rows; attention
