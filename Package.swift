@@ -10,6 +10,16 @@ let numeric: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
 ]
 
+/// The Tensor kernels use 8-lane fused multiply-add (SIMD8 `addProduct`); without these
+/// flags Swift targets baseline x86-64 (SSE2) and turns each lane's FMA into a libm call.
+/// Needs an AVX2/FMA CPU (x86-64-v3: Intel Haswell, AMD Zen and later).
+/// The kernels are also optimized in debug builds: unoptimized SIMD code is ~100× slower,
+/// which would make every test that runs the real model crawl.
+let vectorISA: [SwiftSetting] = [
+    .unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma", "-Xcc", "-mf16c"], .when(platforms: [.linux])),
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+]
+
 let package = Package(
     name: "Rounds",
     platforms: [.macOS(.v14)],
@@ -27,7 +37,7 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Support"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric + vectorISA),
         .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
         .target(name: "Tokenizer", dependencies: ["ModelFiles", "Support"]),
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),

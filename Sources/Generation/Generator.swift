@@ -28,8 +28,11 @@ public final class Generator {
     /// Most sequences decoded together; more prompts run in successive batches.
     public let maxBatch: Int
 
-    public init(weights: DecoderWeights, geometry: DecoderGeometry, maxBatch: Int = 16) {
-        self.weights = weights
+    /// `compact`: decode from lossless compact encodings of the weights where they exist
+    /// (`DecoderWeights.compacted`; same numbers, fewer bytes per step). The encodings are
+    /// taken now: the weights must not change while this generator is in use.
+    public init(weights: DecoderWeights, geometry: DecoderGeometry, maxBatch: Int = 16, compact: Bool = true) {
+        self.weights = compact ? weights.compacted(geometry: geometry) : weights
         self.geometry = geometry
         self.maxBatch = max(1, maxBatch)
     }

@@ -62,7 +62,10 @@ public func expApprox(_ x: Float8) -> Float8 {
     y = y * r + 0.166_666_655
     y = y * r + 0.500_000_01
     y = y * r * r + r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    // 2^n built in the exponent field. n is a whole number in −126…128, so n + 1.5·2²³ is
+    // exact and its bits are 0x4B40_0000 + n: an integer conversion without Swift's generic
+    // SIMD Float→Int32 initializer, which is not inlined and converts lane by lane.
+    let bits = (unsafeBitCast(n + 12_582_912, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     return y * unsafeBitCast(bits, to: Float8.self)
 }
 

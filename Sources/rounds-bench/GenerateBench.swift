@@ -26,6 +26,8 @@ struct GenerateBench: ParsableCommand {
     var repeats = 3
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+    @Flag(help: "Decode from the fp32 weights only (no lossless compact encodings).")
+    var fp32 = false
 
     func validate() throws {
         guard threads > 0, promptTokens > 0, newTokens > 1, batch > 0, repeats > 0 else {
@@ -38,7 +40,10 @@ struct GenerateBench: ParsableCommand {
         let loadStart = DispatchTime.now()
         let llama = try LlamaModel.load(from: URL(fileURLWithPath: model))
         let loadSeconds = seconds(since: loadStart)
-        let weights = llama.decoderWeights, geometry = llama.decoderGeometry
+        let geometry = llama.decoderGeometry
+        let compactStart = DispatchTime.now()
+        let weights = fp32 ? llama.decoderWeights : llama.decoderWeights.compacted(geometry: geometry)
+        let compactSeconds = seconds(since: compactStart)
         var random = SeededRandom(seed: 2024)
         // Token ids drawn from the ordinary-word range; content does not change the cost.
         let prompt = (0..<promptTokens).map { _ in Int32(100 + Int(random.next() % 30_000)) }
@@ -70,7 +75,7 @@ struct GenerateBench: ParsableCommand {
 
         // 3. Batch sampling: `batch` samples of one prompt, temperature 0.7, top-p 0.9; every
         // generated token counts, the prompt's prefill is inside the timing.
-        let generator = Generator(weights: weights, geometry: geometry, maxBatch: batch)
+        let generator = Generator(weights: weights, geometry: geometry, maxBatch: batch, compact: false)
         let parameters = SamplingParameters(temperature: 0.7, topP: 0.9, maxNewTokens: newTokens, stopAtEndOfTurn: false, seed: 1)
         var generated = 0
         let sampling = try fastest {
@@ -81,7 +86,8 @@ struct GenerateBench: ParsableCommand {
         }
 
         let figures: [String: Double] = [
-            "threads": Double(threads), "load_seconds": loadSeconds,
+            "threads": Double(threads), "load_seconds": loadSeconds, "compact_seconds": compactSeconds,
+            "decode_mib_per_step": Double(weights.bytesPerStep(geometry: geometry)) / 1_048_576,
             "prefill_tokens": Double(promptTokens), "prefill_tok_s": Double(promptTokens) / prefill.wall,
             "decode_b1_tok_s": Double(newTokens - 1) / decode.wall,
             "sample_batch": Double(batch), "sample_tok_s": Double(generated) / sampling.wall,
@@ -96,8 +102,10 @@ struct GenerateBench: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("rounds (\(model), \(threads) threads, fp32 weights, best of \(repeats))")
+            print("rounds (\(model), \(threads) threads, best of \(repeats))")
             print(String(format: "  load              %8.2f s", loadSeconds))
+            print(String(format: "  weights per step  %8.0f MiB", figures["decode_mib_per_step"]!)
+                + (fp32 ? " (fp32)" : String(format: " (lossless compact where exact; encoding %.2f s)", compactSeconds)))
             print(String(format: "  prefill %4d tok   %8.1f tok/s", promptTokens, figures["prefill_tok_s"]!))
             print(String(format: "  decode batch 1    %8.1f tok/s (greedy)", figures["decode_b1_tok_s"]!))
             print(String(format: "  sample batch %-3d  %8.1f tok/s (T 0.7, top-p 0.9, %d new each)", batch, figures["sample_tok_s"]!, newTokens))

@@ -4,6 +4,7 @@
 //
 // Legend: C model width, F feed-forward width, H query heads, KVH key/value heads,
 // D head dimension, V vocabulary, L layers.
+import Tensor
 
 /// Shape of a Llama decoder, as far as inference needs it.
 public struct DecoderGeometry: Sendable, Equatable {
@@ -48,6 +49,9 @@ public struct DecoderLayerWeights {
     public var wGate: UnsafePointer<Float>, wUp: UnsafePointer<Float>
     /// (C, F)
     public var wDown: UnsafePointer<Float>
+    /// The same matrices in a lossless compact encoding, when they have one (set by
+    /// `DecoderWeights.compacted`): fused q|k|v, Wo, fused gate|up, Wdown.
+    public var compact: CompactLayerWeights?
 
     public init(attentionNorm: UnsafePointer<Float>, wq: UnsafePointer<Float>, wk: UnsafePointer<Float>,
                 wv: UnsafePointer<Float>, wo: UnsafePointer<Float>, ffnNorm: UnsafePointer<Float>,
@@ -73,6 +77,8 @@ public struct DecoderWeights {
     public var finalNorm: UnsafePointer<Float>
     /// (V, C): the embedding itself when tied.
     public var lmHead: UnsafePointer<Float>
+    /// `lmHead` in a lossless compact encoding, when it has one.
+    public var compactLMHead: CompactMatrix?
 
     public init(embedding: UnsafePointer<Float>, layers: [DecoderLayerWeights],
                 finalNorm: UnsafePointer<Float>, lmHead: UnsafePointer<Float>) {

@@ -1,7 +1,7 @@
 // Forward pass with a KV cache: prompts are prefilled once, then every live sequence
 // advances one token per step, all of them through each weight matrix as ONE matmul
-// (B rows through sgemm; sgemv when B = 1). Activations live in buffers sized at creation
-// — a step allocates nothing.
+// (B rows through the small-M kernel, from compact weights when the model has them; sgemm
+// for long prefills). Activations live in buffers sized at creation — a step allocates nothing.
 //
 // Rows are packed: a forward takes any list of (slot, token) rows, each at its slot's next
 // position. A prefill of several prompts of different lengths is just more rows; attention
@@ -9,7 +9,6 @@
 //
 // Legend: N rows in one forward, C width, F ffn width, H/KVH heads, D head dim, V vocab,
 // S slots, P positions per slot.
-import COpenBLAS
 import Foundation
 import Tensor
 
@@ -155,7 +154,7 @@ public final class IncrementalDecoder {
             // Attention block: x += Wo · attention(rope(Wqkv · rmsnorm(x)))
             rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.attentionNorm, n: n, c: c, eps: g.normEps)
             if w.wk == w.wq + hd * c, w.wv == w.wk + kvd * c {
-                linear(qkv.pointer, xn.pointer, w.wq, n: n, c: c, oc: qkvW)
+                linear(qkv.pointer, xn.pointer, w.wq, w.compact?.qkv, n: n, c: c, oc: qkvW)
             } else {
                 linear(qkv.pointer, xn.pointer, w.wq, n: n, c: c, oc: hd, ldOut: qkvW)
                 linear(qkv.pointer + hd, xn.pointer, w.wk, n: n, c: c, oc: kvd, ldOut: qkvW)
@@ -166,18 +165,18 @@ public final class IncrementalDecoder {
             storeKeysAndValues(layer: l, n: n)
             cacheAttentionForward(attention.pointer, qkv: qkv.pointer, ld: qkvW, slots: rowSlots,
                                   positions: rowPositions, n: n, cache: cache, layer: l, scores: scores.pointer)
-            linear(x.pointer, attention.pointer, w.wo, n: n, c: hd, oc: c, accumulate: true)
+            linear(x.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c, accumulate: true)
 
             // Feed-forward block: x += Wdown · swiglu(Wgate·n, Wup·n), n = rmsnorm(x)
             rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.ffnNorm, n: n, c: c, eps: g.normEps)
             if w.wUp == w.wGate + f * c {
-                linear(gateUp.pointer, xn.pointer, w.wGate, n: n, c: c, oc: 2 * f)
+                linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gateUp, n: n, c: c, oc: 2 * f)
             } else {
                 linear(gateUp.pointer, xn.pointer, w.wGate, n: n, c: c, oc: f, ldOut: 2 * f)
                 linear(gateUp.pointer + f, xn.pointer, w.wUp, n: n, c: c, oc: f, ldOut: 2 * f)
             }
             swigluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
-            linear(x.pointer, hidden.pointer, w.wDown, n: n, c: f, oc: c, accumulate: true)
+            linear(x.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c, accumulate: true)
         }
         for r in 0..<n where rowOutputs[r] >= 0 {
             (finalHidden.pointer + rowOutputs[r] * c).update(from: x.pointer + r * c, count: c)
@@ -204,16 +203,20 @@ public final class IncrementalDecoder {
         let g = geometry
         rmsnormForward(finalNormed.pointer, finalRstd.pointer, finalHidden.pointer, weights.finalNorm,
                        n: m, c: g.width, eps: g.normEps)
-        linear(logitsBuffer.pointer, finalNormed.pointer, weights.lmHead, n: m, c: g.width, oc: g.vocabulary)
+        linear(logitsBuffer.pointer, finalNormed.pointer, weights.lmHead, weights.compactLMHead, n: m, c: g.width, oc: g.vocabulary)
     }
 
-    /// out (N, OC) (=|+=) inp (N, C) · weight (OC, C)ᵀ; sgemv for a single row, where
-    /// OpenBLAS's sgemm would pack the whole weight matrix for one row's worth of work.
+    /// out (N, OC) (=|+=) inp (N, C) · weight (OC, C)ᵀ. Decode steps (N ≤ 16 rows) use the
+    /// small-M kernel, which streams each weight once; sgemm would first pack the whole
+    /// weight matrix for a few rows' worth of work (see SmallMatmul.swift). With a compact
+    /// encoding of the same weights (`DecoderWeights.compacted`) they read that instead.
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+                        _ compact: CompactMatrix? = nil,
                         n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
-        if n == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(oc), Int32(c), 1, weight, Int32(c), inp, 1,
-                        accumulate ? 1 : 0, out, 1)
+        if n <= smallMatmulMaxRows, let compact {
+            compactMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
+        } else if n <= smallMatmulMaxRows {
+            smallMatmulForward(out, inp, weight, m: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
         } else {
             matmulForward(out, inp, weight, n: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
         }
