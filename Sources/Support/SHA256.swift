@@ -85,8 +85,21 @@ public struct SHA256 {
 
     public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
 
-    /// Hex digest of a file, read in 1 MiB chunks.
+    /// Hex digest of a file, read in 1 MiB chunks. A folder (a Hugging Face model folder)
+    /// digests as the digest of the lines "<file name> <file digest>" of the regular files
+    /// directly inside it, in name order, so it changes when any weight or config changes.
     public static func hex(fileAt url: URL) throws -> String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            var lines = ""
+            for name in try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() {
+                let file = url.appendingPathComponent(name)
+                var isSubfolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isSubfolder), !isSubfolder.boolValue else { continue }
+                lines += "\(name) \(try hex(fileAt: file))\n"
+            }
+            return hex(lines)
+        }
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         var h = SHA256()
