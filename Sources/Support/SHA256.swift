@@ -85,26 +85,24 @@ public struct SHA256 {
 
     public static func hex(_ string: String) -> String { hex(Data(string.utf8)) }
 
-    /// Hex digest of a file, read in 1 MiB chunks. A folder (a Hugging Face model folder)
-    /// digests as the digest of the lines "<file name> <file digest>" of the regular files
-    /// directly inside it, in name order, so it changes when any weight or config changes.
+    /// Hex digest of a file, read in 1 MiB chunks.
     public static func hex(fileAt url: URL) throws -> String {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            var lines = ""
-            for name in try FileManager.default.contentsOfDirectory(atPath: url.path).sorted() {
-                let file = url.appendingPathComponent(name)
-                var isSubfolder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: file.path, isDirectory: &isSubfolder), !isSubfolder.boolValue else { continue }
-                lines += "\(name) \(try hex(fileAt: file))\n"
-            }
-            return hex(lines)
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            var h = SHA256()
+            while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { h.update(chunk) }
+            return h.finalize().map { String(format: "%02x", $0) }.joined()
+        } catch {
+            throw UnreadableFile(path: url.path, reason: ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription)
         }
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        var h = SHA256()
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { h.update(chunk) }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A file that could not be read to hash it.
+    public struct UnreadableFile: LocalizedError, Equatable {
+        public var path: String
+        public var reason: String
+        public var errorDescription: String? { "Cannot read \(path) to compute its SHA-256: \(reason)." }
     }
 }
 

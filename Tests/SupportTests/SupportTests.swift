@@ -15,21 +15,6 @@ import Support
     #expect(h.finalize().map { String(format: "%02x", $0) }.joined() == SHA256.hex(text))
 }
 
-@Test func sha256OfAFolderDigestsItsFilesByName() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-sha-\(UUID())")
-    defer { try? FileManager.default.removeItem(at: dir) }
-    try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
-    try Data("abc".utf8).write(to: dir.appendingPathComponent("model.safetensors"))
-    try Data("{}".utf8).write(to: dir.appendingPathComponent("config.json"))
-    try Data("ignored".utf8).write(to: dir.appendingPathComponent("sub/x"))
-    // Name order: config.json, then model.safetensors; subfolders are not part of the model.
-    let expected = SHA256.hex("config.json \(SHA256.hex("{}"))\nmodel.safetensors \(SHA256.hex("abc"))\n")
-    #expect(try SHA256.hex(fileAt: dir) == expected)
-    #expect(try SHA256.hex(fileAt: dir.appendingPathComponent("model.safetensors")) == SHA256.hex("abc"))
-    try Data("abd".utf8).write(to: dir.appendingPathComponent("model.safetensors"))
-    #expect(try SHA256.hex(fileAt: dir) != expected)
-}
-
 @Test func atomicWriteReplacesWholeFileAndLeavesNoTemporary() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-atomic-\(UUID())")
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -1,11 +1,12 @@
 import Foundation
 import Llama
 
-/// Reward-model training (TRL `RewardTrainer`; InstructGPT §3.5): each optimizer step takes a
+/// Reward-model training (TRL `RewardTrainer`; InstructGPT §3.5): each micro-batch takes a
 /// batch of comparisons and a batch of correct/incorrect judgments, scores every sequence
 /// in one forward, and minimises
 ///   pairWeight · [−mean log σ(r_c − r_r − m) + c·mean (r_c + r_r)²] + judgmentWeight · BCE(σ(r), y)
-/// (`RewardLoss`), backpropagating d loss / d r through the head into the backbone.
+/// (`RewardLoss`), backpropagating d loss / d r through the head into the backbone; an
+/// optimizer step takes the mean over `gradientAccumulation` micro-batches.
 public enum RewardTrainer {
     public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
         /// 8 comparisons (and, separately, 8 judgments) per micro-batch, 1 epoch, peak rate 1e-4:
@@ -96,27 +97,27 @@ public enum RewardTrainer {
             // 1) + 2) per micro-batch: its comparisons and judgments, forward, losses, backward
             // (each micro-batch's loss weighted 1 / accumulation: the step's loss is their mean)
             reward.zeroGrad()
-            var step = MicroBatchLosses()
+            var losses = MicroBatchLosses()
             let weight = 1 / Double(p.gradientAccumulation)
             for k in 0..<p.gradientAccumulation {
                 let micro = try accumulate(
                     reward: reward, train: train, pairs: pairBatcher?.batch(at: loop.cursor + k).indices ?? [],
                     judgments: judgmentBatcher?.batch(at: loop.cursor + k).indices ?? [],
                     parameters: p, positiveWeight: positiveWeight, weight: weight)
-                step.add(micro, weight: weight)
+                losses.add(micro, weight: weight)
                 loop.trainedTokens += micro.tokens
             }
             loop.cursor += p.gradientAccumulation
             // 3) clip, 4) AdamW
             let (norm, lr) = try loop.update()
-            lastLoss = step.loss
+            lastLoss = losses.loss
             // 5) evaluate and checkpoint every N steps
             var heldOutNow: RewardEvaluation?
             if p.evalEvery > 0, loop.step % p.evalEvery == 0, loop.step < loop.totalSteps { heldOutNow = try evaluate() }
             try loop.checkpointIfDue()
             return progress(Progress(
-                step: loop.step, totalSteps: loop.totalSteps, loss: step.loss, pairLoss: step.pairLoss, judgmentLoss: step.judgmentLoss,
-                accuracy: step.accuracy, learningRate: lr, gradNorm: norm, tokensPerSecond: loop.tokensPerSecond, heldOut: heldOutNow))
+                step: loop.step, totalSteps: loop.totalSteps, loss: losses.loss, pairLoss: losses.pairLoss, judgmentLoss: losses.judgmentLoss,
+                accuracy: losses.accuracy, learningRate: lr, gradNorm: norm, tokensPerSecond: loop.tokensPerSecond, heldOut: heldOutNow))
         }
         return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
                       finalLoss: lastLoss, heldOutBefore: before, heldOutAfter: try evaluate())
