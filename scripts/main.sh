@@ -1,22 +1,22 @@
 #!/usr/bin/env bash
 # The main job of Rounds on the bundled defaults, start to finish:
 #   set up → SFT (policy v1) → sample answers → review (interactive at a terminal,
-#   otherwise clearly labelled simulated reviewers) → DPO on the comparisons and
-#   KTO on the judgments → sample again → statistics report.
+#   otherwise clearly labelled simulated reviewers) → the nightly run (reward model,
+#   DPO or KTO, held-out gates, promotion, next review queue) → statistics report.
 # Safe to run again: finished steps are skipped (policies are never overwritten).
 # Work folder: ROUNDS_HOME (default: this checkout). Step sizes: ROUNDS_SFT_STEPS,
-# ROUNDS_PROMPTS, ROUNDS_PREF_STEPS.
+# ROUNDS_PROMPTS; nightly settings and gates: feedback/nightly.json (ROUNDS_NIGHTLY_CONFIG).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 rounds=.build/release/rounds
 home=${ROUNDS_HOME:-.}
+export ROUNDS_HOME=$home
 db="$home/feedback/rounds.sqlite"
 policies="$home/policies"
 sft_steps=${ROUNDS_SFT_STEPS:-30}
 prompts=${ROUNDS_PROMPTS:-16}
-pref_steps=${ROUNDS_PREF_STEPS:-8}
 mkdir -p "$home/feedback/reports" "$policies"
 [ "$policies" = "./policies" ] || ln -sfn "$(pwd)/policies/base" "$policies/base"
 step() { printf '\n== %s\n' "$*"; }
@@ -46,23 +46,10 @@ fi
 echo "Filling what is left of the queue with SIMULATED reviewers (scripted triage rule, labelled simulated-reviewer-N)."
 $rounds simulate-review --db "$db"
 
-step "preference training on the ratings: DPO from comparisons, KTO from judgments"
-$rounds export --db "$db" --format preference --out "$home/feedback/reports/pairs.jsonl"
-$rounds export --db "$db" --format unpaired --out "$home/feedback/reports/judgments.jsonl"
-if [ -s "$home/feedback/reports/pairs.jsonl" ] && ! $rounds policy show dpo-v2 --policies "$policies" >/dev/null 2>&1; then
-    $rounds dpo --policies "$policies" --policy sft-v1 --data "$home/feedback/reports/pairs.jsonl" --out dpo-v2 \
-        --max-steps "$pref_steps" --batch-size 2 --max-length 384 --resume
-fi
-if [ -s "$home/feedback/reports/judgments.jsonl" ] && ! $rounds policy show kto-v2 --policies "$policies" >/dev/null 2>&1; then
-    $rounds kto --policies "$policies" --policy sft-v1 --data "$home/feedback/reports/judgments.jsonl" --out kto-v2 \
-        --max-steps "$pref_steps" --batch-size 4 --max-length 384 --resume
-fi
-if $rounds policy show dpo-v2 --policies "$policies" >/dev/null 2>&1; then
-    $rounds sample --db "$db" --policies "$policies" --policy dpo-v2 --n 1 --prompts "$prompts" --max-tokens 160 --baseline sft-v1
-fi
+step "nightly run: reward model, DPO (or KTO) from sft-v1, held-out gates, promotion, next queue"
+scripts/nightly.sh
 
 step "statistics"
 $rounds stats --db "$db"
-$rounds stats --db "$db" --format html --out "$home/feedback/reports/stats.html"
 $rounds policy list --policies "$policies"
 echo "Report: $home/feedback/reports/stats.html"

@@ -41,28 +41,29 @@ public final class ChatModel {
 
     /// N samples of the next assistant turn of each conversation. `onText(prompt, sample,
     /// piece)` receives each sample's text as whole characters while it is generated.
+    /// `streams`: a random stream number per conversation (see `Generator`).
     public func generate(
         conversations: [[ChatMessage]], samplesPerPrompt n: Int, parameters: SamplingParameters,
-        maxBatch: Int = 16, onText: ((Int, Int, String) -> Void)? = nil
+        maxBatch: Int = 16, streams: [UInt64]? = nil, onText: ((Int, Int, String) -> Void)? = nil
     ) throws -> [GeneratedSample] {
         let prompts = try conversations.map(promptIDs)
         let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: maxBatch)
         let tokenizer = self.tokenizer
-        var streams: [Int: StreamingDecoder] = [:]
+        var decoders: [Int: StreamingDecoder] = [:]
         let handler: Generator.TokenHandler? = onText.map { onText in
             { prompt, sample, id in
                 let key = prompt * n + sample
-                var stream = streams[key] ?? StreamingDecoder(tokenizer, skipSpecialTokens: true)
+                var stream = decoders[key] ?? StreamingDecoder(tokenizer, skipSpecialTokens: true)
                 let piece = stream.append(Int(id))
-                streams[key] = stream
+                decoders[key] = stream
                 if !piece.isEmpty { onText(prompt, sample, piece) }
             }
         }
         var samples = try generator.generate(
-            prompts: prompts, samplesPerPrompt: n, parameters: parameters, endTokens: endTokens,
+            prompts: prompts, samplesPerPrompt: n, parameters: parameters, endTokens: endTokens, streams: streams,
             decode: { tokenizer.decode($0.map(Int.init), skipSpecialTokens: true) }, onToken: handler)
         if let onText {
-            for (key, var stream) in streams.sorted(by: { $0.key < $1.key }) {
+            for (key, var stream) in decoders.sorted(by: { $0.key < $1.key }) {
                 let rest = stream.finish()
                 if !rest.isEmpty { onText(key / n, key % n, rest) }
             }

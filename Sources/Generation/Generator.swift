@@ -19,8 +19,9 @@ public struct GeneratedSample: Codable, Equatable, Sendable {
 
 /// Samples N continuations of each prompt on a KV-cached decoder: each prompt is prefilled
 /// once and its cache copied to its N samples, then all live samples decode as one batch.
-/// Sample i of prompt p draws from `SeededRandom(seed:, stream: p·N + i)`, so a sample's
-/// tokens do not depend on how prompts are batched (up to float rounding in the GEMMs).
+/// Sample i of prompt p draws from `SeededRandom(seed:, stream: s_p·N + i)` where s_p is the
+/// prompt's stream (its index, or the caller's `streams[p]`, e.g. a database id), so a
+/// sample's tokens do not depend on how prompts are batched (up to float rounding in the GEMMs).
 public final class Generator {
     public let weights: DecoderWeights
     public let geometry: DecoderGeometry
@@ -39,12 +40,14 @@ public final class Generator {
     /// N samples per prompt, in order (prompt 0 sample 0, prompt 0 sample 1, …).
     /// `endTokens` end a sample with `.eos` when `parameters.stopAtEndOfTurn`;
     /// `parameters.stopTokenIDs` end it with `.stop`. `decode` turns ids into text.
+    /// `streams`: one random stream number per prompt (default: the prompt's index).
     public func generate(
         prompts: [[Int32]], samplesPerPrompt n: Int, parameters: SamplingParameters,
-        endTokens: Set<Int32>, decode: (([Int32]) -> String)? = nil, onToken: TokenHandler? = nil
+        endTokens: Set<Int32>, streams: [UInt64]? = nil, decode: (([Int32]) -> String)? = nil, onToken: TokenHandler? = nil
     ) throws -> [GeneratedSample] {
         try parameters.validate()
         precondition(n >= 1, "at least one sample per prompt")
+        precondition(streams == nil || streams!.count == prompts.count, "one stream per prompt")
         for (i, prompt) in prompts.enumerated() where prompt.isEmpty { throw InferenceError.emptyPrompt(index: i) }
         let promptsPerBatch = max(1, maxBatch / n)
         let longest = prompts.map(\.count).max() ?? 0
@@ -59,7 +62,7 @@ public final class Generator {
         while first < prompts.count {
             let range = first..<min(first + promptsPerBatch, prompts.count)
             results += try generateBatch(
-                decoder: decoder, prompts: range.map { (index: $0, ids: prompts[$0]) }, n: n,
+                decoder: decoder, prompts: range.map { (index: $0, ids: prompts[$0], stream: streams?[$0] ?? UInt64($0)) }, n: n,
                 parameters: parameters, endTokens: endTokens, decode: decode, onToken: onToken)
             first = range.upperBound
         }
@@ -76,7 +79,7 @@ public final class Generator {
     }
 
     private func generateBatch(
-        decoder: IncrementalDecoder, prompts: [(index: Int, ids: [Int32])], n: Int,
+        decoder: IncrementalDecoder, prompts: [(index: Int, ids: [Int32], stream: UInt64)], n: Int,
         parameters p: SamplingParameters, endTokens: Set<Int32>,
         decode: (([Int32]) -> String)?, onToken: TokenHandler?
     ) throws -> [GeneratedSample] {
@@ -91,7 +94,7 @@ public final class Generator {
         for (j, prompt) in prompts.enumerated() {
             for i in 0..<n {
                 live.append(Live(prompt: prompt.index, sample: i, slot: j * n + i,
-                                 random: SeededRandom(seed: p.seed, stream: UInt64(prompt.index * n + i))))
+                                 random: SeededRandom(seed: p.seed, stream: prompt.stream &* UInt64(n) &+ UInt64(i))))
             }
         }
         let samplers = live.map { _ in TokenSampler(vocabularySize: V, parameters: p) }

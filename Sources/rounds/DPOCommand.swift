@@ -1,3 +1,4 @@
+import Loop
 import ArgumentParser
 import Foundation
 import Support
@@ -82,7 +83,7 @@ struct DPOCommand: ParsableCommand {
         // Everything that can be wrong with the inputs is found before training starts.
         let dataURL = URL(fileURLWithPath: data)
         let (messages, sources) = try PreferenceFiles.readPairs(dataURL)
-        let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
+        let run = try PolicyRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
                                     training: training, lora: lora)
         var encoder = run.encoder(maxLength: maxLength, maxPromptLength: maxPromptLength)
         let pairs = try encoder.encode(pairs: messages, sources: sources)

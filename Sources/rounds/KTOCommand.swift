@@ -1,3 +1,4 @@
+import Loop
 import ArgumentParser
 import Foundation
 import Support
@@ -92,7 +93,7 @@ struct KTOCommand: ParsableCommand {
         // The file is checked before the model is loaded: a bad line fails fast.
         let dataURL = URL(fileURLWithPath: data)
         let read = fromPairs ? try PreferenceFiles.readPairsAsLabelled(dataURL) : try PreferenceFiles.readLabelled(dataURL)
-        let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
+        let run = try PolicyRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
                                     training: training, lora: lora)
         var encoder = run.encoder(maxLength: maxLength, maxPromptLength: maxPromptLength)
         let examples = try encoder.encode(examples: read.examples, sources: read.sources)

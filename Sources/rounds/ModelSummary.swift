@@ -55,8 +55,7 @@ struct ModelSummary: Codable {
 
     init(path: URL) throws {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory)
-        if isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory), isDirectory.boolValue {
             try self.init(folder: HFModelFolder(path))
         } else {
             try self.init(gguf: GGUFFile(url: path))

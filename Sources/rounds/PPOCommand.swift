@@ -1,3 +1,4 @@
+import Loop
 import ArgumentParser
 import Foundation
 import Support
@@ -64,7 +65,7 @@ struct PPOCommand: ParsableCommand {
     private struct PromptLine: Decodable { var prompt: ChatContentLine }
 
     func run() throws {
-        let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
+        let run = try PolicyRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
                                     training: training, lora: lora)
         let (reward, _) = try RewardModel.load(rewardModel, registry: registry.registry)
         let encoder = run.encoder(maxLength: 4096, maxPromptLength: 4096)

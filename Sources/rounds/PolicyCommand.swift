@@ -62,7 +62,7 @@ struct PolicyCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: folder.appendingPathComponent("model.safetensors").path) {
                 throw ValidationError("\(out) already holds a model.safetensors; choose an empty --out folder.")
             }
-            if loaded.model.adapter != nil { try loaded.model.mergeAdapter() }
+            if loaded.model.adapter != nil { loaded.model.mergeAdapter() }
             try loaded.model.saveHuggingFace(folder: folder)
             try TokenizerExport.write(forModelAt: loaded.baseURL, to: folder)
             print("exported \(loaded.name) to \(folder.path) (config.json, model.safetensors, tokenizer.json)")

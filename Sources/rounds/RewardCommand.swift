@@ -1,3 +1,4 @@
+import Loop
 import ArgumentParser
 import Foundation
 import Support
@@ -57,7 +58,7 @@ struct RewardCommand: ParsableCommand {
         }
 
         func run() throws {
-            let run = try PreferenceRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
+            let run = try PolicyRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
                                         training: training, lora: lora)
             var encoder = run.encoder(maxLength: maxLength, maxPromptLength: maxPromptLength)
             var data = RewardTrainer.Data(), heldOut = RewardTrainer.Data()

@@ -25,5 +25,6 @@ struct Rounds: AsyncParsableCommand {
             QueueCommand.self,
             StatsCommand.self,
             ExportCommand.self,
+            NightlyCommand.self,
         ])
 }

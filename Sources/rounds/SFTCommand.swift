@@ -84,7 +84,7 @@ struct SFTCommand: ParsableCommand {
 
         let model = loaded.model
         if training.full {
-            if model.adapter != nil { try model.mergeAdapter() }
+            if model.adapter != nil { model.mergeAdapter() }
             model.trainsBase = true
         } else if model.adapter == nil {
             model.adapter = LoRAAdapter(model: model.config, configuration: lora.configuration(seed: training.seed))
@@ -94,7 +94,7 @@ struct SFTCommand: ParsableCommand {
         var files = [dataURL.path: try SHA256.hex(fileAt: dataURL)]
         if let validation { files[validation] = try SHA256.hex(fileAt: URL(fileURLWithPath: validation)) }
         let parameters = training.sftParameters
-        let baseHash = try SHA256.hex(fileAt: loaded.baseURL)
+        let baseHash = try PolicyFiles.baseHash(of: loaded.baseURL)
         let runKey = SHA256.hex("\(files.sorted { $0.key < $1.key })|\(parameters)|\(lora.configuration(seed: training.seed))|\(training.full)|\(baseHash)|\(maxLength)|\(overLength)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 

@@ -2,8 +2,7 @@ import ArgumentParser
 import FeedbackStore
 import Foundation
 import Generation
-import Support
-import Tokenizer
+import Loop
 import Training
 
 /// `rounds sample`: answers from a policy for the review queue.
@@ -61,45 +60,21 @@ struct SampleCommand: ParsableCommand {
         let store = try database.open()
         let registry = self.registry.registry
         let name = try PolicyLoader.storeName(policy, registry: registry)
-        let todo = try store.promptsNeedingSamples(policy: name, samplesPerPrompt: n, split: split, limit: prompts)
-        guard !todo.isEmpty else {
+        var options = QueueSampler.Options()
+        options.samplesPerPrompt = n
+        options.promptLimit = prompts
+        options.split = split
+        options.overlap = overlap
+        options.sampling = SamplingParameters(temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxTokens, seed: seed)
+        let sampler = QueueSampler(store: store)
+        if try sampler.todo(policy: name, options: options).isEmpty {
             print("sample: every prompt already has \(n) answers from \(name); import more with `rounds prompts import`.")
-            return
         }
-        let chat = try ModelReference.chatModel(policy, registry: registry, template: chatTemplate, forSampling: true)
-        let parameters = SamplingParameters(temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxTokens, seed: seed)
-        let reporter = ProgressReporter("sample \(name)", total: todo.count * n, unit: "answers")
-        let perBatch = max(1, 16 / n)
-        var done = 0, tokens = 0
-        for start in stride(from: 0, to: todo.count, by: perBatch) {
-            let chunk = Array(todo[start..<min(start + perBatch, todo.count)])
-            let conversations = chunk.map { $0.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) } }
-            // Each prompt's seed stream depends on the prompt id, not on how prompts are batched.
-            var samples: [GeneratedSample] = []
-            for (i, conversation) in conversations.enumerated() {
-                var p = parameters
-                p.seed = seed &+ UInt64(chunk[i].id!) &* 0x9E37_79B9
-                samples += try chat.generate(conversations: [conversation], samplesPerPrompt: n, parameters: p)
-                    .map { var s = $0; s.promptIndex = i; return s }
-            }
-            let rows = samples.map { s in
-                FeedbackStore.NewSample(
-                    promptID: chunk[s.promptIndex].id!, text: s.text, tokenCount: s.tokenCount, logprobSum: s.logProb,
-                    temperature: Double(temperature), topP: Double(topP), topK: topK,
-                    seed: Int64(bitPattern: seed &+ UInt64(chunk[s.promptIndex].id!) &* 0x9E37_79B9))
-            }
-            try store.addSamples(rows, policy: name)
-            done += rows.count
-            tokens += samples.reduce(0) { $0 + $1.tokenCount }
-            reporter.update(done, detail: "\(tokens) tokens")
-        }
-        reporter.finish(detail: "\(tokens) tokens")
-        let judgments = try store.enqueueJudgments(policy: name, overlap: overlap)
         var baselineName = baseline
         if baselineName == nil, let production = try registry.production(), production.name != name { baselineName = production.name }
-        if let b = baselineName, try store.policy(named: b) == nil { baselineName = nil }
-        let pairs = try store.enqueuePairs(newPolicy: name, baselinePolicy: baselineName, overlap: overlap)
-        print("sample: \(done) answers from \(name) to \(todo.count) prompts; queued \(judgments) for judgment and \(pairs) pairs\(baselineName.map { " against \($0)" } ?? "")")
+        let summary = try sampler.run(
+            policy: name, chat: try ModelReference.chatModel(policy, registry: registry, template: chatTemplate, forSampling: true),
+            baseline: baselineName, options: options)
+        print("sample: \(summary)")
     }
 }
-

@@ -1,3 +1,4 @@
+import Loop
 import ArgumentParser
 import Foundation
 import Llama
@@ -117,4 +118,34 @@ struct LoRAOptions: ParsableArguments {
     func configuration(seed: UInt64) -> LoRAConfiguration {
         LoRAConfiguration(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: targets, seed: seed)
     }
+}
+
+extension PolicyRun {
+    /// A run as the training commands describe it; a leftover checkpoint without --resume is a usage error.
+    init(registry options: RegistryOptions, policy: String, out: String, resume: Bool, chatTemplate: String?,
+         training: TrainingOptions, lora: LoRAOptions) throws {
+        training.applyThreads()
+        do {
+            try self.init(registry: options.registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
+                          weights: .init(full: training.full, lora: lora.configuration(seed: training.seed)))
+        } catch let error as PolicyRun.RunError {
+            throw ValidationError(error.localizedDescription)
+        }
+    }
+
+    /// Logs what the encoder had to shorten.
+    func report(_ encoder: PreferenceEncoder, count: Int, what: String) {
+        log(encodingSummary(encoder, count: count, what: what))
+    }
+
+    /// Writes the policy trained from data files.
+    func save(method: String, files: [String: String], parameters: [String: String], metrics: [String: Double], full: Bool) throws {
+        try save(manifest(method: method, data: .init(files: files), parameters: parameters, metrics: metrics, full: full))
+    }
+}
+
+extension TrainingOptions {
+    /// The peak learning rate of a preference run: TRL's DPO default 1e-6 for every weight,
+    /// 5e-5 for a LoRA adapter (whose update is scaled by alpha / r).
+    var preferenceLearningRate: Double { learningRate ?? (full ? 1e-6 : 5e-5) }
 }

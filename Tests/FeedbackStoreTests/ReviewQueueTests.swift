@@ -29,6 +29,25 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func everyNewVersionMeetsTheBaselineHeadToHead(_ kind: StoreKind) throws {
+        // Given v2 already compared with production on 3 prompts, then v3 answers the same prompts twice
+        let store = try makeStore(kind)
+        let samples = try seed(store, prompts: 3, policies: ["production", "v2"])
+        #expect(try store.enqueuePairs(newPolicy: "v2", baselinePolicy: "production", overlap: 1) == 3)
+        for (i, row) in samples.enumerated() {
+            for k in 0..<2 { try store.addSample(promptID: row[0].promptID, policy: "v3", text: "v3 の回答 \(i)-\(k)") }
+        }
+        // Then each of v3's answers is paired with production's (reused) answer, once
+        #expect(try store.enqueuePairs(newPolicy: "v3", baselinePolicy: "production", overlap: 1) == 6)
+        #expect(try store.enqueuePairs(newPolicy: "v3", baselinePolicy: "production", overlap: 1) == 0)
+        let production = Set(samples.map { $0[0].id! })
+        let pairs = try store.reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT other_sample_id FROM review_items WHERE kind = 'comparison' AND id > 3")
+        }
+        #expect(pairs.count == 6 && pairs.allSatisfy { production.contains($0[0]) })
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func pairsAreShownInAStoredRandomOrder(_ kind: StoreKind) throws {
         // Given 40 prompts answered by a new and a baseline policy, paired head to head
         let store = try makeStore(kind)

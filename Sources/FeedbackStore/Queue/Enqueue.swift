@@ -42,9 +42,10 @@ extension FeedbackStore {
 
     /// Queues pairs of answers to the same prompt so `newPolicy` is compared head to head
     /// with `baselinePolicy` (usually production): per prompt, the i-th unpaired answer of
-    /// the new policy meets the i-th unpaired answer of the baseline. Without a baseline,
-    /// any other version's answers serve, and failing those, two answers of the new policy
-    /// are paired with each other. Answers already in a pair are not paired again.
+    /// the new policy meets the baseline's answers in turn (i mod their count), whether or
+    /// not those were compared before. Without a baseline, any other version's unpaired
+    /// answers serve, and failing those, two answers of the new policy are paired with each
+    /// other. The new policy's answers are never paired twice.
     @discardableResult
     public func enqueuePairs(
         newPolicy: String, baselinePolicy: String? = nil, overlap: Int = defaultOverlap, limit: Int? = nil
@@ -61,20 +62,24 @@ extension FeedbackStore {
                 }
                 baselineID = base.id
             }
-            // Answers of prompts that have one from the new policy, not yet in any pair.
+            // Answers of prompts that have one from the new policy. The new policy's answers are
+            // paired once; a named baseline's answers may serve in several pairs (production is
+            // compared head to head with every new version), other answers only once.
             let rows = try Row.fetchAll(db, sql: """
-                SELECT s.id, s.prompt_id, s.policy_id FROM samples s
+                SELECT s.id, s.prompt_id, s.policy_id,
+                       EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'comparison'
+                               AND (i.sample_id = s.id OR i.other_sample_id = s.id))
+                FROM samples s
                 WHERE s.prompt_id IN (SELECT prompt_id FROM samples WHERE policy_id = ?)
-                  AND NOT EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'comparison'
-                                  AND (i.sample_id = s.id OR i.other_sample_id = s.id))
                 ORDER BY s.prompt_id, s.id
                 """, arguments: [new.id!])
             var byPrompt: [(prompt: Int64, new: [Int64], other: [Int64])] = []
             for row in rows {
-                let (id, prompt, policy): (Int64, Int64, Int64) = (row[0], row[1], row[2])
+                let (id, prompt, policy, paired): (Int64, Int64, Int64, Bool) = (row[0], row[1], row[2], row[3])
                 if byPrompt.last?.prompt != prompt { byPrompt.append((prompt, [], [])) }
-                if policy == new.id { byPrompt[byPrompt.count - 1].new.append(id) }
-                else if baselineID == nil || policy == baselineID { byPrompt[byPrompt.count - 1].other.append(id) }
+                if policy == new.id { if !paired { byPrompt[byPrompt.count - 1].new.append(id) } }
+                else if let baselineID { if policy == baselineID { byPrompt[byPrompt.count - 1].other.append(id) } }
+                else if !paired { byPrompt[byPrompt.count - 1].other.append(id) }
             }
             let insert = try db.makeStatement(sql: """
                 INSERT OR IGNORE INTO review_items (kind, prompt_id, sample_id, other_sample_id, overlap, claimed, created_at)
@@ -84,7 +89,9 @@ extension FeedbackStore {
             var added = 0
             for group in byPrompt {
                 var pairs = Array(zip(group.new, group.other))
-                if baselineID == nil && group.other.isEmpty {
+                if baselineID != nil, !group.other.isEmpty {
+                    pairs = group.new.enumerated().map { ($0.element, group.other[$0.offset % group.other.count]) }
+                } else if baselineID == nil && group.other.isEmpty {
                     pairs = stride(from: 0, to: group.new.count - 1, by: 2).map { (group.new[$0], group.new[$0 + 1]) }
                 }
                 for (a, b) in pairs {

@@ -62,4 +62,31 @@ extension FeedbackStore {
             }
         }
     }
+
+    /// How many answers `policy` has for each of `promptIDs` (absent: none).
+    public func sampleCounts(policy: String, promptIDs: [Int64]) throws -> [Int64: Int] {
+        try samples(policy: policy, promptIDs: promptIDs).reduce(into: [:]) { $0[$1.promptID, default: 0] += 1 }
+    }
+
+    /// The answers of `policy` to `promptIDs`, oldest first.
+    public func samples(policy: String, promptIDs: [Int64]) throws -> [Sample] {
+        guard !promptIDs.isEmpty else { return [] }
+        return try read { db in
+            try Sample.fetchAll(db, sql: """
+                SELECT s.* FROM samples s JOIN policies v ON v.id = s.policy_id
+                WHERE v.name = ? AND s.prompt_id IN (\(promptIDs.map { _ in "?" }.joined(separator: ",")))
+                ORDER BY s.id
+                """, arguments: StatementArguments([policy] as [any DatabaseValueConvertible] + promptIDs))
+        }
+    }
+
+    /// Prompts of `split` (all when nil), oldest first.
+    public func prompts(split: Split? = nil, limit: Int? = nil) throws -> [Prompt] {
+        try read { db in
+            var request = Prompt.order(Column("id"))
+            if let split { request = request.filter(Column("split") == split) }
+            if let limit { request = request.limit(max(0, limit)) }
+            return try request.fetchAll(db)
+        }
+    }
 }

@@ -100,6 +100,15 @@ extension FeedbackStore {
         }
     }
 
+    /// Training runs (of `kind`, when given), oldest first.
+    public func trainingRuns(kind: String? = nil) throws -> [TrainingRun] {
+        try read { db in
+            var request = TrainingRun.order(TrainingRun.Columns.id)
+            if let kind { request = request.filter(Column("kind") == kind) }
+            return try request.fetchAll(db)
+        }
+    }
+
     public func trainingRun(id: Int64) throws -> TrainingRun? {
         try read { db in try TrainingRun.fetchOne(db, key: id) }
     }

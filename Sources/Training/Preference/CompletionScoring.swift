@@ -19,7 +19,7 @@ public struct CompletionSequence: Sendable, Equatable {
     public var count: Int { prompt.count + completion.count }
 }
 
-enum CompletionScoring {
+public enum CompletionScoring {
     /// One packed batch of S sequences, targets on the completion tokens.
     static func batch(_ sequences: [CompletionSequence]) throws -> TokenBatch {
         try TokenBatch(ids: sequences.map { $0.prompt + $0.completion }, promptLengths: sequences.map(\.prompt.count))
@@ -41,7 +41,7 @@ enum CompletionScoring {
 
     /// Forward-only sequence log-probs of many sequences (no gradient, no dropout), in
     /// length-sorted batches of at most `batchSize`; returned in input order.
-    static func logprobs(model: LlamaModel, sequences: [CompletionSequence], batchSize: Int,
+    public static func logprobs(model: LlamaModel, sequences: [CompletionSequence], batchSize: Int,
                          progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [Double] {
         guard !sequences.isEmpty else { return [] }
         var out = [Double](repeating: 0, count: sequences.count)

@@ -118,3 +118,18 @@ public enum PolicyFiles {
     /// Resumable training state while a run is under way.
     public static let checkpoint = "checkpoint.bin"
 }
+
+extension PolicyFiles {
+    /// SHA-256 naming a base model: of the file for a `.gguf`; for a Hugging Face folder, of
+    /// the list "name sha256" of its files (weights, config, tokenizer), sorted by name.
+    public static func baseHash(of url: URL) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            return try SHA256.hex(fileAt: url)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: url.path)
+            .filter { $0.hasSuffix(".safetensors") || $0.hasSuffix(".json") || $0.hasSuffix(".gguf") }.sorted()
+        let lines = try names.map { "\($0) \(try SHA256.hex(fileAt: url.appendingPathComponent($0)))" }
+        return SHA256.hex(lines.joined(separator: "\n"))
+    }
+}

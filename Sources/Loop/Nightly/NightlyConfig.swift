@@ -1,0 +1,179 @@
+import Foundation
+import Training
+
+/// The nightly run's settings, read from a JSON file the team edits (`feedback/nightly.json`).
+/// Every key is optional (the defaults below suit SmolLM2-135M on a 2-core CPU); an unknown
+/// key is an error naming it, so a misspelt gate never silently falls back to its default.
+public struct NightlyConfig: Codable, Equatable, Sendable {
+    /// How the policy is updated: `auto` = DPO when there are enough comparisons, else KTO when
+    /// there are enough judgments; or always `dpo`, `kto` or `ppo` (against the new reward model).
+    public enum Method: String, Codable, Sendable, CaseIterable { case auto, dpo, kto, ppo }
+
+    /// Thresholds the candidate must meet to be promoted (all of them).
+    public struct Gates: Codable, Equatable, Sendable {
+        /// Implicit-reward accuracy on held-out comparisons (ties count half).
+        public var minPairAccuracy = 0.5
+        /// Implicit-reward accuracy on held-out correct / incorrect judgments.
+        public var minJudgmentAccuracy = 0.5
+        /// Reward-model score of fresh answers, candidate minus parent (mean per answer).
+        public var minRewardGain = -0.1
+        /// Loss on the SFT validation set, candidate minus parent (nats per token): forgetting.
+        public var maxValidationLossIncrease = 0.05
+        /// KL(candidate ‖ parent) per answer (nats), estimated on the candidate's fresh answers.
+        public var maxKL = 8.0
+        /// When a gate has no held-out data: true = it fails, false = it is skipped (and says so).
+        public var requireHeldOutData = false
+        public init() {}
+    }
+
+    /// Optimizer settings of one trainer.
+    public struct Trainer: Codable, Equatable, Sendable {
+        public var steps: Int
+        public var batchSize: Int
+        public var learningRate: Double
+        public var warmupSteps = 2
+        public var beta = 0.1
+        public init(steps: Int, batchSize: Int, learningRate: Double) {
+            self.steps = steps
+            self.batchSize = batchSize
+            self.learningRate = learningRate
+        }
+    }
+
+    public struct PPOSettings: Codable, Equatable, Sendable {
+        public var iterations = 8
+        public var promptsPerIteration = 8
+        public var klCoef = 0.05
+        public var maxNewTokens = 96
+        public var learningRate = 1e-5
+        public init() {}
+    }
+
+    /// What is evaluated (on held-out data only) and what is queued for the morning.
+    public struct Evaluation: Codable, Equatable, Sendable {
+        /// Held-out prompts answered fresh by candidate and parent (scored by the reward model;
+        /// the answers are queued for review too).
+        public var freshPrompts = 8
+        public var freshMaxTokens = 128
+        /// SFT validation file (relative to the working folder) and how many examples to score.
+        public var validationFile = "feedback/seed/sft-heldout.jsonl"
+        public var validationExamples = 16
+        public init() {}
+    }
+
+    public struct Sampling: Codable, Equatable, Sendable {
+        /// Training-split prompts answered by the new policy for the next review queue.
+        public var prompts = 16
+        public var answersPerPrompt = 2
+        public var maxTokens = 192
+        public var temperature: Float = 0.7
+        public var topP: Float = 0.9
+        /// Reviewers wanted per queued item.
+        public var overlap = 2
+        public init() {}
+    }
+
+    public var method = Method.auto
+    /// Fewest new comparisons (with a preference) for DPO, and judgments for KTO, under `auto`.
+    public var minComparisons = 8
+    public var minJudgments = 8
+    public var reward = Trainer(steps: 12, batchSize: 4, learningRate: 1e-4)
+    public var dpo = Trainer(steps: 12, batchSize: 2, learningRate: 5e-5)
+    public var kto = Trainer(steps: 12, batchSize: 4, learningRate: 5e-5)
+    public var ppo = PPOSettings()
+    public var loraRank = 16
+    public var loraAlpha: Float = 32
+    public var maxLength = 512
+    public var maxPromptLength = 256
+    public var gates = Gates()
+    public var evaluation = Evaluation()
+    public var sampling = Sampling()
+    /// Statistics report written at the end (relative to the working folder).
+    public var report = "feedback/reports/stats.html"
+    public var seed: UInt64 = 0
+    public var threads = 2
+
+    public init() {}
+
+    public enum ConfigError: LocalizedError, Equatable {
+        case unreadable(path: String, reason: String)
+        case unknownKey(path: String, key: String, known: [String])
+        case invalid(path: String, field: String, reason: String)
+
+        public var errorDescription: String? {
+            switch self {
+            case let .unreadable(path, reason):
+                return "\(path): not a valid nightly configuration: \(reason). Fix the JSON or delete the file to use the defaults."
+            case let .unknownKey(path, key, known):
+                return "\(path): unknown key '\(key)'. Known keys here: \(known.joined(separator: ", "))."
+            case let .invalid(path, field, reason):
+                return "\(path): \(field) \(reason)."
+            }
+        }
+    }
+
+    /// Reads `url`; a missing file gives the defaults.
+    public static func load(_ url: URL) throws -> NightlyConfig {
+        guard FileManager.default.fileExists(atPath: url.path) else { return NightlyConfig() }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch { throw ConfigError.unreadable(path: url.path, reason: error.localizedDescription) }
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ConfigError.unreadable(path: url.path, reason: "\(error.localizedDescription)")
+        }
+        // Reject unknown keys at every level by comparing with the defaults' own encoding.
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(NightlyConfig()))
+        try checkKeys(json, against: defaults, path: url.path, at: "")
+        var config = NightlyConfig()
+        do {
+            let merged = merge(defaults, json)
+            config = try JSONDecoder().decode(NightlyConfig.self, from: JSONSerialization.data(withJSONObject: merged))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            throw ConfigError.invalid(path: url.path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                                      reason: "has the wrong type (\(context.debugDescription))")
+        } catch {
+            throw ConfigError.unreadable(path: url.path, reason: "\(error)")
+        }
+        try config.validate(path: url.path)
+        return config
+    }
+
+    func validate(path: String) throws {
+        func positive(_ value: Double, _ field: String) throws {
+            guard value > 0 else { throw ConfigError.invalid(path: path, field: field, reason: "must be positive") }
+        }
+        for (name, t) in [("reward", reward), ("dpo", dpo), ("kto", kto)] {
+            try positive(Double(t.steps), "\(name).steps")
+            try positive(Double(t.batchSize), "\(name).batchSize")
+            try positive(t.learningRate, "\(name).learningRate")
+            try positive(t.beta, "\(name).beta")
+        }
+        if kto.batchSize < 2 { throw ConfigError.invalid(path: path, field: "kto.batchSize", reason: "must be at least 2 (the KL reference point mismatches prompts within a batch)") }
+        try positive(Double(loraRank), "loraRank")
+        try positive(Double(threads), "threads")
+        try positive(Double(sampling.answersPerPrompt), "sampling.answersPerPrompt")
+        guard maxPromptLength > 0, maxPromptLength < maxLength else {
+            throw ConfigError.invalid(path: path, field: "maxPromptLength", reason: "must be between 1 and maxLength − 1")
+        }
+        guard (0...1).contains(gates.minPairAccuracy), (0...1).contains(gates.minJudgmentAccuracy) else {
+            throw ConfigError.invalid(path: path, field: "gates.minPairAccuracy / gates.minJudgmentAccuracy", reason: "must be between 0 and 1")
+        }
+    }
+
+    private static func checkKeys(_ value: Any, against defaults: Any, path: String, at prefix: String) throws {
+        guard let object = value as? [String: Any], let known = defaults as? [String: Any] else { return }
+        for (key, child) in object {
+            guard let reference = known[key] else {
+                throw ConfigError.unknownKey(path: path, key: prefix + key, known: known.keys.sorted().map { prefix + $0 })
+            }
+            try checkKeys(child, against: reference, path: path, at: prefix + key + ".")
+        }
+    }
+
+    /// The file's values over the defaults, object by object.
+    private static func merge(_ defaults: Any, _ value: Any) -> Any {
+        guard var base = defaults as? [String: Any], let over = value as? [String: Any] else { return value }
+        for (key, child) in over { base[key] = merge(base[key] as Any, child) }
+        return base
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import FeedbackStore
+import Foundation
+import Loop
+import Training
+
+/// `rounds nightly`: one night of preference training, from the feedback database to a
+/// promoted (or held-back) policy, the next review queue and the statistics report.
+struct NightlyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nightly",
+        abstract: "Train a reward model and update the production policy on new feedback; promote it only if every gate holds.",
+        discussion: """
+            Snapshots the training-split ratings made since the production policy was trained (their row ids and hash \
+            go into the new policy's manifest and the training_runs table), trains a reward model, updates the policy \
+            (DPO with enough comparisons, else KTO on judgments; PPO by option), evaluates it against its parent on \
+            held-out data (implicit-reward accuracy on comparisons and judgments, reward-model score of fresh answers, \
+            SFT validation loss, KL to the parent), promotes it when every gate in --config holds and otherwise keeps it \
+            as a candidate with the reason, queues fresh answers for review and writes the statistics report.
+            Only one run at a time (a lock in the policy registry). Killed and started again, it finishes the same run \
+            without training or queueing anything twice. Overrule it with `rounds policy promote` / `rounds policy rollback`.
+            Example (cron, 02:00): 0 2 * * * cd /srv/rounds && scripts/nightly.sh
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var registry: RegistryOptions
+
+    @Option(help: "Settings and promotion gates (JSON; missing file = defaults).")
+    var config = "feedback/nightly.json"
+
+    @Option(help: "Override the configured update method: auto, dpo, kto or ppo.")
+    var method: NightlyConfig.Method?
+
+    @Option(help: "Where to write the statistics report (default: the configuration's `report`).")
+    var report: String?
+
+    @Option(help: "Name recorded as having promoted the policy.")
+    var actor = "nightly"
+
+    func run() throws {
+        var settings = try NightlyConfig.load(URL(fileURLWithPath: config))
+        if let method { settings.method = method }
+        if let report { settings.report = URL(fileURLWithPath: report).path }
+        let store = try database.openExisting()
+        let nightly = NightlyRun(store: store, registry: registry.registry, config: settings,
+                                 root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), actor: actor, log: log)
+        let outcome = try nightly.run()
+        if let skipped = outcome.skipped { print("nightly: nothing trained: \(skipped)") }
+        if let candidate = outcome.candidate, let decision = outcome.decision {
+            print("nightly run \(outcome.runID!): \(candidate) \(outcome.promoted ? "PROMOTED to production" : "kept as candidate") — \(decision.reason)")
+            print(decision)
+        }
+        for q in outcome.queued { print("queued: \(q)") }
+        if let report = outcome.report { print("report: \(report.path)") }
+    }
+}
+
+extension NightlyConfig.Method: ExpressibleByArgument {}
