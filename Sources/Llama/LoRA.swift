@@ -116,6 +116,13 @@ public final class LoRAAdapter: @unchecked Sendable {
     /// Restarts the dropout generator (reproduces a step's masks exactly).
     public func reseed(_ seed: UInt64) { rng = SeededRandom(seed: seed) }
 
+    /// The dropout generator's state: a training checkpoint saves it so a resumed run draws
+    /// the masks the uninterrupted run would have drawn.
+    public var dropoutRandom: SeededRandom {
+        get { rng }
+        set { rng = newValue }
+    }
+
     /// Sizes the saved activations for `rows` packed rows and draws no masks yet.
     func prepare(rows n: Int, training: Bool) {
         rows = n

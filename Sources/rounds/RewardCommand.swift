@@ -80,6 +80,7 @@ struct RewardCommand: ParsableCommand {
             run.report(encoder, count: data.pairs.count + data.judgments.count, what: "training comparisons and judgments")
             var p = RewardTrainer.Parameters()
             p.batchSize = training.batchSize
+            p.gradientAccumulation = training.gradAccum
             p.epochs = training.epochs
             p.maxSteps = training.maxSteps
             p.learningRate = training.learningRate ?? (training.full ? 1e-5 : 1e-4)

@@ -1,13 +1,19 @@
 import Foundation
 import Support
+import Tensor
 
 /// A resumable training state in ONE file (`checkpoint.bin`), written atomically, so a run
 /// killed at any instant (even `kill -9` mid-write) finds either the previous checkpoint or
 /// the new one, never half of one. Layout: "RNDCKPT1", a little-endian UInt64 header length,
 /// the JSON header, then the trained weights, AdamW's m and v as Float32 (count each).
+/// Header format 2 adds the LoRA dropout generator; format 1 files (without it) still resume
+/// runs that draw no dropout masks and are refused, with the reason, by runs that do.
 public struct Checkpoint: Sendable {
+    /// The header format this version writes; it reads this one and every older one.
+    public static let currentFormat = 2
+
     public struct Header: Codable, Equatable, Sendable {
-        public var format = 1
+        public var format = Checkpoint.currentFormat
         /// Optimizer steps completed.
         public var step: Int
         /// Batches consumed (the data cursor; epoch = cursor / batches per epoch).
@@ -18,23 +24,31 @@ public struct Checkpoint: Sendable {
         public var runKey: String
         /// Anything else the trainer needs to continue exactly (RNG state, metrics so far).
         public var extra: [String: String]
-        public init(step: Int, cursor: Int, kind: TrainableParameters.Kind, count: Int, runKey: String, extra: [String: String] = [:]) {
+        /// The LoRA adapter's dropout generator after `step` steps (nil: no adapter, or a
+        /// format 1 file, which predates it).
+        public var dropoutRandom: SeededRandom?
+        public init(step: Int, cursor: Int, kind: TrainableParameters.Kind, count: Int, runKey: String,
+                    extra: [String: String] = [:], dropoutRandom: SeededRandom? = nil) {
             self.step = step
             self.cursor = cursor
             self.kind = kind
             self.count = count
             self.runKey = runKey
             self.extra = extra
+            self.dropoutRandom = dropoutRandom
         }
     }
 
-    public enum CheckpointError: LocalizedError {
+    public enum CheckpointError: LocalizedError, Equatable {
         case unreadable(path: String, reason: String)
         case mismatch(path: String, reason: String)
+        /// A format 1 checkpoint of a run with LoRA dropout: the masks after it cannot be reproduced.
+        case noDropoutState(path: String)
         public var errorDescription: String? {
             switch self {
             case let .unreadable(path, reason): "\(path): not a usable checkpoint (\(reason)). ---> HINT: start the run again without --resume."
             case let .mismatch(path, reason): "\(path): this checkpoint belongs to another run (\(reason)). ---> HINT: resume with the same data and options, or choose a new --out."
+            case let .noDropoutState(path): "\(path): this checkpoint was written before checkpoints kept the LoRA dropout generator, so a resumed run with LoRA dropout would not end with the weights of an uninterrupted one. ---> HINT: delete the checkpoint and start the run again."
             }
         }
     }
@@ -68,6 +82,9 @@ public struct Checkpoint: Sendable {
         let header: Header
         do { header = try JSONDecoder().decode(Header.self, from: data.subdata(in: 16..<(16 + length))) } catch {
             throw CheckpointError.unreadable(path: url.path, reason: "header: \(error)")
+        }
+        guard (1...currentFormat).contains(header.format) else {
+            throw CheckpointError.unreadable(path: url.path, reason: "header format \(header.format); this version reads formats 1 to \(currentFormat)")
         }
         guard header.count == expectedCount else {
             throw CheckpointError.mismatch(path: url.path, reason: "it holds \(header.count) weights, this run trains \(expectedCount)")

@@ -4,7 +4,8 @@ import Llama
 /// Several flat parameter blocks trained together — the backbone (`TrainableParameters`) and
 /// one or more scalar heads (reward head, value head) — each with its own AdamW state and
 /// learning-rate multiplier, one global-norm clip over all gradients, and one checkpoint
-/// file holding every block back to back (the heads are tiny, so the concatenation is cheap).
+/// file holding every block back to back (the heads are tiny, so the concatenation is cheap)
+/// and the LoRA adapter's dropout generator.
 public final class ParameterGroups {
     public struct Group {
         public var name: String
@@ -18,11 +19,14 @@ public final class ParameterGroups {
 
     public private(set) var groups: [Group] = []
     public let kind: TrainableParameters.Kind
+    /// The attached adapter, whose dropout masks come from a generator the checkpoint keeps.
+    private let adapter: LoRAAdapter?
 
     /// The model's trainable weights (adapter or every weight) as the first group.
     public init(model: LlamaModel, weightDecay: Double) throws {
         let backbone = TrainableParameters(model: model)
         kind = backbone.kind
+        adapter = model.adapter
         let optimizer = try AdamW(count: backbone.count, parameters: .init(weightDecay: weightDecay))
         optimizer.noDecay = backbone.noDecay
         groups.append(Group(name: "backbone", params: backbone.params, grads: backbone.grads, count: backbone.count,
@@ -51,21 +55,31 @@ public final class ParameterGroups {
 
     public var step: Int { groups.first?.optimizer.step ?? 0 }
 
-    /// Writes every group's weights and moments into one checkpoint.
+    /// Writes every group's weights and moments, and the dropout generator, into one checkpoint.
     public func save(step: Int, cursor: Int, runKey: String, extra: [String: String], to url: URL) throws {
         let (p, m, v) = (concatenated(\.params), concatenated { $0.optimizer.m }, concatenated { $0.optimizer.v })
         defer { p.deallocate(); m.deallocate(); v.deallocate() }
-        try Checkpoint.write(.init(step: step, cursor: cursor, kind: kind, count: count, runKey: runKey, extra: extra),
+        try Checkpoint.write(.init(step: step, cursor: cursor, kind: kind, count: count, runKey: runKey, extra: extra,
+                                   dropoutRandom: adapter?.dropoutRandom),
                              params: p, m: m, v: v, to: url)
     }
 
-    /// Restores weights, moments and step counters from `url`; returns the header.
+    /// Restores weights, moments, step counters and the dropout generator from `url`; returns
+    /// the header. A checkpoint without the generator (format 1) is refused when the adapter
+    /// draws dropout masks: the rest of the run could not match an uninterrupted one.
     public func restore(from url: URL, runKey: String) throws -> Checkpoint.Header {
         let n = count
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1)), m = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
         let v = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
         defer { p.deallocate(); m.deallocate(); v.deallocate() }
         let header = try Checkpoint.read(from: url, expectedCount: n, runKey: runKey, params: p, m: m, v: v)
+        if let adapter {
+            if let random = header.dropoutRandom {
+                adapter.dropoutRandom = random
+            } else if adapter.configuration.dropout > 0 {
+                throw Checkpoint.CheckpointError.noDropoutState(path: url.path)
+            }
+        }
         var at = 0
         for g in groups {
             g.params.update(from: p + at, count: g.count)

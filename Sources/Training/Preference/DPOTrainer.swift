@@ -11,25 +11,12 @@ import Support
 ///      → `backward`;
 ///   3. clip, AdamW at the scheduled rate; checkpoint every N steps; resume is bit-identical.
 public enum DPOTrainer {
-    public struct Parameters: Codable, Equatable, Sendable {
+    public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
         /// The loss and β (and ε for `.conservative`).
         public var objective = DPO.Parameters()
-        /// Pairs per micro-batch (2× as many sequences per forward).
-        public var batchSize = 4
-        /// Micro-batches per optimizer step.
-        public var gradientAccumulation = 1
-        public var epochs = 1
-        /// Stop after this many optimizer steps even if epochs remain (nil: run all epochs).
-        public var maxSteps: Int?
+        /// 4 pairs per micro-batch (2× as many sequences per forward), 1 epoch, peak rate 5e-6:
         /// TRL's default for full fine-tuning is 1e-6; LoRA usually takes 5e-6 … 5e-5.
-        public var learningRate = 5e-6
-        public var minLearningRateRatio = 0.1
-        public var warmupSteps = 10
-        public var weightDecay = 0.0
-        public var maxGradNorm = 1.0
-        /// A checkpoint every N optimizer steps (0: none).
-        public var checkpointEvery = 50
-        public var seed: UInt64 = 0
+        public var steps = StepParameters(batchSize: 4, epochs: 1, learningRate: 5e-6, warmupSteps: 10)
         public init() {}
     }
 
@@ -83,33 +70,17 @@ public enum DPOTrainer {
         let reference = try ReferenceCache.obtain(beside: checkpoint, resume: resume, runKey: runKey, model: model,
                                                   sequences: sequences, batchSize: 2 * p.batchSize, progress: referenceProgress)
 
-        let trainable = TrainableParameters(model: model)
-        let optimizer = try AdamW(count: trainable.count, parameters: .init(weightDecay: p.weightDecay))
-        optimizer.noDecay = trainable.noDecay
         let batcher = LengthBatcher(lengths: pairs.map { $0.prompt.count + max($0.chosen.count, $0.rejected.count) },
                                     batchSize: p.batchSize, seed: p.seed)
-        let run = RunPlan(batches: batcher.batches.count, parameters: (p.gradientAccumulation, p.epochs, p.maxSteps))
-        let schedule = try run.schedule(learningRate: p.learningRate, minRatio: p.minLearningRateRatio, warmup: p.warmupSteps)
+        let loop = try StepLoop(groups: ParameterGroups(model: model, weightDecay: p.weightDecay),
+                                batchesPerEpoch: batcher.batches.count, parameters: p.steps, checkpoint: checkpoint, runKey: runKey)
+        try loop.resume(resume)
 
-        var step = 0, cursor = 0
-        if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
-            let header = try Checkpoint.read(from: checkpoint, expectedCount: trainable.count, runKey: runKey,
-                                             params: trainable.params, m: optimizer.m, v: optimizer.v)
-            (step, cursor) = (header.step, header.cursor)
-            optimizer.step = header.step
-        }
-        func save() throws {
-            guard let checkpoint else { return }
-            try Checkpoint.write(.init(step: step, cursor: cursor, kind: trainable.kind, count: trainable.count, runKey: runKey),
-                                 params: trainable.params, m: optimizer.m, v: optimizer.v, to: checkpoint)
-        }
-
-        let started = Date()
-        var trainedTokens = 0, lastLoss = Double.nan
+        var lastLoss = Double.nan
         var lastMetrics: DPO.Metrics?
-        while step < run.totalSteps {
+        try loop.run {
             // 1) the step's micro-batches of pairs
-            let micro = (0..<p.gradientAccumulation).map { batcher.batch(at: cursor + $0).indices }
+            let micro = (0..<p.gradientAccumulation).map { batcher.batch(at: loop.cursor + $0).indices }
             let stepPairs = micro.reduce(0) { $0 + $1.count }
             // 2) forward + backward per micro-batch, each weighted by its share of the step's pairs
             model.zeroGrad()
@@ -120,29 +91,20 @@ public enum DPOTrainer {
                     reference: indices.map { (reference.values[2 * $0], reference.values[2 * $0 + 1]) },
                     objective: p.objective, weight: Double(indices.count) / Double(stepPairs))
                 parts.append((result, indices.count))
-                trainedTokens += indices.reduce(0) { $0 + 2 * pairs[$1].prompt.count + pairs[$1].chosen.count + pairs[$1].rejected.count }
+                loop.trainedTokens += indices.reduce(0) { $0 + 2 * pairs[$1].prompt.count + pairs[$1].chosen.count + pairs[$1].rejected.count }
             }
-            cursor += p.gradientAccumulation
+            loop.cursor += p.gradientAccumulation
             // 3) clip, 4) AdamW at the scheduled rate
-            let (norm, _) = GradientClipping.clip([trainable.gradientBuffer], maxNorm: p.maxGradNorm)
-            guard norm.isFinite else { throw TrainingError.nonFiniteGradient(step: step + 1) }
-            let lr = schedule(step)
-            optimizer.update(params: trainable.params, grads: trainable.grads, lr: lr)
-            step += 1
+            let (norm, lr) = try loop.update()
             lastLoss = parts.reduce(0) { $0 + $1.0.loss * Double($1.1) } / Double(stepPairs)
-            lastMetrics = DPO.Metrics.weightedMean(parts.map { ($0.0.metrics, $0.1) })
+            let metrics = DPO.Metrics.weightedMean(parts.map { ($0.0.metrics, $0.1) })
+            lastMetrics = metrics
             // 5) checkpoint every N steps
-            if p.checkpointEvery > 0, step % p.checkpointEvery == 0 { try save() }
-            let elapsed = Date().timeIntervalSince(started)
-            let keepGoing = progress(Progress(step: step, totalSteps: run.totalSteps, epoch: cursor / batcher.batches.count,
-                                              loss: lastLoss, metrics: lastMetrics!, learningRate: lr, gradNorm: norm,
-                                              tokensPerSecond: Double(trainedTokens) / max(elapsed, 1e-9)))
-            if !keepGoing {
-                try save()
-                break
-            }
+            try loop.checkpointIfDue()
+            return progress(Progress(step: loop.step, totalSteps: loop.totalSteps, epoch: loop.epoch, loss: lastLoss,
+                                     metrics: metrics, learningRate: lr, gradNorm: norm, tokensPerSecond: loop.tokensPerSecond))
         }
-        return Result(steps: step, trainedTokens: trainedTokens, seconds: Date().timeIntervalSince(started),
+        return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
                       referenceSeconds: reference.seconds, referenceFromCache: reference.cached,
                       finalLoss: lastLoss, finalMetrics: lastMetrics)
     }

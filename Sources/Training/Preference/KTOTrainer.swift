@@ -12,23 +12,14 @@ import Support
 ///      detached), then one forward over the n examples, `KTO.loss`, backward;
 ///   2. λ_D, λ_U balanced to the class counts of the whole set unless given.
 public enum KTOTrainer {
-    public struct Parameters: Codable, Equatable, Sendable {
+    public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
         public var beta = 0.1
         /// λ_D and λ_U; nil: balanced so λ_D·n_D = λ_U·n_U (`KTO.Parameters.balanced`).
         public var desirableWeight: Double?
         public var undesirableWeight: Double?
-        /// Examples per micro-batch (≥ 2: the KL pairs mismatch prompts within a batch).
-        public var batchSize = 8
-        public var gradientAccumulation = 1
-        public var epochs = 1
-        public var maxSteps: Int?
-        public var learningRate = 5e-6
-        public var minLearningRateRatio = 0.1
-        public var warmupSteps = 10
-        public var weightDecay = 0.0
-        public var maxGradNorm = 1.0
-        public var checkpointEvery = 50
-        public var seed: UInt64 = 0
+        /// 8 examples per micro-batch (≥ 2: the KL pairs mismatch prompts within a batch), 1 epoch,
+        /// peak rate 5e-6.
+        public var steps = StepParameters(batchSize: 8, epochs: 1, learningRate: 5e-6, warmupSteps: 10)
         public init() {}
 
         /// The objective's parameters for a set with these class counts.
@@ -93,31 +84,15 @@ public enum KTOTrainer {
         let reference = try ReferenceCache.obtain(beside: checkpoint, resume: resume, runKey: runKey, model: model,
                                                   sequences: sequences, batchSize: p.batchSize, progress: referenceProgress)
 
-        let trainable = TrainableParameters(model: model)
-        let optimizer = try AdamW(count: trainable.count, parameters: .init(weightDecay: p.weightDecay))
-        optimizer.noDecay = trainable.noDecay
-        let run = RunPlan(batches: batcher.batches.count, parameters: (p.gradientAccumulation, p.epochs, p.maxSteps))
-        let schedule = try run.schedule(learningRate: p.learningRate, minRatio: p.minLearningRateRatio, warmup: p.warmupSteps)
+        let loop = try StepLoop(groups: ParameterGroups(model: model, weightDecay: p.weightDecay),
+                                batchesPerEpoch: batcher.batches.count, parameters: p.steps, checkpoint: checkpoint, runKey: runKey)
+        try loop.resume(resume)
 
-        var step = 0, cursor = 0
-        if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
-            let header = try Checkpoint.read(from: checkpoint, expectedCount: trainable.count, runKey: runKey,
-                                             params: trainable.params, m: optimizer.m, v: optimizer.v)
-            (step, cursor) = (header.step, header.cursor)
-            optimizer.step = header.step
-        }
-        func save() throws {
-            guard let checkpoint else { return }
-            try Checkpoint.write(.init(step: step, cursor: cursor, kind: trainable.kind, count: trainable.count, runKey: runKey),
-                                 params: trainable.params, m: optimizer.m, v: optimizer.v, to: checkpoint)
-        }
-
-        let started = Date()
-        var trainedTokens = 0, lastLoss = Double.nan
-        while step < run.totalSteps {
+        var lastLoss = Double.nan
+        try loop.run {
             // 1) the step's micro-batches: batch index → its examples and KL sequences
             let micro = (0..<p.gradientAccumulation).map { k -> Int in
-                let position = cursor + k
+                let position = loop.cursor + k
                 return batcher.order(epoch: position / batcher.batches.count)[position % batcher.batches.count]
             }
             let stepCount = micro.reduce(0) { $0 + batcher.batches[$1].count }
@@ -131,21 +106,18 @@ public enum KTOTrainer {
                     klSequences: kl[b], klReference: Array(reference.values[klOffsets[b]..<klOffsets[b + 1]]),
                     objective: objective, weight: Double(indices.count) / Double(stepCount))
                 parts.append((result, indices.map { examples[$0].desirable }))
-                trainedTokens += indices.reduce(0) { $0 + examples[$1].prompt.count + examples[$1].completion.count }
+                loop.trainedTokens += indices.reduce(0) { $0 + examples[$1].prompt.count + examples[$1].completion.count }
                     + kl[b].reduce(0) { $0 + $1.count }
             }
-            cursor += p.gradientAccumulation
+            loop.cursor += p.gradientAccumulation
             // 3) clip, 4) AdamW
-            let (norm, _) = GradientClipping.clip([trainable.gradientBuffer], maxNorm: p.maxGradNorm)
-            guard norm.isFinite else { throw TrainingError.nonFiniteGradient(step: step + 1) }
-            let lr = schedule(step)
-            optimizer.update(params: trainable.params, grads: trainable.grads, lr: lr)
-            step += 1
+            let (norm, lr) = try loop.update()
             lastLoss = parts.reduce(0) { $0 + $1.0.loss * Double($1.1.count) } / Double(stepCount)
-            if p.checkpointEvery > 0, step % p.checkpointEvery == 0 { try save() }
-            var line = Progress(step: step, totalSteps: run.totalSteps, epoch: cursor / batcher.batches.count, loss: lastLoss,
+            // 5) checkpoint every N steps
+            try loop.checkpointIfDue()
+            var line = Progress(step: loop.step, totalSteps: loop.totalSteps, epoch: loop.epoch, loss: lastLoss,
                                 kl: parts.reduce(0) { $0 + $1.0.z } / Double(parts.count), learningRate: lr, gradNorm: norm,
-                                tokensPerSecond: Double(trainedTokens) / max(Date().timeIntervalSince(started), 1e-9))
+                                tokensPerSecond: loop.tokensPerSecond)
             // Class means over the whole step, from each micro-batch's class means and counts.
             func classMean(_ want: Bool, _ f: (KTO.Result<Double>) -> Double?) -> Double? {
                 var sum = 0.0, count = 0
@@ -159,12 +131,9 @@ public enum KTOTrainer {
             line.rewardsRejected = classMean(false, \.rewardsRejected)
             line.logpsChosen = classMean(true, \.logpsChosen)
             line.logpsRejected = classMean(false, \.logpsRejected)
-            if !progress(line) {
-                try save()
-                break
-            }
+            return progress(line)
         }
-        return Result(steps: step, trainedTokens: trainedTokens, seconds: Date().timeIntervalSince(started),
+        return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
                       referenceSeconds: reference.seconds, referenceFromCache: reference.cached, finalLoss: lastLoss,
                       objective: objective)
     }

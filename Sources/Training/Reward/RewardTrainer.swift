@@ -1,34 +1,27 @@
 import Foundation
 import Llama
 
-/// Reward-model training (TRL `RewardTrainer`; InstructGPT §3.5): each optimizer step takes a
+/// Reward-model training (TRL `RewardTrainer`; InstructGPT §3.5): each micro-batch takes a
 /// batch of comparisons and a batch of correct/incorrect judgments, scores every sequence
 /// in one forward, and minimises
 ///   pairWeight · [−mean log σ(r_c − r_r − m) + c·mean (r_c + r_r)²] + judgmentWeight · BCE(σ(r), y)
-/// (`RewardLoss`), backpropagating d loss / d r through the head into the backbone.
+/// (`RewardLoss`), backpropagating d loss / d r through the head into the backbone; an
+/// optimizer step takes the mean over `gradientAccumulation` micro-batches.
 public enum RewardTrainer {
-    public struct Parameters: Codable, Equatable, Sendable {
-        /// Comparisons (and, separately, judgments) per optimizer step.
-        public var batchSize = 8
-        public var epochs = 1
-        public var maxSteps: Int?
+    public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
+        /// 8 comparisons (and, separately, 8 judgments) per micro-batch, 1 epoch, peak rate 1e-4:
         /// TRL RewardConfig defaults to 1e-5 for every weight; a LoRA adapter takes a larger rate.
-        public var learningRate = 1e-4
+        public var steps = StepParameters(batchSize: 8, epochs: 1, learningRate: 1e-4, warmupSteps: 5)
         /// The head's rate as a multiple of the backbone's (it starts at random).
         public var headLearningRateMultiplier = 10.0
-        public var minLearningRateRatio = 0.1
-        public var warmupSteps = 5
-        public var weightDecay = 0.0
-        public var maxGradNorm = 1.0
         /// TRL `center_rewards_coefficient` (0: off).
         public var centerCoefficient = 0.0
         public var pairWeight = 1.0
         public var judgmentWeight = 1.0
         /// Rebalance the judgment classes (positive weight = n_incorrect / n_correct).
         public var balanceJudgments = true
-        public var checkpointEvery = 50
+        /// Held-out evaluation every N steps (0: only before and after).
         public var evalEvery = 0
-        public var seed: UInt64 = 0
         public init() {}
     }
 
@@ -87,11 +80,9 @@ public enum RewardTrainer {
             lengths: train.pairs.map { $0.prompt.count + max($0.chosen.count, $0.rejected.count) }, batchSize: p.batchSize, seed: p.seed)
         let judgmentBatcher = train.judgments.isEmpty ? nil : LengthBatcher(
             lengths: train.judgments.map { $0.prompt.count + $0.completion.count }, batchSize: p.batchSize, seed: p.seed ^ 0x9E37)
-        let stepsPerEpoch = max(pairBatcher?.batches.count ?? 0, judgmentBatcher?.batches.count ?? 0)
-        let totalSteps = min(p.maxSteps ?? .max, p.epochs * stepsPerEpoch)
-        let schedule = try LearningRateSchedule(
-            maxLR: p.learningRate, minLR: p.learningRate * p.minLearningRateRatio,
-            warmupSteps: min(p.warmupSteps, max(totalSteps - 1, 0)), decaySteps: max(totalSteps, 1))
+        // An epoch is a pass over the longer of the two lists; the shorter one wraps around.
+        let loop = try StepLoop(groups: groups, batchesPerEpoch: max(pairBatcher?.batches.count ?? 0, judgmentBatcher?.batches.count ?? 0),
+                                parameters: p.steps, checkpoint: checkpoint, runKey: runKey)
         let nCorrect = train.judgments.filter(\.desirable).count, nWrong = train.judgments.count - nCorrect
         let positiveWeight = p.balanceJudgments && nCorrect > 0 && nWrong > 0 ? Double(nWrong) / Double(nCorrect) : 1
 
@@ -99,77 +90,87 @@ public enum RewardTrainer {
             guard let heldOut, !heldOut.isEmpty else { return nil }
             return try reward.evaluate(pairs: heldOut.pairs, judgments: heldOut.judgments, batchSize: p.batchSize)
         }
-        var step = 0
-        let before: RewardEvaluation?
-        if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
-            step = try groups.restore(from: checkpoint, runKey: runKey).step
-            before = nil
-        } else {
-            before = try evaluate()
-        }
-        func save() throws {
-            guard let checkpoint else { return }
-            try groups.save(step: step, cursor: step, runKey: runKey, extra: [:], to: checkpoint)
-        }
+        let before = try loop.resume(resume) ? nil : try evaluate()
 
-        let started = Date()
-        var trainedTokens = 0, lastLoss = Double.nan
-        while step < totalSteps {
-            // 1) this step's comparisons and judgments, as one list of sequences
-            let pairIndices = pairBatcher?.batch(at: step).indices ?? []
-            let judgmentIndices = judgmentBatcher?.batch(at: step).indices ?? []
-            var sequences: [CompletionSequence] = []
-            for i in pairIndices { sequences.append(.init(prompt: train.pairs[i].prompt, completion: train.pairs[i].chosen)) }
-            for i in pairIndices { sequences.append(.init(prompt: train.pairs[i].prompt, completion: train.pairs[i].rejected)) }
-            for i in judgmentIndices { sequences.append(.init(prompt: train.judgments[i].prompt, completion: train.judgments[i].completion)) }
-            // 2) forward, losses, backward
+        var lastLoss = Double.nan
+        try loop.run {
+            // 1) + 2) per micro-batch: its comparisons and judgments, forward, losses, backward
+            // (each micro-batch's loss weighted 1 / accumulation: the step's loss is their mean)
             reward.zeroGrad()
-            let scored = try reward.forward(sequences, training: true)
-            var dRewards = [Double](repeating: 0, count: sequences.count)
-            var loss = 0.0, pairLoss: Double?, judgmentLoss: Double?, accuracy: Double?
-            let k = pairIndices.count
-            if k > 0 {
-                let bt = try RewardLoss.bradleyTerry(
-                    chosen: Array(scored.rewards[0..<k]), rejected: Array(scored.rewards[k..<(2 * k)]),
-                    margins: train.margins.map { m in pairIndices.map { m[$0] } }, centerCoefficient: p.centerCoefficient)
-                for i in 0..<k {
-                    dRewards[i] = p.pairWeight * bt.gradChosen[i]
-                    dRewards[k + i] = p.pairWeight * bt.gradRejected[i]
-                }
-                loss += p.pairWeight * bt.loss
-                pairLoss = bt.loss
-                accuracy = bt.accuracy
+            var losses = MicroBatchLosses()
+            let weight = 1 / Double(p.gradientAccumulation)
+            for k in 0..<p.gradientAccumulation {
+                let micro = try accumulate(
+                    reward: reward, train: train, pairs: pairBatcher?.batch(at: loop.cursor + k).indices ?? [],
+                    judgments: judgmentBatcher?.batch(at: loop.cursor + k).indices ?? [],
+                    parameters: p, positiveWeight: positiveWeight, weight: weight)
+                losses.add(micro, weight: weight)
+                loop.trainedTokens += micro.tokens
             }
-            if !judgmentIndices.isEmpty {
-                let pw = try RewardLoss.pointwise(rewards: Array(scored.rewards[(2 * k)...]),
-                                                  correct: judgmentIndices.map { train.judgments[$0].desirable },
-                                                  positiveWeight: positiveWeight)
-                for (j, g) in pw.gradRewards.enumerated() { dRewards[2 * k + j] = p.judgmentWeight * g }
-                loss += p.judgmentWeight * pw.loss
-                judgmentLoss = pw.loss
-            }
-            try reward.backward(scored, dRewards: dRewards)
-            trainedTokens += sequences.reduce(0) { $0 + $1.count }
-            // 3) clip, AdamW
-            let norm = groups.clip(maxNorm: p.maxGradNorm)
-            guard norm.isFinite else { throw TrainingError.nonFiniteGradient(step: step + 1) }
-            let lr = schedule(step)
-            groups.update(lr: lr)
-            step += 1
-            lastLoss = loss
+            loop.cursor += p.gradientAccumulation
+            // 3) clip, 4) AdamW
+            let (norm, lr) = try loop.update()
+            lastLoss = losses.loss
+            // 5) evaluate and checkpoint every N steps
             var heldOutNow: RewardEvaluation?
-            if p.evalEvery > 0, step % p.evalEvery == 0, step < totalSteps { heldOutNow = try evaluate() }
-            if p.checkpointEvery > 0, step % p.checkpointEvery == 0 { try save() }
-            let keepGoing = progress(Progress(
-                step: step, totalSteps: totalSteps, loss: loss, pairLoss: pairLoss, judgmentLoss: judgmentLoss, accuracy: accuracy,
-                learningRate: lr, gradNorm: norm, tokensPerSecond: Double(trainedTokens) / max(Date().timeIntervalSince(started), 1e-9),
-                heldOut: heldOutNow))
-            if !keepGoing {
-                try save()
-                break
-            }
+            if p.evalEvery > 0, loop.step % p.evalEvery == 0, loop.step < loop.totalSteps { heldOutNow = try evaluate() }
+            try loop.checkpointIfDue()
+            return progress(Progress(
+                step: loop.step, totalSteps: loop.totalSteps, loss: losses.loss, pairLoss: losses.pairLoss, judgmentLoss: losses.judgmentLoss,
+                accuracy: losses.accuracy, learningRate: lr, gradNorm: norm, tokensPerSecond: loop.tokensPerSecond, heldOut: heldOutNow))
         }
-        return Result(steps: step, trainedTokens: trainedTokens, seconds: Date().timeIntervalSince(started),
+        return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
                       finalLoss: lastLoss, heldOutBefore: before, heldOutAfter: try evaluate())
+    }
+
+    /// One micro-batch's losses (unweighted means over its comparisons / judgments).
+    struct MicroBatchLosses {
+        var loss = 0.0
+        var pairLoss: Double?, judgmentLoss: Double?, accuracy: Double?
+        var tokens = 0
+
+        /// Adds `weight` × another micro-batch's losses (the parts it has).
+        mutating func add(_ other: MicroBatchLosses, weight: Double) {
+            loss += weight * other.loss
+            if let l = other.pairLoss { pairLoss = (pairLoss ?? 0) + weight * l }
+            if let l = other.judgmentLoss { judgmentLoss = (judgmentLoss ?? 0) + weight * l }
+            if let a = other.accuracy { accuracy = (accuracy ?? 0) + weight * a }
+        }
+    }
+
+    /// Scores a micro-batch's comparisons (chosen rows, then rejected rows) and judgments in one
+    /// forward, and ADDS the backward of `weight` × pairWeight · BT + judgmentWeight · BCE.
+    static func accumulate(reward: RewardModel, train: Data, pairs pairIndices: [Int], judgments judgmentIndices: [Int],
+                           parameters p: Parameters, positiveWeight: Double, weight: Double) throws -> MicroBatchLosses {
+        var sequences: [CompletionSequence] = []
+        for i in pairIndices { sequences.append(.init(prompt: train.pairs[i].prompt, completion: train.pairs[i].chosen)) }
+        for i in pairIndices { sequences.append(.init(prompt: train.pairs[i].prompt, completion: train.pairs[i].rejected)) }
+        for i in judgmentIndices { sequences.append(.init(prompt: train.judgments[i].prompt, completion: train.judgments[i].completion)) }
+        let scored = try reward.forward(sequences, training: true)
+        var dRewards = [Double](repeating: 0, count: sequences.count)
+        var out = MicroBatchLosses(tokens: sequences.reduce(0) { $0 + $1.count })
+        let k = pairIndices.count
+        if k > 0 {
+            let bt = try RewardLoss.bradleyTerry(
+                chosen: Array(scored.rewards[0..<k]), rejected: Array(scored.rewards[k..<(2 * k)]),
+                margins: train.margins.map { m in pairIndices.map { m[$0] } }, centerCoefficient: p.centerCoefficient)
+            for i in 0..<k {
+                dRewards[i] = weight * p.pairWeight * bt.gradChosen[i]
+                dRewards[k + i] = weight * p.pairWeight * bt.gradRejected[i]
+            }
+            out.loss += p.pairWeight * bt.loss
+            out.pairLoss = bt.loss
+            out.accuracy = bt.accuracy
+        }
+        if !judgmentIndices.isEmpty {
+            let pw = try RewardLoss.pointwise(rewards: Array(scored.rewards[(2 * k)...]),
+                                              correct: judgmentIndices.map { train.judgments[$0].desirable },
+                                              positiveWeight: positiveWeight)
+            for (j, g) in pw.gradRewards.enumerated() { dRewards[2 * k + j] = weight * p.judgmentWeight * g }
+            out.loss += p.judgmentWeight * pw.loss
+            out.judgmentLoss = pw.loss
+        }
+        try reward.backward(scored, dRewards: dRewards)
+        return out
     }
 }

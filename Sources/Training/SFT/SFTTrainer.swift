@@ -7,25 +7,11 @@ import Support
 /// step's target tokens → backward → clip → AdamW → schedule; evaluate and checkpoint
 /// every N steps; resume continues bit-identically from the last checkpoint.
 public enum SFTTrainer {
-    public struct Parameters: Codable, Equatable, Sendable {
-        /// Sequences per micro-batch (grouped by length).
-        public var batchSize = 4
-        /// Micro-batches per optimizer step.
-        public var gradientAccumulation = 1
-        public var epochs = 2
-        /// Stop after this many optimizer steps even if epochs remain (nil: run all epochs).
-        public var maxSteps: Int?
-        public var learningRate = 2e-4
-        /// Floor of the cosine decay, as a fraction of the peak rate.
-        public var minLearningRateRatio = 0.1
-        public var warmupSteps = 10
-        public var weightDecay = 0.0
-        public var maxGradNorm = 1.0
+    public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
+        /// Batch size 4 sequences, 2 epochs, peak rate 2e-4 (a LoRA rate; full fine-tuning takes ~2e-5).
+        public var steps = StepParameters(batchSize: 4, epochs: 2, learningRate: 2e-4, warmupSteps: 10)
         /// Validation loss every N optimizer steps (0: only before and after).
         public var evalEvery = 50
-        /// A checkpoint every N optimizer steps (0: none).
-        public var checkpointEvery = 50
-        public var seed: UInt64 = 0
         public init() {}
     }
 
@@ -64,47 +50,25 @@ public enum SFTTrainer {
         checkpoint: URL?, resume: Bool, runKey: String, progress: (Progress) -> Bool
     ) throws -> Result {
         guard !train.examples.isEmpty else { throw TrainingError.emptyDataset(train.report.file) }
-        let trainable = TrainableParameters(model: model)
-        let optimizer = try AdamW(count: trainable.count, parameters: .init(weightDecay: p.weightDecay))
-        optimizer.noDecay = trainable.noDecay
         let batcher = LengthBatcher(lengths: train.examples.map(\.ids.count), batchSize: p.batchSize, seed: p.seed)
-        let stepsPerEpoch = (batcher.batches.count + p.gradientAccumulation - 1) / p.gradientAccumulation
-        let totalSteps = min(p.maxSteps ?? .max, p.epochs * stepsPerEpoch)
-        let schedule = try LearningRateSchedule(
-            maxLR: p.learningRate, minLR: p.learningRate * p.minLearningRateRatio,
-            warmupSteps: min(p.warmupSteps, max(totalSteps - 1, 0)), decaySteps: max(totalSteps, 1))
-
-        var step = 0, cursor = 0
-        var validationBefore: Double?
-        if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
-            let header = try Checkpoint.read(from: checkpoint, expectedCount: trainable.count, runKey: runKey,
-                                             params: trainable.params, m: optimizer.m, v: optimizer.v)
-            step = header.step
-            cursor = header.cursor
-            optimizer.step = header.step
-            validationBefore = header.extra["validationLossBefore"].flatMap(Double.init)
-        } else if let validation, !validation.examples.isEmpty {
-            validationBefore = try evaluate(model: model, dataset: validation, batchSize: p.batchSize)
+        let loop = try StepLoop(groups: ParameterGroups(model: model, weightDecay: p.weightDecay),
+                                batchesPerEpoch: batcher.batches.count, parameters: p.steps, checkpoint: checkpoint, runKey: runKey)
+        let validation = validation.flatMap { $0.examples.isEmpty ? nil : $0 }
+        // The loss before training is measured once; a resumed run reads it from the checkpoint.
+        let beforeKey = "validationLossBefore"
+        if try !loop.resume(resume), let validation {
+            loop.extra[beforeKey] = String(try evaluate(model: model, dataset: validation, batchSize: p.batchSize))
         }
 
-        let started = Date()
-        var trainedTokens = 0, lastLoss = Double.nan
-        func save() throws {
-            guard let checkpoint else { return }
-            var extra: [String: String] = [:]
-            if let validationBefore { extra["validationLossBefore"] = String(validationBefore) }
-            try Checkpoint.write(.init(step: step, cursor: cursor, kind: trainable.kind, count: trainable.count, runKey: runKey, extra: extra),
-                                 params: trainable.params, m: optimizer.m, v: optimizer.v, to: checkpoint)
-        }
-
-        while step < totalSteps {
+        var lastLoss = Double.nan
+        try loop.run {
             // 1) the step's micro-batches, and how many target tokens the mean runs over
-            let micro = (0..<p.gradientAccumulation).map { batcher.batch(at: cursor + $0) }
-            let targets = micro.reduce(0) { n, b in n + b.indices.reduce(0) { $0 + train.examples[$1].targetCount } }
+            let micro = (0..<p.gradientAccumulation).map { batcher.batch(at: loop.cursor + $0).indices }
+            let targets = micro.reduce(0) { n, b in n + b.reduce(0) { $0 + train.examples[$1].targetCount } }
             // 2) forward + backward, accumulating gradients
             model.zeroGrad()
             var lossSum = 0.0
-            for (_, indices) in micro {
+            for indices in micro {
                 let batch = try TokenBatch(ids: indices.map { train.examples[$0].ids }, targetMask: indices.map { train.examples[$0].targetMask })
                 let out = try model.forward(batch, training: true)
                 let scale = Float(-1.0 / Double(targets))
@@ -115,34 +79,25 @@ public enum SFTTrainer {
                     dLogprobs.append(mask.map { $0 ? scale : 0 })
                 }
                 try model.backward(dLogprobs: dLogprobs)
-                trainedTokens += batch.ids.reduce(0) { $0 + $1.count }
+                loop.trainedTokens += batch.ids.reduce(0) { $0 + $1.count }
             }
-            cursor += p.gradientAccumulation
+            loop.cursor += p.gradientAccumulation
             // 3) clip, 4) AdamW at the scheduled rate
-            let (norm, _) = GradientClipping.clip([trainable.gradientBuffer], maxNorm: p.maxGradNorm)
-            guard norm.isFinite else { throw TrainingError.nonFiniteGradient(step: step + 1) }
-            let lr = schedule(step)
-            optimizer.update(params: trainable.params, grads: trainable.grads, lr: lr)
-            step += 1
+            let (norm, lr) = try loop.update()
             lastLoss = lossSum / Double(targets)
             // 5) evaluate and checkpoint every N steps
             var validationLoss: Double?
-            if let validation, !validation.examples.isEmpty, p.evalEvery > 0, step % p.evalEvery == 0, step < totalSteps {
+            if let validation, p.evalEvery > 0, loop.step % p.evalEvery == 0, loop.step < loop.totalSteps {
                 validationLoss = try evaluate(model: model, dataset: validation, batchSize: p.batchSize)
             }
-            if p.checkpointEvery > 0, step % p.checkpointEvery == 0 { try save() }
-            let elapsed = Date().timeIntervalSince(started)
-            let keepGoing = progress(Progress(step: step, totalSteps: totalSteps, epoch: cursor / batcher.batches.count,
-                                              loss: lastLoss, learningRate: lr, gradNorm: norm,
-                                              tokensPerSecond: Double(trainedTokens) / max(elapsed, 1e-9), validationLoss: validationLoss))
-            if !keepGoing {
-                try save()
-                break
-            }
+            try loop.checkpointIfDue()
+            return progress(Progress(step: loop.step, totalSteps: loop.totalSteps, epoch: loop.epoch, loss: lastLoss,
+                                     learningRate: lr, gradNorm: norm, tokensPerSecond: loop.tokensPerSecond,
+                                     validationLoss: validationLoss))
         }
-        let after = try validation.flatMap { v in v.examples.isEmpty ? nil : try evaluate(model: model, dataset: v, batchSize: p.batchSize) }
-        return Result(steps: step, trainedTokens: trainedTokens, seconds: Date().timeIntervalSince(started),
-                      finalTrainLoss: lastLoss, validationLossBefore: validationBefore, validationLossAfter: after)
+        let after = try validation.map { try evaluate(model: model, dataset: $0, batchSize: p.batchSize) }
+        return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds, finalTrainLoss: lastLoss,
+                      validationLossBefore: loop.extra[beforeKey].flatMap(Double.init), validationLossAfter: after)
     }
 
     /// Mean negative log-likelihood per assistant token over `dataset` (no dropout).
