@@ -34,6 +34,18 @@ public final class ChatModel {
         return ids
     }
 
+    /// The decoder of the last `generate` call: building one encodes the weights (about a
+    /// second for the base model), so successive calls share it. The model's weights must
+    /// not change while this chat model samples.
+    private var cachedGenerator: Generator?
+
+    private func generator(maxBatch: Int) -> Generator {
+        if let g = cachedGenerator, g.maxBatch == maxBatch { return g }
+        let g = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: maxBatch)
+        cachedGenerator = g
+        return g
+    }
+
     /// The token ids asking for the next assistant turn of `messages`.
     public func promptIDs(_ messages: [ChatMessage]) throws -> [Int32] {
         tokenizer.encode(try template.prompt(messages)).map { Int32($0) }
@@ -47,7 +59,7 @@ public final class ChatModel {
         maxBatch: Int = 16, streams: [UInt64]? = nil, onText: ((Int, Int, String) -> Void)? = nil
     ) throws -> [GeneratedSample] {
         let prompts = try conversations.map(promptIDs)
-        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: maxBatch)
+        let generator = self.generator(maxBatch: maxBatch)
         let tokenizer = self.tokenizer
         var decoders: [Int: StreamingDecoder] = [:]
         let handler: Generator.TokenHandler? = onText.map { onText in
