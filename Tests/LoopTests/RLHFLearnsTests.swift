@@ -44,7 +44,7 @@ import Training
         Threads.set(1)
         let policy = try sft()
         let heldOut = heldOutPrompts
-        let before = try ruleRate(policy, heldOut)
+        let before = try ruleRate(policy, heldOut), offBefore = try offFormatFraction(policy, heldOut)
         #expect(before > 0.3 && before < 0.7, "the SFT policy should satisfy the rule about half the time (got \(before))")
 
         let (train, heldOutData) = try reviewedSamples(policy)
@@ -79,9 +79,10 @@ import Training
         print("reward model held-out: \(rm.heldOutBefore?.description ?? "") → \(rm.heldOutAfter?.description ?? "")")
         #expect(after - before >= 0.2, "rule rate \(before) → \(after)")
         // No reward hacking: answers keep the format the reward model was trained on instead
-        // of drifting to words it never saw there.
-        let offFormat = try offFormatFraction(policy, heldOut)
-        #expect(offFormat <= 0.15, "\(offFormat) of held-out answers use words outside the answer format")
+        // of drifting to words it never saw there (the hacked run: every benign answer did).
+        let offAfter = try offFormatFraction(policy, heldOut)
+        print(String(format: "off-format answers %.3f → %.3f", offBefore, offAfter))
+        #expect(offAfter <= offBefore + 0.05, "off-format answers \(offBefore) → \(offAfter)")
     }
 }
 
