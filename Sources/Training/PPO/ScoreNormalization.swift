@@ -2,8 +2,9 @@ import Foundation
 
 /// Reward-model scores rescaled to mean 0 and standard deviation 1 on responses of the
 /// REFERENCE policy, with the scale fixed for the whole run (Ziegler et al. 2019, arXiv
-/// 1909.08593 §2.2: "we normalize r so that it has mean 0 and variance 1 on x, y ~ ρ";
-/// OpenAI lm-human-preferences does the same before RL).
+/// 1909.08593 §2.2, normalise the reward model to mean 0 and variance 1 on the reference
+/// policy's samples before RL; OpenAI lm-human-preferences sets the reward's gain and bias
+/// from reference samples the same way).
 ///
 /// Why: the KL coefficient β prices one nat of divergence from the reference in units of
 /// score. A reward model trained to separate its comparisons well saturates at large
