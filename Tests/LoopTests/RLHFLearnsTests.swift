@@ -11,20 +11,13 @@ import Tensor
 import Testing
 import Training
 
-@Suite(.serialized) struct RLHFLearnsTests {
+@Suite(.serialized) struct RLHFLearnsTests: TriageLearning {
+    let world = TriageWorld()
+
     /// The scripted reviewer compares two samples per prompt and judges every sample; 4/5 for
     /// training, the rest held out.
     func reviewedSamples(_ policy: LlamaModel) throws -> (train: RewardTrainer.Data, heldOut: RewardTrainer.Data) {
-        let reviewPrompts = world.prompts(count: 160, seed: 5)
-        let sampled = try answers(policy, reviewPrompts, samples: 2, seed: 3)
-        var pairs: [PreferencePair<[Int32]>] = [], judgments: [LabelledCompletion<[Int32]>] = []
-        for (i, prompt) in reviewPrompts.enumerated() {
-            let a = sampled[2 * i], b = sampled[2 * i + 1]
-            let okA = world.satisfiesRule(prompt, answer: a), okB = world.satisfiesRule(prompt, answer: b)
-            if okA != okB { pairs.append(PreferencePair(prompt: prompt.ids, chosen: okA ? a : b, rejected: okA ? b : a)) }
-            judgments.append(LabelledCompletion(prompt: prompt.ids, completion: a, desirable: okA))
-            judgments.append(LabelledCompletion(prompt: prompt.ids, completion: b, desirable: okB))
-        }
+        let (pairs, judgments) = try review(policy, world.prompts(count: 160, seed: 5), seed: 3)
         let cut = pairs.count * 4 / 5, judgmentCut = judgments.count * 4 / 5
         return (.init(pairs: Array(pairs[..<cut]), judgments: Array(judgments[..<judgmentCut])),
                 .init(pairs: Array(pairs[cut...]), judgments: Array(judgments[judgmentCut...])))
@@ -40,58 +33,18 @@ import Training
                                        checkpoint: nil, resume: false, runKey: "rm", progress: { _ in true })
     }
 
-    let world = TriageWorld()
-
-    /// Samples one answer per prompt (temperature 1) and returns them without the end token.
-    func answers(_ model: LlamaModel, _ prompts: [TriageWorld.Prompt], samples: Int = 1, seed: UInt64) throws -> [[Int32]] {
-        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: 64)
-        let params = SamplingParameters(temperature: 1, maxNewTokens: 8, seed: seed)
-        return try generator.generate(prompts: prompts.map(\.ids), samplesPerPrompt: samples, parameters: params,
-                                      endTokens: [TriageWorld.endOfAnswer]).map(\.tokenIDs)
-    }
-
-    func ruleRate(_ model: LlamaModel, _ prompts: [TriageWorld.Prompt]) throws -> Double {
-        let a = try answers(model, prompts, seed: 99)
-        return Double(zip(prompts, a).filter { world.satisfiesRule($0, answer: $1) }.count) / Double(prompts.count)
-    }
-
-    func sft() throws -> LlamaModel {
-        let model = world.initialModel(seed: 1)
-        let examples = world.sftExamples(count: 256, seed: 1).enumerated().map { i, e in
-            let ids = e.prompt + e.answer
-            return SFTDataset.Example(ids: ids, targetMask: (0..<ids.count).map { $0 + 1 >= e.prompt.count && $0 + 1 < ids.count },
-                                      source: "sft:\(i)")
-        }
-        var p = SFTTrainer.Parameters()
-        p.batchSize = 16
-        p.epochs = 4
-        p.learningRate = 3e-3
-        p.warmupSteps = 5
-        p.checkpointEvery = 0
-        p.evalEvery = 0
-        _ = try SFTTrainer.train(model: model, train: SFTDataset(examples: examples, report: .init(file: "triage")), validation: nil,
-                                 parameters: p, checkpoint: nil, resume: false, runKey: "sft", progress: { _ in true })
-        return model
-    }
-
-    func copy(_ model: LlamaModel) -> LlamaModel {
-        let out = LlamaModel(config: model.config)
-        out.parameters.pointer.update(from: model.parameters.pointer, count: model.parameters.count)
-        return out
-    }
-
     /// The reward model learns the hidden rule from the scripted reviewer's comparisons and
     /// judgments of the SFT policy's samples; PPO against it must then raise the rule rate.
-    // Known failure, kept visible: in release builds PPO raises the learned reward model's
-    // score (to ≈ 9.6) without raising the rule rate (0.495 → 0.50) — the policy finds answers
-    // the reward model over-rates (reward hacking); in debug builds the same run reached 0.96.
-    // The reward model itself reaches held-out pair accuracy 1.0. Open work on issue 5.
-    @Test(.disabled("PPO reward-hacks the learned reward model in release builds; see the comment above"))
-    func ppoAgainstALearnedRewardModelRaisesTheRuleRate() throws {
+    /// With raw reward-model scores (spread ≈ ±9) the KL penalty was too cheap and PPO learned
+    /// to write a red-flag symptom into benign answers ("chest-pain emergency-department …"):
+    /// the reward model, trained only on in-format answers, read it as a red-flag prompt and
+    /// scored ≈ 9.6 while the rule rate stayed at 0.5. Scores are now normalised on the
+    /// reference policy's responses (`PPOTrainer.Parameters.normalizeScores`).
+    @Test func ppoAgainstALearnedRewardModelRaisesTheRuleRate() throws {
         Threads.set(1)
         let policy = try sft()
-        let heldOut = world.prompts(count: 200, seed: 777)
-        let before = try ruleRate(policy, heldOut)
+        let heldOut = heldOutPrompts
+        let before = try ruleRate(policy, heldOut), offBefore = try offFormatFraction(policy, heldOut)
         #expect(before > 0.3 && before < 0.7, "the SFT policy should satisfy the rule about half the time (got \(before))")
 
         let (train, heldOutData) = try reviewedSamples(policy)
@@ -115,10 +68,21 @@ import Training
         let result = try PPOTrainer.train(
             policy: policy, valueHead: ScalarHead(width: policy.config.hiddenSize, seed: 12), prompts: prompts,
             endTokens: [TriageWorld.endOfAnswer], score: { try reward.score($0, batchSize: 64) }, parameters: pp,
-            checkpoint: nil, resume: false, runKey: "ppo", progress: { print($0); return true })
+            checkpoint: nil, resume: false, runKey: "ppo", progress: { line in
+                if line.iteration % 10 == 0 { print(line) }
+                return true
+            })
         let after = try ruleRate(policy, heldOut)
-        print("rule rate \(before) → \(after); reward model \(rm.heldOutBefore?.description ?? "") → \(rm.heldOutAfter?.description ?? ""); \(result.seconds / Double(result.iterations)) s/iteration")
+        let scale = try #require(result.normalization)
+        print(String(format: "reward model + PPO: rule rate %.3f → %.3f; score scale mean %.2f std %.2f; %.2f s/iteration",
+                     before, after, scale.mean, scale.standardDeviation, result.seconds / Double(result.iterations)))
+        print("reward model held-out: \(rm.heldOutBefore?.description ?? "") → \(rm.heldOutAfter?.description ?? "")")
         #expect(after - before >= 0.2, "rule rate \(before) → \(after)")
+        // No reward hacking: answers keep the format the reward model was trained on instead
+        // of drifting to words it never saw there (the hacked run: every benign answer did).
+        let offAfter = try offFormatFraction(policy, heldOut)
+        print(String(format: "off-format answers %.3f → %.3f", offBefore, offAfter))
+        #expect(offAfter <= offBefore + 0.05, "off-format answers \(offBefore) → \(offAfter)")
     }
 }
 
@@ -128,7 +92,7 @@ extension RLHFLearnsTests {
     func ppoAgainstTheScriptedReviewerRaisesTheRuleRate() throws {
         Threads.set(1)
         let policy = try sft()
-        let heldOut = world.prompts(count: 200, seed: 777)
+        let heldOut = heldOutPrompts
         let before = try ruleRate(policy, heldOut)
         let train = world.prompts(count: 256, seed: 9)
         let byIDs = Dictionary(train.map { ($0.ids, $0) }, uniquingKeysWith: { a, _ in a })

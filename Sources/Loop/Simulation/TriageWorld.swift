@@ -78,6 +78,18 @@ public struct TriageWorld: Sendable {
         answer.contains(Self.emergency) == prompt.redFlag
     }
 
+    /// The scripted reviewer of this world: the hidden rule applied to rendered text (the
+    /// words of `text`), so it rates exactly as `satisfiesRule` does. Without a red-flag label
+    /// it looks for a red-flag word in the prompt.
+    public var reviewer: ScriptedReviewer {
+        let emergencyWord = words[Int(Self.emergency)]
+        let redFlagWords = Set(redFlags.map { words[Int($0)] })
+        return ScriptedReviewer { prompt, redFlag, answer in
+            let flagged = redFlag ?? prompt.split(separator: " ").contains { redFlagWords.contains(String($0)) }
+            return answer.split(separator: " ").contains { $0 == emergencyWord } == flagged
+        }
+    }
+
     public func text(_ ids: [Int32]) -> String {
         ids.map { Int($0) < words.count ? words[Int($0)] : "<\($0)>" }.joined(separator: " ")
     }

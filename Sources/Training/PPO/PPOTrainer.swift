@@ -6,7 +6,8 @@ import Tensor
 /// PPO for RLHF (InstructGPT §3.5, arXiv 2203.02155; TRL `PPOTrainer`). One iteration:
 ///   1. sample responses to a batch of prompts from the current policy (KV-cache decoder on
 ///      a merged copy of the weights, `PolicySnapshot`);
-///   2. score them (reward model on the final token, `score`), old log-probs and values
+///   2. score them (reward model on the final token, `score`; rescaled to unit scale on the
+///      reference policy's responses, `ScoreNormalization`), old log-probs and values
 ///      (policy + value head), reference log-probs (the starting policy);
 ///   3. `PPO.prepare`: per-token KL penalty, score, GAE, whitened advantages;
 ///   4. several epochs of shuffled minibatches: `PPO.loss` → d/d log-probs and d/d values →
@@ -22,6 +23,10 @@ public enum PPOTrainer {
             p.missingEOS = .subtract(1)
             return p
         }()
+        /// Rescale scores to mean 0, std 1 on the first rollout (the reference policy's
+        /// responses), fixed for the run, so `ppo.klCoef` is in units of that spread whatever
+        /// scale the reward model learned (`ScoreNormalization`).
+        public var normalizeScores = true
         public var iterations = 20
         /// Prompts per iteration (B = prompts × samplesPerPrompt).
         public var promptsPerIteration = 16
@@ -40,6 +45,7 @@ public enum PPOTrainer {
 
     public struct Progress: Sendable, CustomStringConvertible {
         public var iteration: Int, totalIterations: Int
+        /// The mean score as `score` returned it (before normalisation).
         public var meanScore: Double, meanKL: Double, entropy: Double
         public var pgClipfrac: Double, vfClipfrac: Double, valueLoss: Double, policyLoss: Double, approxKL: Double
         public var endedFraction: Double, meanLength: Double
@@ -55,6 +61,8 @@ public enum PPOTrainer {
         public var iterations: Int
         public var seconds: Double
         public var history: [Progress]
+        /// The score scale used (nil when `normalizeScores` is off).
+        public var normalization: ScoreNormalization?
     }
 
     /// Scores (prompt, response) pairs; a response includes its end token when it ended.
@@ -72,12 +80,17 @@ public enum PPOTrainer {
         let groups = try ParameterGroups(model: policy, weightDecay: 0)
         try groups.add(head: valueHead, name: "value head", learningRateMultiplier: p.valueHeadLearningRateMultiplier, weightDecay: 0)
         var iteration = 0
+        var normalization: ScoreNormalization?
         if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint.path) {
-            iteration = try groups.restore(from: checkpoint, runKey: runKey).cursor
+            let header = try groups.restore(from: checkpoint, runKey: runKey)
+            iteration = header.cursor
+            // (A checkpoint without the scale: the next rollout sets it.)
+            normalization = ScoreNormalization(checkpointFields: header.extra)
         }
         func save() throws {
             guard let checkpoint else { return }
-            try groups.save(step: groups.step, cursor: iteration, runKey: runKey, extra: [:], to: checkpoint)
+            try groups.save(step: groups.step, cursor: iteration, runKey: runKey,
+                            extra: normalization?.checkpointFields ?? [:], to: checkpoint)
         }
 
         let started = Date()
@@ -96,8 +109,14 @@ public enum PPOTrainer {
                                                  parameters: sampling, endTokens: endTokens)
             let sequences = samples.map { CompletionSequence(prompt: batchPrompts[$0.promptIndex], completion: $0.tokenIDs) }
             // 2) rollout: scores, old log-probs and values, reference log-probs
-            let rollout = try makeRollout(sequences: sequences, ended: samples.map { $0.finishReason != .length },
+            var rollout = try makeRollout(sequences: sequences, ended: samples.map { $0.finishReason != .length },
                                           snapshot: snapshot, valueHead: valueHead, score: score)
+            let meanScore = rollout.scores.reduce(0, +) / Double(rollout.batch)
+            if p.normalizeScores {
+                // The first rollout is the reference policy's (no update yet); its scale is kept.
+                if normalization == nil { normalization = ScoreNormalization(scores: rollout.scores) }
+                rollout.scores = normalization!.apply(rollout.scores)
+            }
             // 3) shaping, GAE, whitening
             let prepared = try PPO.prepare(rollout, parameters: p.ppo)
             // 4) PPO epochs over shuffled minibatches
@@ -118,7 +137,7 @@ public enum PPOTrainer {
             if p.checkpointEvery > 0, iteration % p.checkpointEvery == 0 { try save() }
             let n = max(stats.count, 1)
             let line = Progress(
-                iteration: iteration, totalIterations: p.iterations, meanScore: rollout.scores.reduce(0, +) / Double(rollout.batch),
+                iteration: iteration, totalIterations: p.iterations, meanScore: meanScore,
                 meanKL: prepared.meanKL, entropy: PPO.sampledEntropy(logprobs: rollout.logprobs, prepared: prepared),
                 pgClipfrac: stats.pgClip / n, vfClipfrac: stats.vfClip / n, valueLoss: stats.vf / n, policyLoss: stats.pg / n,
                 approxKL: stats.approxKL / n,
@@ -131,7 +150,8 @@ public enum PPOTrainer {
                 break
             }
         }
-        return Result(iterations: iteration, seconds: Date().timeIntervalSince(started), history: history)
+        return Result(iterations: iteration, seconds: Date().timeIntervalSince(started), history: history,
+                      normalization: normalization)
     }
 
     /// Prompt indices of `iteration`: consecutive windows of a seeded shuffle per pass.
