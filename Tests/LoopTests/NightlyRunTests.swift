@@ -87,8 +87,9 @@ import Training
             loaded.model.mergeAdapter()
             let chat = ChatModel(model: loaded.model, tokenizer: loaded.tokenizer,
                                  template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil))
-            try QueueSampler(store: store).run(policy: "v1", chat: chat, baseline: nil, options: options)
-            try store.enqueuePairs(newPolicy: "v1")
+            // Without another version, the sampler pairs v1's own answers (two per prompt).
+            let summary = try QueueSampler(store: store).run(policy: "v1", chat: chat, baseline: nil, options: options)
+            #expect(summary.queuedPairs == 24 && summary.queuedJudgments == 48)
             var simulation = SimulatedReview()
             simulation.noise = 0
             simulation.rule = ScriptedReviewer { _, _, answer in answer.unicodeScalars.count % 2 == 0 }

@@ -228,8 +228,10 @@ public final class NightlyRun {
             var options = samplingOptions(split: .heldout, answers: 1)
             options.sampling.maxNewTokens = config.evaluation.freshMaxTokens
             let sampler = QueueSampler(store: store)
+            var parentOptions = options
+            parentOptions.queuePairs = false  // the candidate's answers are paired with these below
             try sampler.run(policy: parent, chat: ChatModel(model: p.model, tokenizer: p.tokenizer, template: template),
-                            baseline: nil, options: options, prompts: prompts)
+                            baseline: nil, options: parentOptions, prompts: prompts)
             try sampler.run(policy: candidate, chat: ChatModel(model: c.model, tokenizer: c.tokenizer, template: template),
                             baseline: parent, options: options, prompts: prompts)
             let ids = prompts.map { $0.id! }
@@ -264,8 +266,9 @@ public final class NightlyRun {
         let sampler = QueueSampler(store: store)
         var summaries: [QueueSampler.Summary] = []
         if let baseline {
-            summaries.append(try sampler.run(policy: baseline, chat: chatModel(baseline), baseline: nil,
-                                             options: samplingOptions(split: .train, answers: 1), prompts: prompts))
+            var options = samplingOptions(split: .train, answers: 1)
+            options.queuePairs = false  // paired with the new policy's answers below
+            summaries.append(try sampler.run(policy: baseline, chat: chatModel(baseline), baseline: nil, options: options, prompts: prompts))
         }
         summaries.append(try sampler.run(policy: policy, chat: chatModel(policy), baseline: baseline,
                                          options: samplingOptions(split: .train, answers: config.sampling.answersPerPrompt), prompts: prompts))

@@ -50,7 +50,9 @@ public struct QueueSampler {
 
     /// Samples `chat` as `policy` for the prompts that need it (of `prompts` when given, else
     /// as `options` select), stores and queues the answers. `baseline`: the policy to pair
-    /// against (nil: no pairs). The model is loaded only when some prompt needs answers.
+    /// against (nil, or not in the store: any other version's unpaired answers, else two of
+    /// this policy's own; see `FeedbackStore.enqueuePairs`). The model is loaded only when
+    /// some prompt needs answers.
     @discardableResult
     public func run(policy: String, chat: @autoclosure () throws -> ChatModel, baseline: String?, options: Options,
                     prompts: [Prompt]? = nil) throws -> Summary {
@@ -93,10 +95,10 @@ public struct QueueSampler {
         if options.queueJudgments, try store.policy(named: policy) != nil {
             summary.queuedJudgments = try store.enqueueJudgments(policy: policy, split: options.split, overlap: options.overlap)
         }
-        if options.queuePairs, let baseline, baseline != policy, try store.policy(named: baseline) != nil,
-           try store.policy(named: policy) != nil {
-            summary.baseline = baseline
-            summary.queuedPairs = try store.enqueuePairs(newPolicy: policy, baselinePolicy: baseline, overlap: options.overlap)
+        if options.queuePairs, try store.policy(named: policy) != nil {
+            let known = try baseline.flatMap { $0 != policy ? try store.policy(named: $0) : nil }
+            summary.baseline = known?.name
+            summary.queuedPairs = try store.enqueuePairs(newPolicy: policy, baselinePolicy: known?.name, overlap: options.overlap)
         }
         return summary
     }
