@@ -66,16 +66,7 @@ struct DPOCommand: ParsableCommand {
     var parameters: DPOTrainer.Parameters {
         var p = DPOTrainer.Parameters()
         p.objective = DPO.Parameters(beta: beta, loss: loss, labelSmoothing: labelSmoothing)
-        p.batchSize = training.batchSize
-        p.gradientAccumulation = training.gradAccum
-        p.epochs = training.epochs
-        p.maxSteps = training.maxSteps
-        p.learningRate = training.preferenceLearningRate
-        p.warmupSteps = training.warmup
-        p.weightDecay = training.weightDecay
-        p.maxGradNorm = training.maxGradNorm
-        p.checkpointEvery = training.checkpointEvery
-        p.seed = training.seed
+        p.steps = training.steps(learningRate: training.preferenceLearningRate)
         return p
     }
 

@@ -76,16 +76,7 @@ struct KTOCommand: ParsableCommand {
         p.beta = beta
         p.desirableWeight = desirableWeight
         p.undesirableWeight = undesirableWeight
-        p.batchSize = training.batchSize
-        p.gradientAccumulation = training.gradAccum
-        p.epochs = training.epochs
-        p.maxSteps = training.maxSteps
-        p.learningRate = training.preferenceLearningRate
-        p.warmupSteps = training.warmup
-        p.weightDecay = training.weightDecay
-        p.maxGradNorm = training.maxGradNorm
-        p.checkpointEvery = training.checkpointEvery
-        p.seed = training.seed
+        p.steps = training.steps(learningRate: training.preferenceLearningRate)
         return p
     }
 

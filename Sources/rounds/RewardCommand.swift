@@ -79,16 +79,7 @@ struct RewardCommand: ParsableCommand {
             }
             run.report(encoder, count: data.pairs.count + data.judgments.count, what: "training comparisons and judgments")
             var p = RewardTrainer.Parameters()
-            p.batchSize = training.batchSize
-            p.gradientAccumulation = training.gradAccum
-            p.epochs = training.epochs
-            p.maxSteps = training.maxSteps
-            p.learningRate = training.learningRate ?? (training.full ? 1e-5 : 1e-4)
-            p.warmupSteps = training.warmup
-            p.weightDecay = training.weightDecay
-            p.maxGradNorm = training.maxGradNorm
-            p.checkpointEvery = training.checkpointEvery
-            p.seed = training.seed
+            p.steps = training.steps(learningRate: training.learningRate ?? (training.full ? 1e-5 : 1e-4))
             p.centerCoefficient = centerCoefficient
             p.judgmentWeight = judgmentWeight
             let head = ScalarHead(width: run.model.config.hiddenSize, seed: training.seed ^ 0x4EAD)

@@ -51,19 +51,22 @@ struct TrainingOptions: ParsableArguments {
         guard threads > 0 else { throw ValidationError("--threads must be at least 1.") }
     }
 
+    /// The run-length and optimizer options at `learningRate` (each trainer has its own default rate).
+    func steps(learningRate: Double) -> StepParameters {
+        var s = StepParameters(batchSize: batchSize, epochs: epochs, learningRate: learningRate, warmupSteps: warmup)
+        s.gradientAccumulation = gradAccum
+        s.maxSteps = maxSteps
+        s.weightDecay = weightDecay
+        s.maxGradNorm = maxGradNorm
+        s.checkpointEvery = checkpointEvery
+        s.seed = seed
+        return s
+    }
+
     var sftParameters: SFTTrainer.Parameters {
         var p = SFTTrainer.Parameters()
-        p.batchSize = batchSize
-        p.gradientAccumulation = gradAccum
-        p.epochs = epochs
-        p.maxSteps = maxSteps
-        p.learningRate = learningRate ?? (full ? 2e-5 : 2e-4)
-        p.warmupSteps = warmup
-        p.weightDecay = weightDecay
-        p.maxGradNorm = maxGradNorm
+        p.steps = steps(learningRate: learningRate ?? (full ? 2e-5 : 2e-4))
         p.evalEvery = evalEvery
-        p.checkpointEvery = checkpointEvery
-        p.seed = seed
         return p
     }
 

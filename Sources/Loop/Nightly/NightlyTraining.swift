@@ -37,6 +37,16 @@ struct NightlyTraining {
         return run.runKey(files: [:], options: "nightly|\(what)|\(snapshot.hash)|\(json)|\(config.loraRank)|\(config.loraAlpha)|\(config.maxLength)|\(config.maxPromptLength)")
     }
 
+    /// A nightly trainer's run length and optimizer settings: `steps` optimizer steps (as many
+    /// epochs as it takes), a checkpoint every 4.
+    func steps(_ t: NightlyConfig.Trainer) -> StepParameters {
+        var s = StepParameters(batchSize: t.batchSize, epochs: t.steps, learningRate: t.learningRate, warmupSteps: t.warmupSteps)
+        s.maxSteps = t.steps
+        s.checkpointEvery = 4
+        s.seed = config.seed
+        return s
+    }
+
     /// A progress line per step on a terminal, a log line per step otherwise.
     func reporter(_ label: String) -> (_ step: Int, _ total: Int, _ line: String) -> Void {
         let reporter = ProgressReporter(label, total: 1, unit: "steps")
@@ -72,13 +82,7 @@ struct NightlyTraining {
             judgments: try encoder.encode(examples: feedback.heldOutJudgments, sources: feedback.heldOutJudgmentSources))
         log(run.encodingSummary(encoder, count: train.pairs.count + train.judgments.count, what: "comparisons and judgments for the reward model"))
         var p = RewardTrainer.Parameters()
-        p.batchSize = config.reward.batchSize
-        p.maxSteps = config.reward.steps
-        p.epochs = config.reward.steps
-        p.learningRate = config.reward.learningRate
-        p.warmupSteps = config.reward.warmupSteps
-        p.checkpointEvery = 4
-        p.seed = config.seed
+        p.steps = steps(config.reward)
         let head = ScalarHead(width: run.model.config.hiddenSize, seed: config.seed ^ 0x4EAD)
         let reward = try RewardModel(model: run.model, head: head)
         let report = reporter("reward model \(out)")
@@ -100,7 +104,7 @@ struct NightlyTraining {
         let run = try start(out)
         var metrics: [String: Double]
         var settings: [String: String]
-        var used = feedback.limited(pairs: 0, judgments: 0, seed: 0)
+        let used: NightlyFeedback
         switch method {
         case .dpo, .auto:
             used = feedback(for: config.dpo).limited(pairs: .max, judgments: 0, seed: 0)
@@ -109,13 +113,7 @@ struct NightlyTraining {
             log(run.encodingSummary(encoder, count: pairs.count, what: "preference pairs"))
             var p = DPOTrainer.Parameters()
             p.objective = DPO.Parameters(beta: config.dpo.beta)
-            p.batchSize = config.dpo.batchSize
-            p.maxSteps = config.dpo.steps
-            p.epochs = config.dpo.steps
-            p.learningRate = config.dpo.learningRate
-            p.warmupSteps = config.dpo.warmupSteps
-            p.checkpointEvery = 4
-            p.seed = config.seed
+            p.steps = steps(config.dpo)
             let report = reporter("dpo \(out)")
             let r = try DPOTrainer.train(model: run.model, pairs: pairs, parameters: p, checkpoint: run.checkpoint, resume: true,
                                          runKey: try runKey(run, "dpo", p), referenceProgress: run.referenceReporter()) { progress in
@@ -133,13 +131,7 @@ struct NightlyTraining {
             log(run.encodingSummary(encoder, count: examples.count, what: "judged answers"))
             var p = KTOTrainer.Parameters()
             p.beta = config.kto.beta
-            p.batchSize = config.kto.batchSize
-            p.maxSteps = config.kto.steps
-            p.epochs = config.kto.steps
-            p.learningRate = config.kto.learningRate
-            p.warmupSteps = config.kto.warmupSteps
-            p.checkpointEvery = 4
-            p.seed = config.seed
+            p.steps = steps(config.kto)
             let report = reporter("kto \(out)")
             let r = try KTOTrainer.train(model: run.model, examples: examples, parameters: p, checkpoint: run.checkpoint, resume: true,
                                          runKey: try runKey(run, "kto", p), referenceProgress: run.referenceReporter()) { progress in
@@ -150,6 +142,8 @@ struct NightlyTraining {
                        "desirable_weight": r.objective.desirableWeight, "undesirable_weight": r.objective.undesirableWeight]
             settings = parameters(config.kto, extra: ["beta": "\(config.kto.beta)", "examples": "\(examples.count)"])
         case .ppo:
+            // PPO learns from the reward model's scores, so its data are the reward model's rows.
+            used = feedback(for: config.reward)
             let (reward, _) = try RewardModel.load(rewardModel, registry: registry)
             let encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
             let promptIDs = try prompts.map { try encoder.promptIDs(NightlyFeedback.messages($0)) }
@@ -178,8 +172,6 @@ struct NightlyTraining {
                         "learning_rate": "\(p.learningRate)", "seed": "\(config.seed)", "parent": parent]
         }
         let name = method == .auto ? "dpo" : method.rawValue
-        // PPO learns from the reward model's scores, so its data are the reward model's rows.
-        if method == .ppo { used = feedback(for: config.reward) }
         settings["snapshot_comparisons"] = "\(feedback.pairs.count)"
         settings["snapshot_judgments"] = "\(feedback.judgments.count)"
         try run.save(run.manifest(method: name, data: trainingData(used), parameters: settings, metrics: metrics, full: false))
