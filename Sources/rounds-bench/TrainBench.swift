@@ -2,9 +2,12 @@ import ArgumentParser
 import Foundation
 import Llama
 import Tensor
+import Training
 
-/// `rounds-bench train`: forward + backward throughput of the Llama core on a batch of
-/// random tokens, full fine-tuning or LoRA, with the peak resident memory.
+/// `rounds-bench train`: throughput of a whole training step of the Llama core on a batch of
+/// random tokens (forward, backward, global-norm clip, AdamW), full fine-tuning or LoRA, the
+/// machine's sgemm rate measured in the same process, model-FLOPs utilization against it, and
+/// the peak resident memory. scripts/peers/torch_train.py times the same step in PyTorch.
 struct TrainBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -28,6 +31,9 @@ struct TrainBench: ParsableCommand {
     @Option(help: "What to train: full (every base weight) or lora (rank-16 adapters on all projections).")
     var mode = "full"
 
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
     func validate() throws {
         guard batch >= 1, tokens >= 2 else { throw ValidationError("--batch must be ≥ 1 and --tokens ≥ 2, e.g. --batch 4 --tokens 256") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, e.g. --steps 3") }
@@ -39,12 +45,13 @@ struct TrainBench: ParsableCommand {
         Threads.set(threads)
         let t0 = Date()
         let llama = try LlamaModel.load(from: URL(fileURLWithPath: model))
-        print("loaded \(model) (\(llama.layout.count) parameters) in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+        if !json { print("loaded \(model) (\(llama.layout.count) parameters) in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s") }
         if mode == "full" {
             llama.trainsBase = true
         } else {
             llama.adapter = LoRAAdapter(model: llama.config, configuration: LoRAConfiguration(rank: 16, alpha: 32, seed: 1))
         }
+        let groups = try ParameterGroups(model: llama, weightDecay: 0.01)
         // Random ids (fixed seed), every next token scored, like an SFT batch.
         var state: UInt64 = 42
         let ids = (0..<batch).map { _ in
@@ -55,7 +62,7 @@ struct TrainBench: ParsableCommand {
         }
         let tokenBatch = try TokenBatch(ids: ids, promptLengths: Array(repeating: 1, count: batch))
         let dLogprobs = tokenBatch.targetMask.map { $0.map { $0 ? Float(-1) : 0 } }
-        var forwardTime = 0.0, backwardTime = 0.0
+        var forwardTime = 0.0, backwardTime = 0.0, optimizerTime = 0.0
         for step in 0...steps {
             let a = Date()
             _ = try llama.forward(tokenBatch, training: true)
@@ -63,13 +70,21 @@ struct TrainBench: ParsableCommand {
             llama.zeroGrad()
             try llama.backward(dLogprobs: dLogprobs)
             let c = Date()
+            _ = groups.clip(maxNorm: 1)
+            groups.update(lr: 1e-5)
+            let d = Date()
             if step > 0 {
                 forwardTime += b.timeIntervalSince(a)
                 backwardTime += c.timeIntervalSince(b)
+                optimizerTime += d.timeIntervalSince(c)
             }
-            print("step \(step)\(step == 0 ? " (warm-up)" : ""): forward \(ms(b.timeIntervalSince(a))), backward \(ms(c.timeIntervalSince(b)))")
+            if !json {
+                print("step \(step)\(step == 0 ? " (warm-up)" : ""): forward \(ms(b.timeIntervalSince(a))), "
+                      + "backward \(ms(c.timeIntervalSince(b))), clip + AdamW \(ms(d.timeIntervalSince(c)))")
+            }
         }
         let n = Double(batch * tokens * steps)
+        let stepTime = forwardTime + backwardTime + optimizerTime
         // GEMM work per step: transformer Linears (forward, d input, d weight unless frozen)
         // and the LM head (forward, recomputation, d hidden, d weight unless frozen).
         let cfg = llama.config
@@ -78,12 +93,24 @@ struct TrainBench: ParsableCommand {
         let head = Double(cfg.vocabularySize * cfg.hiddenSize)
         let passes = mode == "full" ? (3.0, 4.0) : (2.0, 3.0)
         let flops = 2 * n * (passes.0 * linear + passes.1 * head)
-        let achieved = flops / (forwardTime + backwardTime) / 1e9
+        let achieved = flops / stepTime / 1e9
         let ceiling = sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize)
+        let figures: [String: Any] = [
+            "mode": mode, "batch": batch, "tokens": tokens, "threads": threads,
+            "tokens_per_second": n / stepTime, "forward_tokens_per_second": n / forwardTime,
+            "seconds_per_step": stepTime / Double(steps), "optimizer_seconds_per_step": optimizerTime / Double(steps),
+            "gemm_gflops": achieved, "sgemm_gflops": ceiling, "mfu_of_sgemm": achieved / ceiling,
+            "peak_rss_mib": peakResidentGB() * 1024,
+        ]
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
         print(String(format: "GEMM work %.0f GFLOP/s of the step vs OpenBLAS sgemm %.0f GFLOP/s on a (%d×%d)·(%d×%d) product now (%.0f%%)",
                      achieved, ceiling, batch * tokens, cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, 100 * achieved / ceiling))
         print(String(format: "%@ B=%d T=%d threads=%d: %.1f tokens/s (forward alone %.1f tokens/s), peak RSS %.2f GB",
-                     mode, batch, tokens, threads, n / (forwardTime + backwardTime), n / forwardTime, peakResidentGB()))
+                     mode, batch, tokens, threads, n / stepTime, n / forwardTime, peakResidentGB()))
     }
 
     /// GFLOP/s of repeated (m×k)·(k×n) sgemms: the ceiling the step is measured against.

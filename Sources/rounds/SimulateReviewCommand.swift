@@ -12,7 +12,9 @@ struct SimulateReviewCommand: ParsableCommand {
         abstract: "Rate queued items with a scripted rule under clearly labelled simulated reviewers.",
         discussion: """
             The rule: when the prompt has a red-flag symptom, a correct answer directs the patient to emergency
-            care, otherwise it must not; an empty or runaway answer is incorrect. Pairs prefer the correct answer.
+            care, otherwise it must not; an empty or runaway answer is incorrect. Pairs prefer the correct answer;
+            of two with the same verdict, the one that ends with a finished sentence, repeats no sentence, answers
+            in the prompt's language and says when to see a doctor, nurse or pharmacist (more of these wins).
             The last simulated reviewer flips each verdict with probability --noise, so agreement statistics are
             not trivially perfect.
             """)

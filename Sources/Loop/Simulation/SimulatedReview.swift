@@ -10,7 +10,7 @@ public struct SimulatedReview {
     public var noise = 0.1
     public var limit: Int?
     public var seed: UInt64 = 0
-    public var rule = ScriptedReviewer.triageRule()
+    public var rule = ScriptedReviewer.clinicalRubric()
 
     public init() {}
 
