@@ -15,7 +15,7 @@ home=${ROUNDS_HOME:-.}
 export ROUNDS_HOME=$home
 db="$home/feedback/rounds.sqlite"
 policies="$home/policies"
-sft_steps=${ROUNDS_SFT_STEPS:-30}
+sft_steps=${ROUNDS_SFT_STEPS:-24}
 prompts=${ROUNDS_PROMPTS:-16}
 mkdir -p "$home/feedback/reports" "$policies"
 [ "$policies" = "./policies" ] || ln -sfn "$(pwd)/policies/base" "$policies/base"
@@ -33,8 +33,8 @@ if ! $rounds policy show sft-v1 --policies "$policies" >/dev/null 2>&1; then
 fi
 
 step "sampling: two answers from sft-v1 and one from the base model per prompt"
-$rounds sample --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens 160
-$rounds sample --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens 160
+$rounds sample --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens 128
+$rounds sample --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens 128
 
 step "review"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
@@ -43,7 +43,7 @@ if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then
     echo "Rate the queued answers (press ? for the guidelines, q to stop)."
     $rounds review --reviewer "$me" --db "$db"
 fi
-echo "Filling what is left of the queue with SIMULATED reviewers (scripted triage rule, labelled simulated-reviewer-N)."
+echo "Filling what is left of the queue with SIMULATED reviewers (scripted triage rule with a clinician's tie-breaks, labelled simulated-reviewer-N)."
 $rounds simulate-review --db "$db"
 
 step "nightly run: reward model, DPO (or KTO) from sft-v1, held-out gates, promotion, next queue"
