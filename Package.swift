@@ -20,6 +20,12 @@ let vectorISA: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
 ]
 
+/// The weight decoders in C (AVX2 intrinsics; see Sources/CKernels): optimized in every build,
+/// no fused multiply-add, so they reproduce the GGUF reader's `Float(q) * d + m` bit for bit.
+let cKernels: [CSetting] = [
+    .unsafeFlags(["-mavx2", "-mf16c", "-O2", "-ffp-contract=off"], .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "Rounds",
     platforms: [.macOS(.v14)],
@@ -37,7 +43,8 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Support"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: numeric + vectorISA),
+        .target(name: "CKernels", cSettings: cKernels),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: numeric + vectorISA),
         .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
         .target(name: "Tokenizer", dependencies: ["ModelFiles", "Support"]),
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),

@@ -10,9 +10,8 @@
 // no compact form and stays fp32.
 //
 // Block formats follow ggml (ggml-common.h), with the block scale kept as a Float and the
-// integers packed so that 8 consecutive weights unpack with shifts and masks alone (Swift's
-// generic SIMD integer→float conversions are not reliably inlined, and fall back to a lane
-// loop when they are not):
+// integers packed so that 8 consecutive weights unpack with one variable shift and a mask
+// (the AVX2 decoders are C, Sources/CKernels: Swift compiles such unpacking lane by lane):
 //   Q4_1: 32 weights, w[j] = q·d + m, q ∈ 0…15; UInt32 word g holds q[8g+i] in bits 4i…4i+3
 //   Q8_0: 32 weights, w[j] = q·d,     q ∈ −127…127, stored as the byte q + 128
 //   BF16: the upper 16 bits of each fp32 weight
@@ -21,6 +20,8 @@
 // the loader's fp32 values.
 //
 // Legend: OC rows (output channels), C columns (input channels).
+
+import CKernels
 
 public final class CompactMatrix: @unchecked Sendable {
     public enum Format: String, Sendable { case q4_1, q8_0, bf16 }
@@ -167,50 +168,20 @@ public final class CompactMatrix: @unchecked Sendable {
         return nil
     }
 
-    /// Writes row r (C) as fp32 into `out` — the exact weights that were encoded.
+    /// Writes row r (C) as fp32 into `out` — the exact weights that were encoded (AVX2
+    /// decoders in CKernels: Swift compiles the integer unpacking lane by lane).
     @inline(__always)
     func decodeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
-        let c = columns
-        let nibbleShifts = SIMD8<UInt32>(0, 4, 8, 12, 16, 20, 24, 28)
-        let byteShifts = SIMD8<UInt32>(0, 8, 16, 24, 0, 8, 16, 24)
-        let halfShifts = SIMD8<UInt32>(16, 0, 16, 0, 16, 0, 16, 0)
+        let c = columns, blocks = c / 32
         switch format {
         case .bf16:
-            let q = UnsafeRawPointer(quants + r * c * 2)
-            var j = 0
-            while j + 8 <= c {
-                // Lanes (2i, 2i+1) come from word i: its low half shifted up, its high half.
-                let w = q.loadUnaligned(fromByteOffset: 2 * j, as: SIMD4<UInt32>.self)
-                let words = SIMD8<UInt32>(w[0], w[0], w[1], w[1], w[2], w[2], w[3], w[3])
-                store8(unsafeBitCast((words &<< halfShifts) & 0xFFFF_0000, to: Float8.self), out + j)
-                j += 8
-            }
-            while j < c {
-                out[j] = Float(bitPattern: UInt32(q.load(fromByteOffset: 2 * j, as: UInt16.self)) << 16)
-                j += 1
-            }
+            rounds_decode_bf16((quants + r * c * 2).assumingMemoryBound(to: UInt16.self), Int32(c), out)
         case .q4_1:
-            for b in 0..<(c / 32) {
-                let block = r * (c / 32) + b
-                let q = UnsafeRawPointer(quants + block * 16).loadUnaligned(as: SIMD4<UInt32>.self)
-                let d = Float8(repeating: scales[block]), m = Float8(repeating: offsets[block])
-                for g in 0..<4 {
-                    let k = (SIMD8<UInt32>(repeating: q[g]) &>> nibbleShifts) & 15
-                    store8(exactFloat(k) * d + m, out + 32 * b + 8 * g)
-                }
-            }
+            rounds_decode_q4_1((quants + r * blocks * 16).assumingMemoryBound(to: UInt32.self),
+                               scales + r * blocks, offsets + r * blocks, Int32(blocks), out)
         case .q8_0:
-            for b in 0..<(c / 32) {
-                let block = r * (c / 32) + b
-                let q = UnsafeRawPointer(quants + block * 32).loadUnaligned(as: SIMD8<UInt32>.self)
-                let d = Float8(repeating: scales[block])
-                for g in 0..<4 {
-                    let words = SIMD8<UInt32>(q[2 * g], q[2 * g], q[2 * g], q[2 * g],
-                                              q[2 * g + 1], q[2 * g + 1], q[2 * g + 1], q[2 * g + 1])
-                    let k = (words &>> byteShifts) & 255
-                    store8((exactFloat(k) - 128) * d, out + 32 * b + 8 * g)
-                }
-            }
+            rounds_decode_q8_0((quants + r * blocks * 32).assumingMemoryBound(to: UInt8.self),
+                               scales + r * blocks, Int32(blocks), out)
         }
     }
 
@@ -221,10 +192,4 @@ public final class CompactMatrix: @unchecked Sendable {
             count = columns
         }
     }
-}
-
-/// Integers below 2²³ as Floats, exactly: 2²³ + k has k in its mantissa bits.
-@inline(__always)
-private func exactFloat(_ k: SIMD8<UInt32>) -> Float8 {
-    unsafeBitCast(k | 0x4B00_0000, to: Float8.self) - 8_388_608
 }
