@@ -45,7 +45,8 @@ extension LlamaModel {
                     ws.lse.withUnsafeBufferPointer { lse in
                         logprobBackward(dhidden: dln, dweight: grad(layout.lmHead), dlogprobs: dlp.baseAddress!, lse: lse.baseAddress!,
                                         hidden: a + saved.lnf, rows: rows.baseAddress!, targets: targets.baseAddress!, m: m,
-                                        weight: p + layout.lmHead, v: v, c: c, scratch: ws.head.pointer)
+                                        weight: p + layout.lmHead, v: v, c: c, scratch: ws.head.pointer,
+                                        saved: state.logitsSaved ? UnsafePointer(ws.logits.pointer) : nil)
                     }
                 }
             }

@@ -96,13 +96,18 @@ extension LlamaModel {
         ws.lse = [Float](repeating: 0, count: m)
         ws.logprobs = [Float](repeating: 0, count: m)
         ws.head.reserve(logprobScratchSize(v: v, c: c))
+        // A model with trainable weights keeps the logits for its backward (if they fit).
+        let keep = (trainsBase || adapter != nil) && m * v <= savedLogitsBudget
+        if keep { ws.logits.reserve(m * v) }
+        state?.logitsSaved = keep
+        let savedLogits = keep ? ws.logits.pointer : nil
         ws.rows.withUnsafeBufferPointer { rows in
             ws.targets.withUnsafeBufferPointer { targets in
                 ws.logprobs.withUnsafeMutableBufferPointer { lp in
                     ws.lse.withUnsafeMutableBufferPointer { lse in
                         logprobForward(lp.baseAddress!, lse: lse.baseAddress!, hidden: a + saved.lnf, rows: rows.baseAddress!,
                                        targets: targets.baseAddress!, m: m, weight: p + self.layout.lmHead, v: v, c: c,
-                                       scratch: ws.head.pointer)
+                                       scratch: ws.head.pointer, saved: savedLogits)
                     }
                 }
             }

@@ -66,6 +66,9 @@ final class Workspace {
     let gradients = FloatBuffer(count: 0)
     /// Chunked LM-head scratch, plus per-target lse and log-probs.
     let head = FloatBuffer(count: 0)
+    /// The forward's (M, V) logits, kept for the backward of a trainable model when they fit
+    /// in `savedLogitsBudget` floats (else the backward recomputes them chunk by chunk).
+    let logits = FloatBuffer(count: 0)
     var lse: [Float] = [], logprobs: [Float] = [], dlogprobs: [Float] = []
     var ids: [Int32] = [], positions: [Int32] = [], rows: [Int32] = [], targets: [Int32] = []
 }
@@ -77,4 +80,10 @@ struct ForwardState {
     /// For each scored target: (sequence, position).
     var targetIndex: [(Int, Int)]
     var training: Bool
+    /// Whether `Workspace.logits` holds this forward's logits.
+    var logitsSaved = false
 }
+
+/// Floats of LM-head logits a forward keeps for its backward: 512 MiB, e.g. 2,730 scored
+/// tokens of SmolLM2's 49,152-entry vocabulary.
+let savedLogitsBudget = 128 << 20

@@ -7,7 +7,8 @@
 //
 // q, k and v live in one fused row (N, ld): q at column qOffset (H·D wide), k at kOffset,
 // v at vOffset (KVH·D wide each). The saved probabilities `att` hold, for each sequence
-// in order, an (H, L, L) block (row t is valid for j ≤ t): size Σ H·L², see `attentionSize`.
+// in order, an (H, L, L) block (row t holds the probabilities of keys j ≤ t and 0 beyond):
+// size Σ H·L², see `attentionSize`.
 
 import Foundation
 
@@ -70,7 +71,11 @@ struct AttentionItems {
     }
 }
 
-/// out (N, H·D) and att (Σ H·L²) ← fused qkv (N, ld).
+/// out (N, H·D) and att (Σ H·L²) ← fused qkv (N, ld). Per (sequence, head) the scores
+/// S = scale·Q·Kᵀ and the output Y = P·V are sgemms over the whole L×L block (the causal
+/// upper triangle costs as much again in multiply-adds, but sgemm runs them several times
+/// faster than row-by-row dot products); the softmax rows run in parallel and leave the
+/// masked entries j > t at exactly 0, so P·V sums the allowed keys only.
 public func attentionForward(
     _ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
     starts: [Int], lengths: [Int], shape: AttentionShape
@@ -78,35 +83,40 @@ public func attentionForward(
     let h = shape.heads, d = shape.headDim, ld = shape.ld, group = shape.heads / shape.kvHeads
     let scale = 1 / Float(d).squareRoot()
     let items = AttentionItems(lengths: lengths, heads: h)
+    for (s, l) in lengths.enumerated() where l > 0 {
+        let rows = qkv + starts[s] * ld
+        for head in 0..<h {
+            let kvCol = (head / group) * d
+            gemm(transA: false, transB: true, m: l, n: l, k: d, alpha: scale,
+                 a: rows + shape.qOffset + head * d, lda: ld, b: rows + shape.kOffset + kvCol, ldb: ld,
+                 beta: 0, c: att + items.attStart[s] + head * l * l, ldc: l)
+        }
+    }
     parallelForInterleaved(items.count) { item in
         let (s, head, t) = items.locate(item)
-        let l = lengths[s], row0 = starts[s]
-        let q = qkv + (row0 + t) * ld + shape.qOffset + head * d
-        let kvCol = (head / group) * d
+        let l = lengths[s]
         let p = att + items.attStart[s] + (head * l + t) * l
-        var maxScore = -Float.infinity
-        for j in 0...t {
-            let k = qkv + (row0 + j) * ld + shape.kOffset + kvCol
-            let score = dot(q, k, d) * scale
-            p[j] = score
-            if score > maxScore { maxScore = score }
-        }
+        let maxScore = maxElement(p, t + 1)
         let inv = 1 / sumExp(p, t + 1, shift: maxScore)
         scaledExpInPlace(p, t + 1, shift: maxScore, scale: inv)
-        let y = out + (row0 + t) * h * d + head * d
-        y.update(repeating: 0, count: d)
-        for j in 0...t {
-            let v = qkv + (row0 + j) * ld + shape.vOffset + kvCol
-            axpy(y, p[j], v, d)
+        if t + 1 < l { (p + t + 1).update(repeating: 0, count: l - t - 1) }
+    }
+    for (s, l) in lengths.enumerated() where l > 0 {
+        let rows = qkv + starts[s] * ld
+        for head in 0..<h {
+            gemm(transA: false, transB: false, m: l, n: d, k: l,
+                 a: att + items.attStart[s] + head * l * l, lda: l, b: rows + shape.vOffset + (head / group) * d, ldb: ld,
+                 beta: 0, c: out + starts[s] * h * d + head * d, ldc: h * d)
         }
     }
 }
 
 /// Backward of `attentionForward`. dqkv (N, ld): the q, k and v columns are OVERWRITTEN
 /// (other columns untouched). `scratch` (same size as att) receives ∂L/∂scores.
-/// Pass 1 (per query row): d att = dout·vᵀ, softmax backward, dq = scale·dscore·k.
-/// Pass 2 (per key row and KV head, so GQA sums need no locks): dk = scale·dscoreᵀ·q,
-/// dv = attᵀ·dout.
+/// Per (sequence, head), as sgemms over the L×L block: dP = dY·Vᵀ; the softmax backward
+/// dS = P ⊙ (dP − rowsum(dP ⊙ P)) row by row in parallel (0 where P is masked to 0);
+/// dQ = scale·dS·K; dK = scale·dSᵀ·Q and dV = Pᵀ·dY, summed over the query heads that
+/// share the KV head (the first head of a group writes, the others add).
 public func attentionBackward(
     dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
@@ -116,46 +126,35 @@ public func attentionBackward(
     let hd = h * d
     let scale = 1 / Float(d).squareRoot()
     let items = AttentionItems(lengths: lengths, heads: h)
-    parallelForInterleaved(items.count) { item in
-        let (s, head, t) = items.locate(item)
-        let l = lengths[s], row0 = starts[s]
-        let kvCol = (head / group) * d
-        let p = att + items.attStart[s] + (head * l + t) * l
-        let ds = scratch + items.attStart[s] + (head * l + t) * l
-        let dy = dout + (row0 + t) * hd + head * d
-        var total: Float = 0
-        for j in 0...t {
-            let v = qkv + (row0 + j) * ld + shape.vOffset + kvCol
-            let dp = dot(dy, v, d)
-            ds[j] = dp
-            total += dp * p[j]
-        }
-        let dq = dqkv + (row0 + t) * ld + shape.qOffset + head * d
-        dq.update(repeating: 0, count: d)
-        for j in 0...t {
-            let g = p[j] * (ds[j] - total)
-            ds[j] = g
-            let k = qkv + (row0 + j) * ld + shape.kOffset + kvCol
-            axpy(dq, g * scale, k, d)
+    for (s, l) in lengths.enumerated() where l > 0 {
+        for head in 0..<h {
+            gemm(transA: false, transB: true, m: l, n: l, k: d,
+                 a: dout + starts[s] * hd + head * d, lda: hd, b: qkv + starts[s] * ld + shape.vOffset + (head / group) * d, ldb: ld,
+                 beta: 0, c: scratch + items.attStart[s] + head * l * l, ldc: l)
         }
     }
-    let keyItems = AttentionItems(lengths: lengths, heads: shape.kvHeads)
-    parallelForInterleaved(keyItems.count) { item in
-        let (s, g, j) = keyItems.locate(item)
-        let l = lengths[s], row0 = starts[s]
-        let dk = dqkv + (row0 + j) * ld + shape.kOffset + g * d
-        let dv = dqkv + (row0 + j) * ld + shape.vOffset + g * d
-        dk.update(repeating: 0, count: d)
-        dv.update(repeating: 0, count: d)
-        for head in (g * group)..<((g + 1) * group) {
-            let block = items.attStart[s] + head * l * l
-            for t in j..<l {
-                let w = scale * scratch[block + t * l + j], a = att[block + t * l + j]
-                let q = qkv + (row0 + t) * ld + shape.qOffset + head * d
-                let dy = dout + (row0 + t) * hd + head * d
-                axpy(dk, w, q, d)
-                axpy(dv, a, dy, d)
-            }
+    parallelForInterleaved(items.count) { item in
+        let (s, head, t) = items.locate(item)
+        let l = lengths[s]
+        let offset = items.attStart[s] + (head * l + t) * l
+        let p = att + offset, ds = scratch + offset
+        var total: Float = 0
+        for j in 0...t { total += ds[j] * p[j] }
+        for j in 0...t { ds[j] = p[j] * (ds[j] - total) }
+        if t + 1 < l { (ds + t + 1).update(repeating: 0, count: l - t - 1) }
+    }
+    for (s, l) in lengths.enumerated() where l > 0 {
+        let rows = qkv + starts[s] * ld, drows = dqkv + starts[s] * ld
+        for head in 0..<h {
+            let kvCol = (head / group) * d, first = head % group == 0
+            let p = att + items.attStart[s] + head * l * l, ds = scratch + items.attStart[s] + head * l * l
+            let dy = dout + starts[s] * hd + head * d
+            gemm(transA: false, transB: false, m: l, n: d, k: l, alpha: scale, a: ds, lda: l,
+                 b: rows + shape.kOffset + kvCol, ldb: ld, beta: 0, c: drows + shape.qOffset + head * d, ldc: ld)
+            gemm(transA: true, transB: false, m: l, n: d, k: l, alpha: scale, a: ds, lda: l,
+                 b: rows + shape.qOffset + head * d, ldb: ld, beta: first ? 0 : 1, c: drows + shape.kOffset + kvCol, ldc: ld)
+            gemm(transA: true, transB: false, m: l, n: d, k: l, a: p, lda: l,
+                 b: dy, ldb: hd, beta: first ? 0 : 1, c: drows + shape.vOffset + kvCol, ldc: ld)
         }
     }
 }

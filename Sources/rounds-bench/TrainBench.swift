@@ -85,13 +85,14 @@ struct TrainBench: ParsableCommand {
         }
         let n = Double(batch * tokens * steps)
         let stepTime = forwardTime + backwardTime + optimizerTime
-        // GEMM work per step: transformer Linears (forward, d input, d weight unless frozen)
-        // and the LM head (forward, recomputation, d hidden, d weight unless frozen).
+        // Model FLOPs per step: transformer Linears and the LM head, each forward, d input and
+        // d weight unless frozen (attention scores and LoRA's rank-r products not counted; the
+        // LM head's logits are kept from the forward, so nothing is recomputed).
         let cfg = llama.config
         let linear = Double(cfg.layerCount * cfg.hiddenSize * (2 * cfg.headCount * cfg.headDim
             + 2 * cfg.kvHeadCount * cfg.headDim + 3 * cfg.intermediateSize))
         let head = Double(cfg.vocabularySize * cfg.hiddenSize)
-        let passes = mode == "full" ? (3.0, 4.0) : (2.0, 3.0)
+        let passes = mode == "full" ? (3.0, 3.0) : (2.0, 2.0)
         let flops = 2 * n * (passes.0 * linear + passes.1 * head)
         let achieved = flops / stepTime / 1e9
         let ceiling = sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize)

@@ -66,4 +66,38 @@ import Testing
         // Rows 1 and 4 are not scored: no gradient reaches them.
         #expect(grads[0][(1 * c)..<(2 * c)].allSatisfy { $0 == 0 })
     }
+
+    /// Keeping the forward's logits (`saved`) skips the backward's recomputation and changes
+    /// nothing: the same log-probs, and bit-identical gradients, also from a second backward.
+    @Test func savedLogitsGiveTheSameGradientsAsRecomputing() {
+        var rng = TestRNG(seed: 10)
+        let hidden = rng.normals(n * c), w = rng.normals(v * c), dlp = rng.normals(rows.count)
+        func run(saving: Bool, backwards: Int) -> [[Float]] {
+            withBuffers([
+                [Float](repeating: 0, count: rows.count), [Float](repeating: 0, count: rows.count), hidden, w,
+                [Float](repeating: 0, count: logprobScratchSize(v: v, c: c, chunk: chunk)),
+                [Float](repeating: .nan, count: rows.count * v),
+                [Float](repeating: 0, count: n * c), [Float](repeating: 0, count: v * c), dlp,
+            ]) { p in
+                rows.withUnsafeBufferPointer { r in
+                    targets.withUnsafeBufferPointer { t in
+                        logprobForward(p[0], lse: p[1], hidden: p[2], rows: r.baseAddress!, targets: t.baseAddress!, m: rows.count,
+                                       weight: p[3], v: v, c: c, scratch: p[4], chunk: chunk, saved: saving ? p[5] : nil)
+                        for _ in 0..<backwards {
+                            p[6].update(repeating: 0, count: n * c)
+                            p[7].update(repeating: 0, count: v * c)
+                            logprobBackward(dhidden: p[6], dweight: p[7], dlogprobs: p[8], lse: p[1], hidden: p[2], rows: r.baseAddress!,
+                                            targets: t.baseAddress!, m: rows.count, weight: p[3], v: v, c: c, scratch: p[4],
+                                            chunk: chunk, saved: saving ? UnsafePointer(p[5]) : nil)
+                        }
+                    }
+                }
+            }
+        }
+        let recomputed = run(saving: false, backwards: 1), saved = run(saving: true, backwards: 2)
+        #expect(saved[0] == recomputed[0])  // log-probs
+        #expect(saved[6] == recomputed[6])  // d hidden
+        #expect(saved[7] == recomputed[7])  // d weight
+        #expect(!saved[5].contains { $0.isNaN })  // every row's logits were kept
+    }
 }

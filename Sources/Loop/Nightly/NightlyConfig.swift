@@ -58,7 +58,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         /// SFT validation file (relative to the working folder) and how many examples to score.
         public var validationFile = "feedback/seed/sft-heldout.jsonl"
         public var validationExamples = 12
-        /// At most this many held-out comparisons and as many held-out judgments are scored.
+        /// At most this many held-out comparisons and as many held-out judgments are scored
+        /// (by the gates and by the reward model's held-out accuracy and AUC).
         public var maxHeldOut = 16
         public init() {}
     }

@@ -70,16 +70,18 @@ struct NightlyTraining {
     }
 
     /// Bradley-Terry on the comparisons plus the pointwise loss on the judgments; held-out
-    /// ratings measure pairwise accuracy and ROC AUC.
+    /// ratings (the same `evaluation.maxHeldOut` sample the gates score) measure pairwise
+    /// accuracy and ROC AUC.
     func trainReward(_ out: String) throws {
         let run = try start(out)
         let used = feedback(for: config.reward)
+        let heldOutFeedback = feedback.limitedHeldOut(config.evaluation.maxHeldOut, seed: config.seed)
         var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
         let train = RewardTrainer.Data(pairs: try encoder.encode(pairs: used.pairs, sources: used.pairSources),
                                        judgments: try encoder.encode(examples: used.judgments, sources: used.judgmentSources))
         let heldOut = RewardTrainer.Data(
-            pairs: try encoder.encode(pairs: feedback.heldOutPairs, sources: feedback.heldOutPairSources),
-            judgments: try encoder.encode(examples: feedback.heldOutJudgments, sources: feedback.heldOutJudgmentSources))
+            pairs: try encoder.encode(pairs: heldOutFeedback.heldOutPairs, sources: heldOutFeedback.heldOutPairSources),
+            judgments: try encoder.encode(examples: heldOutFeedback.heldOutJudgments, sources: heldOutFeedback.heldOutJudgmentSources))
         log(run.encodingSummary(encoder, count: train.pairs.count + train.judgments.count, what: "comparisons and judgments for the reward model"))
         var p = RewardTrainer.Parameters()
         p.steps = steps(config.reward)
