@@ -33,7 +33,9 @@ struct NightlyBench: ParsableCommand {
         let root = folder.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("rounds-nightly-bench-\(UUID().uuidString)")
         defer { if folder == nil { try? FileManager.default.removeItem(at: root) } }
-        let settings = try NightlyConfig.load(URL(fileURLWithPath: config))
+        var settings = try NightlyConfig.load(URL(fileURLWithPath: config))
+        // The report goes to the work folder, never over the checkout's feedback/reports.
+        settings.report = root.appendingPathComponent("feedback/reports/stats.html").path
         let registry = PolicyRegistry(root: root.appendingPathComponent("policies"))
         let store = try FeedbackStore(path: root.appendingPathComponent("feedback/rounds.sqlite").path)
         let counts = try prepare(registry: registry, store: store)
