@@ -53,8 +53,11 @@ struct NightlyFeedback {
         return f
     }
 
-    /// The same for the held-out ratings the evaluation scores.
-    func limitedHeldOut(_ limit: Int, seed: UInt64) -> NightlyFeedback {
+    /// The held-out ratings a night scores: at most `evaluation.maxHeldOut` comparisons and as
+    /// many judgments, by the same seeded shuffle, so the gates and the reward model's held-out
+    /// metrics always see one sample.
+    func heldOutSample(_ config: NightlyConfig) -> NightlyFeedback {
+        let limit = config.evaluation.maxHeldOut, seed = config.seed
         var f = self
         let p = Self.subset(count: heldOutPairs.count, limit: limit, seed: seed)
         (f.heldOutPairs, f.heldOutPairSources) = (p.map { heldOutPairs[$0] }, p.map { heldOutPairSources[$0] })

@@ -220,7 +220,7 @@ public final class NightlyRun {
         let template = try ChatTemplate.forTokenizer(c.tokenizer, override: nil)
         let evaluator = CandidateEvaluator(candidate: c, parent: p, template: template, config: config, log: log)
         var e = CandidateEvaluation()
-        try evaluator.implicitRewards(feedback.limitedHeldOut(config.evaluation.maxHeldOut, seed: config.seed), into: &e)
+        try evaluator.implicitRewards(feedback.heldOutSample(config), into: &e)
         try evaluator.validationLoss(file: resolve(config.evaluation.validationFile), into: &e)
         // Fresh answers of both policies to the first held-out prompts; stored and queued for review too.
         let prompts = try store.prompts(split: .heldout, limit: config.evaluation.freshPrompts)

@@ -75,7 +75,7 @@ struct NightlyTraining {
     func trainReward(_ out: String) throws {
         let run = try start(out)
         let used = feedback(for: config.reward)
-        let heldOutFeedback = feedback.limitedHeldOut(config.evaluation.maxHeldOut, seed: config.seed)
+        let heldOutFeedback = feedback.heldOutSample(config)
         var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
         let train = RewardTrainer.Data(pairs: try encoder.encode(pairs: used.pairs, sources: used.pairSources),
                                        judgments: try encoder.encode(examples: used.judgments, sources: used.judgmentSources))
