@@ -7,6 +7,7 @@
 import ArgumentParser
 import Foundation
 import Llama
+import Support
 import Tensor
 import Training
 
@@ -64,14 +65,12 @@ struct DPOBench: ParsableCommand {
         let measured = Array(durations.dropFirst()).sorted()
         let perStep = measured[measured.count / 2]
         let tokensPerStep = 2 * batch * seq
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
         let figures: [String: Double] = [
             "seconds_per_step": perStep, "tokens_per_second": Double(tokensPerStep) / perStep,
             "tokens_per_step": Double(tokensPerStep),
             "reference_seconds_per_step_batch": result.referenceSeconds / Double(steps + 1),
             "reference_tokens_per_second": Double(tokensPerStep * (steps + 1)) / result.referenceSeconds,
-            "peak_rss_mib": Double(usage.ru_maxrss) / 1024,
+            "peak_rss_mib": ResourceUsage.peakResidentMiB(),
         ]
         if json {
             var object: [String: Any] = figures

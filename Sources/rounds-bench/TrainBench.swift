@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Llama
+import Support
 import Tensor
 import Training
 
@@ -112,7 +113,7 @@ struct TrainBench: ParsableCommand {
             "seconds_per_step": stepTime / Double(steps), "optimizer_seconds_per_step": optimizerTime / Double(steps),
             "gemm_gflops": achieved, "sgemm_gflops": ceiling, "mfu_of_sgemm": achieved / ceiling,
             "palm_gflops": palmAchieved, "palm_mfu_of_sgemm": palmAchieved / ceiling,
-            "peak_rss_mib": peakResidentGB() * 1024,
+            "peak_rss_mib": ResourceUsage.peakResidentMiB(),
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])
@@ -123,7 +124,7 @@ struct TrainBench: ParsableCommand {
                      achieved, ceiling, batch * tokens, cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, 100 * achieved / ceiling))
         print(String(format: "with attention and adapters (PaLM's model FLOPs): %.0f GFLOP/s (%.0f%%)", palmAchieved, 100 * palmAchieved / ceiling))
         print(String(format: "%@ B=%d T=%d threads=%d: %.1f tokens/s (forward alone %.1f tokens/s), peak RSS %.2f GB",
-                     mode, batch, tokens, threads, n / stepTime, n / forwardTime, peakResidentGB()))
+                     mode, batch, tokens, threads, n / stepTime, n / forwardTime, ResourceUsage.peakResidentMiB() / 1024))
     }
 
     /// GFLOP/s of (m×k)·(k×n) sgemms, the best of 5 rounds of 10: the ceiling the step is
@@ -139,13 +140,4 @@ struct TrainBench: ParsableCommand {
     }
 
     private func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }
-
-    /// VmHWM from /proc/self/status (Linux), in GB; 0 where unavailable.
-    private func peakResidentGB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
-        else { return 0 }
-        return kb / 1_048_576
-    }
 }
