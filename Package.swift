@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // Rounds: clinician-in-the-loop preference learning for medical language models.
-// Layers, bottom to top (dependencies point down only): see ../shared/DESIGN.md.
+// Layers, bottom to top (dependencies point down only): see README.md, "Layout".
 import PackageDescription
 
 /// Numeric layers are written against raw buffers; bounds checks stay on in debug and

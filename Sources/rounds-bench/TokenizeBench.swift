@@ -12,7 +12,7 @@ struct TokenizeBench: ParsableCommand {
     var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
 
     @Option(help: "Tokenizer fixture whose case texts join the corpus (skipped if absent).")
-    var fixtures = "../shared/fixtures/tokenizer.json"
+    var fixtures = "Tests/Fixtures/reference/tokenizer.json"
 
     @Option(help: "Corpus size in megabytes.")
     var megabytes = 4.0

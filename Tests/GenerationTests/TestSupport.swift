@@ -6,7 +6,7 @@ import Tokenizer
 enum TestSupport {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixtures = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures/reference")
     static let baseModelURL = packageRoot.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
 
     /// The base model; throws (the test fails) when the file is missing — run

@@ -3,7 +3,7 @@ import Testing
 @testable import Llama
 
 // The real base model (SmolLM2-135M-Instruct Q4_1 GGUF) on the scoring path of
-// ../shared/fixtures/logprobs.json. Fails (does not skip) when the model file is missing.
+// Tests/Fixtures/reference/logprobs.json. Fails (does not skip) when the model file is missing.
 
 @Suite struct BaseModelTests {
     @Test func scoringMatchesPyTorchLogprobsAndLastLogits() throws {

@@ -2,10 +2,10 @@ import Foundation
 import Llama
 import ModelFiles
 
-/// Paths and parsed contents of the shared reference fixtures (`../shared/fixtures`).
+/// Paths and parsed contents of the shared reference fixtures (`Tests/Fixtures/reference`).
 enum Fixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let root = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    static let root = packageRoot.appendingPathComponent("Tests/Fixtures/reference")
     static let tiny = root.appendingPathComponent("tiny-llama")
     static let baseModel = packageRoot.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
 

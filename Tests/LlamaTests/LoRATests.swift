@@ -3,7 +3,7 @@ import ModelFiles
 import Testing
 @testable import Llama
 
-// The PEFT adapter of ../shared/fixtures/tiny-llama/lora against PyTorch's numbers.
+// The PEFT adapter of Tests/Fixtures/reference/tiny-llama/lora against PyTorch's numbers.
 
 @Suite struct LoRATests {
     let folder = Fixtures.tiny.appendingPathComponent("lora")

@@ -3,7 +3,7 @@ import ModelFiles
 import Testing
 @testable import Llama
 
-// The 2-layer reference model of ../shared/fixtures/tiny-llama against PyTorch's numbers.
+// The 2-layer reference model of Tests/Fixtures/reference/tiny-llama against PyTorch's numbers.
 
 @Suite struct TinyLlamaTests {
     let gguf = Fixtures.tiny.appendingPathComponent("model.gguf")

@@ -3,7 +3,7 @@ import Testing
 @testable import ModelFiles
 
 let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("../../../shared/fixtures").standardized
+    .appendingPathComponent("../Fixtures/reference").standardized
 
 @Test func readsTinyGGUFDescriptors() throws {
     let gguf = try GGUFFile(url: fixtures.appendingPathComponent("tiny-llama/model.gguf"))

@@ -9,7 +9,7 @@ import Testing
 
 private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
 private let baseModel = root.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
-private let tinyFolder = root.appendingPathComponent("../shared/fixtures/tiny-llama").standardized
+private let tinyFolder = root.appendingPathComponent("Tests/Fixtures/reference/tiny-llama").standardized
 
 @Test func modelInfoOfTheBaseModel() throws {
     let gguf = try GGUFFile(url: baseModel)

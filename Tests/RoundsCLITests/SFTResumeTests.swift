@@ -16,7 +16,7 @@ import Darwin
 // count. LoRA dropout is on, so the dropout generator must come back from the checkpoint too.
 
 private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../..").standardized
-private let tinyLlama = root.appendingPathComponent("../shared/fixtures/tiny-llama").standardized
+private let tinyLlama = root.appendingPathComponent("Tests/Fixtures/reference/tiny-llama").standardized
 
 @Suite(.serialized) struct SFTResumeTests {
     /// The `rounds` executable built beside this test bundle (`swift test` builds every product).

@@ -3,11 +3,11 @@ import ModelFiles
 @testable import Tokenizer
 
 /// Paths and shared objects of the tests: the package root from this file's path, the
-/// shared fixtures beside it, and the real base model (tests fail when it is missing).
+/// reference fixtures in Tests/Fixtures/reference, and the real base model (tests fail when it is missing).
 enum Fixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let directory = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    static let directory = packageRoot.appendingPathComponent("Tests/Fixtures/reference")
     static let modelPath = packageRoot.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
 
     struct TokenizerCase: Decodable {

@@ -1,5 +1,5 @@
 // Shared test helpers: the preference fixture (numbers computed by PyTorch, see
-// ../shared/fixtures/preference/README.md), labelled comparisons and finite differences.
+// Tests/Fixtures/reference/preference/README.md), labelled comparisons and finite differences.
 import Foundation
 import Testing
 
@@ -7,12 +7,12 @@ import Testing
 struct Fixture {
     let root: Any
 
-    /// `<package root>/../shared/fixtures/preference/expected.json`
+    /// `<package root>/Tests/Fixtures/reference/preference/expected.json`
     static func preference(_ file: String = "expected.json") throws -> Fixture {
         let packageRoot = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let url = packageRoot.deletingLastPathComponent()
-            .appendingPathComponent("shared/fixtures/preference").appendingPathComponent(file)
+        let url = packageRoot
+            .appendingPathComponent("Tests/Fixtures/reference/preference").appendingPathComponent(file)
         let data = try Data(contentsOf: url)
         return Fixture(root: try JSONSerialization.jsonObject(with: data))
     }

@@ -1,4 +1,4 @@
-// The preference fixtures' models (../shared/fixtures/preference/README.md): the tiny-llama base
+// The preference fixtures' models (Tests/Fixtures/reference/preference/README.md): the tiny-llama base
 // (F32 GGUF) as the reference, and base + the PEFT LoRA adapter `tiny-llama/lora` as the policy;
 // the ids of `pairs.json`.
 import Foundation
@@ -7,7 +7,7 @@ import Llama
 
 enum TinyPolicy {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+        .deletingLastPathComponent().appendingPathComponent("Fixtures/reference")
     static let tiny = fixtures.appendingPathComponent("tiny-llama")
     static let preference = fixtures.appendingPathComponent("preference")
 
