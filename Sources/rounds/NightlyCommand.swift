@@ -26,7 +26,7 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     @Option(help: "Settings and promotion gates (JSON; missing file = defaults).")
-    var config = "feedback/nightly.json"
+    var config = NightlyConfig.defaultPath
 
     @Option(help: "Override the configured update method: auto, dpo, kto or ppo.")
     var method: NightlyConfig.Method?
@@ -45,9 +45,10 @@ struct NightlyCommand: ParsableCommand {
         let nightly = NightlyRun(store: store, registry: registry.registry, config: settings,
                                  root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), actor: actor, log: log)
         let outcome = try nightly.run()
+        for d in outcome.reviewed { print("review: \(d)") }
         if let skipped = outcome.skipped { print("nightly: nothing trained: \(skipped)") }
         if let candidate = outcome.candidate, let decision = outcome.decision {
-            print("nightly run \(outcome.runID!): \(candidate) \(outcome.promoted ? "PROMOTED to production" : "kept as candidate") — \(decision.reason)")
+            print("nightly run \(outcome.runID!): \(candidate) \(outcome.promoted ? "PROMOTED to production" : outcome.inReview ? "IN REVIEW (clinicians' blind comparisons decide)" : "kept as candidate") — \(decision.reason)")
             print(decision)
         }
         for q in outcome.queued { print("queued: \(q)") }

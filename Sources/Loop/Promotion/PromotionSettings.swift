@@ -1,0 +1,37 @@
+import Foundation
+
+/// Who promotes a candidate that passes the offline gates (`promotion` in
+/// `feedback/nightly.json`).
+public struct PromotionSettings: Codable, Equatable, Sendable {
+    public enum Mode: String, Codable, Sendable, CaseIterable {
+        /// The candidate goes into review; the clinicians' blind comparisons against
+        /// production promote or reject it (`ClinicianReview`).
+        case clinician
+        /// The gates promote it at once, for set-ups nobody reviews.
+        case offline
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            let raw = try container.decode(String.self)
+            guard let mode = Mode(rawValue: raw) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "'\(raw)' is not a promotion mode; use \"clinician\" or \"offline\"")
+            }
+            self = mode
+        }
+    }
+
+    public var mode = Mode.clinician
+    /// Coverage of the anytime-valid interval on the win rate against production: promotion
+    /// when its lower end is above ½, rejection when its upper end is below ½.
+    public var confidence = 0.95
+
+    public init() {}
+
+    func validate(path: String) throws {
+        guard confidence >= 0.5 && confidence < 1 else {
+            throw NightlyConfig.ConfigError.invalid(
+                path: path, field: "promotion.confidence", reason: "must be at least 0.5 and below 1 (e.g. 0.95)")
+        }
+    }
+}
