@@ -19,6 +19,9 @@ struct NightlyCommand: ParsableCommand {
             as a candidate with the reason, queues fresh answers for review and writes the statistics report.
             Only one run at a time (a lock in the policy registry). Killed and started again, it finishes the same run \
             without training or queueing anything twice. Overrule it with `rounds policy promote` / `rounds policy rollback`.
+            In clinician mode (the default; `promotion` in --config) a candidate that passes every gate goes into review \
+            instead of production, and the night first decides earlier candidates in review on the clinicians' blind \
+            comparisons: see `rounds policy decide` and `rounds policy status`.
             Example (cron, 02:00): 0 2 * * * cd /srv/rounds && scripts/nightly.sh
             """)
 

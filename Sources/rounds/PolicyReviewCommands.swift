@@ -15,7 +15,7 @@ extension PolicyCommand {
 
         func review() throws -> ClinicianReview {
             let settings = try NightlyConfig.load(URL(fileURLWithPath: config)).promotion
-            return ClinicianReview(store: try database.openExisting(), registry: registry.registry, settings: settings, log: log)
+            return ClinicianReview(store: try database.openExisting(), registry: registry.registry, settings: settings)
         }
     }
 
