@@ -72,6 +72,9 @@ import Training
             let decisions = try world.review.decide(by: "night \(night)")
             #expect(decisions.count == 1 && decisions[0].verdict == .wait, "\(decisions)")
             #expect(decisions[0].waitsFor?.contains("an estimate") == true || decisions[0].waitsFor?.contains("exactly 0.5") == true)
+            // Ties count half.
+            let e = decisions[0].evidence
+            #expect(e.ties > 0 && abs(e.estimate! - (Double(e.wins) + 0.5 * Double(e.ties)) / Double(e.comparisons)) < 1e-12)
         }
         let manifest = try world.registry.manifest("nightly-1")
         #expect(manifest.status == .review && manifest.metrics["review_comparisons"] == 240)
