@@ -28,6 +28,24 @@ import Testing
         #expect(interval.lower > 0.1 && interval.lower < 0.5 && interval.upper == 1)
     }
 
+    /// The authors' own implementation agrees: confseq 0.0.11 (`confseq.betting`),
+    /// `betting_mart(x, m, alpha=0.05, theta=0.5, trunc_scale=0.5)` is the hedged capital
+    /// max(θK⁺, (1−θ)K⁻), and `betting_cs(x, alpha=0.05, breaks=100000)` reports the grid points
+    /// one step (1e-5) outside the interval, so the true ends lie within one step inside them.
+    @Test func matchesTheAuthorsPackage() {
+        let short = BettingConfidenceSequence([1, 1, 0.5])
+        for (m, hedged) in [(0.5, 1.125), (0.1, 36.72319542590755)] {
+            let k = short.logCapital(at: m)
+            #expect(abs(max(0.5 * exp(k.up), 0.5 * exp(k.down)) - hedged) < 1e-9)
+        }
+        let pattern: [Double] = [1, 1, 0, 1, 0.5, 1, 0, 1, 1, 0]
+        for (repeats, lower, upper) in [(2, 0.36335, 0.90974), (4, 0.44287, 0.8482)] {
+            let interval = BettingConfidenceSequence(Array([[Double]](repeating: pattern, count: repeats).joined())).interval
+            #expect(interval.lower > lower && interval.lower <= lower + 1e-5, "\(interval.lower)")
+            #expect(interval.upper < upper && interval.upper >= upper - 1e-5, "\(interval.upper)")
+        }
+    }
+
     /// The interval's ends agree with the test at a point: lower > m exactly when the
     /// sequence says it lies above m (and the ends are where the capital crosses 1/α).
     @Test func intervalAndSideAgree() {

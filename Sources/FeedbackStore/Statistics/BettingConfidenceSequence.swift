@@ -1,9 +1,10 @@
 import Foundation
 
 /// An anytime-valid confidence sequence for the mean of observations in [0, 1]: the hedged
-/// capital process with predictable plug-in bets of Waudby-Smith & Ramdas (2023),
-/// "Estimating means of bounded random variables by betting", JRSS-B 86(1):1–27,
-/// Theorem 3 with the bets of eq. (26) (their `betting_cs` in the confseq package).
+/// capital process with predictable plug-in bets of Waudby-Smith & Ramdas, "Estimating means
+/// of bounded random variables by betting", JRSS-B 86(1):1–27 (2024; online 2023;
+/// arXiv:2010.09686), with the defaults of the authors' confseq package (`betting_cs`:
+/// θ = ½, trunc_scale = ½, one fake observation at mean ½ and variance ¼).
 ///
 /// For a candidate mean m, two gamblers bet that the mean lies above and below m:
 ///     K⁺_t(m) = ∏_{i≤t} (1 + λ⁺_i(m)(X_i − m)),   K⁻_t(m) = ∏_{i≤t} (1 − λ⁻_i(m)(X_i − m)),
@@ -14,7 +15,9 @@ import Foundation
 /// the set {m : max(θK⁺_t(m), (1−θ)K⁻_t(m)) < 1/α} covers it at every t at once with
 /// probability ≥ 1 − α: it may be looked at after every observation. Each factor of K⁺ is
 /// nonincreasing in m and each of K⁻ nondecreasing (the truncation keeps this), so the set
-/// is an interval [lower, upper] and "lower > m₀" is exactly θK⁺_t(m₀) ≥ 1/α.
+/// is an interval [lower, upper] and "lower > m₀" is exactly θK⁺_t(m₀) ≥ 1/α. When the
+/// mean is at most m₀, K⁺(m₀) is a nonnegative supermartingale, so the chance that the lower
+/// end ever rises above m₀ is at most θα (2.5% at 95%), however often it is looked at.
 public struct BettingConfidenceSequence: Sendable, Equatable {
     /// θ: the weight of the upward bet in the hedge (½ spends α/2 on each side).
     public static let hedge = 0.5
