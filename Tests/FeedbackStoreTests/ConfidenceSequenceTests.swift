@@ -32,6 +32,7 @@ import Testing
     /// `betting_mart(x, m, alpha=0.05, theta=0.5, trunc_scale=0.5)` is the hedged capital
     /// max(θK⁺, (1−θ)K⁻), and `betting_cs(x, alpha=0.05, breaks=100000)` reports the grid points
     /// one step (1e-5) outside the interval, so the true ends lie within one step inside them.
+    /// scripts/confseq-reference.py recomputes these.
     @Test func matchesTheAuthorsPackage() {
         let short = BettingConfidenceSequence([1, 1, 0.5])
         for (m, hedged) in [(0.5, 1.125), (0.1, 36.72319542590755)] {
