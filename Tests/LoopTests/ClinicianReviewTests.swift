@@ -191,6 +191,11 @@ import Training
         } catch {
             #expect(error.localizedDescription.contains("promotion.mode") && error.localizedDescription.contains("\"clinician\" or \"offline\""))
         }
+        // Settings stored by a nightly run started before `promotion` existed still decode.
+        var stored = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(NightlyConfig())) as? [String: Any])
+        stored["promotion"] = nil
+        let old = try JSONDecoder().decode(NightlyConfig.self, from: JSONSerialization.data(withJSONObject: stored))
+        #expect(old == NightlyConfig())
         try Data(#"{"promotion": {"confidence": 1.5}}"#.utf8).write(to: url)
         #expect(throws: NightlyConfig.ConfigError.invalid(path: url.path, field: "promotion.confidence", reason: "must be at least 0.5 and below 1 (e.g. 0.95)")) {
             try NightlyConfig.load(url)

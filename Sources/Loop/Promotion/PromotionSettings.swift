@@ -35,3 +35,13 @@ public struct PromotionSettings: Codable, Equatable, Sendable {
         }
     }
 }
+
+extension KeyedDecodingContainer {
+    /// `promotion` may be missing from stored settings: a nightly run started before the
+    /// setting existed records its configuration without it, and resumes with the defaults.
+    /// (The synthesized `NightlyConfig.init(from:)` calls this overload; the file loader never
+    /// needs it, as it fills every key from the defaults first.)
+    func decode(_ type: PromotionSettings.Type, forKey key: Key) throws -> PromotionSettings {
+        try decodeIfPresent(type, forKey: key) ?? PromotionSettings()
+    }
+}
