@@ -54,8 +54,8 @@ public struct ClinicianReview {
 
     /// Decides `name` (which must be in review), or every candidate in review, and records the
     /// outcome as `who`. At most one candidate is promoted at a time: of several that qualify,
-    /// the one with the highest lower bound; the others' evidence is then against a retired
-    /// policy, and their review ends.
+    /// the one with the highest lower bound; the others decided with it (qualifying or waiting)
+    /// were compared with the policy it replaces, and their review ends.
     @discardableResult
     public func decide(_ name: String? = nil, by who: String) throws -> [ReviewDecision] {
         let targets: [PolicyManifest]
@@ -71,10 +71,11 @@ public struct ClinicianReview {
         let production = try registry.production()?.name
         var decisions = try targets.compactMap { m in try evidence(m).map { ReviewDecision($0, production: production) } }
         if let winner = decisions.filter({ $0.verdict == .promote }).max(by: { $0.evidence.lower < $1.evidence.lower }) {
-            for i in decisions.indices where decisions[i].verdict == .promote && decisions[i].candidate != winner.candidate {
+            for i in decisions.indices where [.promote, .wait].contains(decisions[i].verdict) && decisions[i].candidate != winner.candidate {
                 decisions[i].verdict = .supersede
-                decisions[i].reason = "\(winner.candidate) was promoted over \(decisions[i].evidence.against) with a higher lower bound; "
-                    + decisions[i].evidence.summary
+                decisions[i].waitsFor = nil
+                decisions[i].reason = "\(winner.candidate) was promoted over \(decisions[i].evidence.against) (its lower bound "
+                    + String(format: "%.3f", winner.evidence.lower) + "); " + decisions[i].evidence.summary
             }
         }
         // The promotion first: if the process dies after it, the candidates it superseded are
