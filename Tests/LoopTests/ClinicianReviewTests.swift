@@ -28,6 +28,9 @@ import Training
             for c in candidates {
                 try registry.save(PolicyManifest(name: c, parent: "v1", kind: .lora, base: base, method: "dpo"))
                 #expect(try review.beginReview(c, by: "test-night", reason: "nightly run 1: every gate held"))
+                // A restarted night puts it in review once only.
+                #expect(try !review.beginReview(c, by: "test-night", reason: "nightly run 1, restarted"))
+                #expect(try registry.manifest(c).history.filter { $0.status == .review }.count == 1)
             }
             for i in 0..<prompts {
                 let prompt = try store.addPrompt(messages: [.init(role: "user", content: "question \(i)")]).prompt
