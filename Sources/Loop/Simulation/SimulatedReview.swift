@@ -3,11 +3,16 @@ import Foundation
 
 /// Clearly labelled simulated reviewers (`simulated-reviewer-N`) that rate what is queued
 /// with a scripted rule — for the main job when no clinician is at the terminal, and for
-/// tests. The last reviewer flips each verdict with probability `noise`, so agreement
-/// statistics are not trivially perfect.
+/// tests. The last reviewer (with `everyReviewerFlips`, each one) flips each verdict with
+/// probability `noise`, so agreement statistics are not trivially perfect.
 public struct SimulatedReview {
     public var reviewers = 2
     public var noise = 0.1
+    /// Every reviewer flips a `noise` share of its verdicts, not only the last one.
+    public var everyReviewerFlips = false
+    /// The reviewers take one item each in turn instead of each draining the queue before the
+    /// next starts, so with overlap k every item is rated by k reviewers spread over all of them.
+    public var interleaved = false
     public var limit: Int?
     public var seed: UInt64 = 0
     public var rule = ScriptedReviewer.clinicalRubric()
@@ -24,31 +29,45 @@ public struct SimulatedReview {
             return Double(seeded >> 11) / Double(1 << 53) < noise
         }
         var counts = (judgments: 0, comparisons: 0)
-        for r in 1...reviewers {
+        let team = try (1...reviewers).map { r in
             let name = "\(ScriptedReviewer.name)-\(r)"
-            let reviewer = try store.reviewer(named: name)
+            return try store.reviewer(named: name)
                 ?? store.registerReviewer(name: name, displayName: "Simulated reviewer \(r) (scripted rule)")
-            let flips = r == reviewers && reviewers > 1
-            while limit.map({ counts.judgments + counts.comparisons < $0 }) ?? true, let item = try store.nextItem(for: reviewer) {
-                let redFlag = ScriptedReviewer.hasRedFlag(item.prompt.text)
-                switch item.content {
-                case let .judge(sample):
-                    var correct = rule.judge(prompt: item.prompt.text, redFlag: redFlag, answer: sample.text)
-                    if flips, noisy() { correct.toggle() }
-                    try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: correct ? .correct : .incorrect,
-                                             comment: "simulated", secondsSpent: 0)
-                    counts.judgments += 1
-                case let .compare(a, b):
-                    var outcome: Outcome = switch rule.compare(prompt: item.prompt.text, redFlag: redFlag, a: a.text, b: b.text) {
-                    case .a: .a
-                    case .b: .b
-                    case .tie: .tie
-                    case .bothBad: .bothBad
+        }
+        func underLimit() -> Bool { limit.map { counts.judgments + counts.comparisons < $0 } ?? true }
+        // Each turn a reviewer rates at most `turn` items (interleaved: one); a pass in which
+        // nobody rated anything ends the review.
+        let turn = interleaved ? 1 : Int.max
+        var rated = true
+        while rated && underLimit() {
+            rated = false
+            for (index, reviewer) in team.enumerated() {
+                let r = index + 1
+                let flips = everyReviewerFlips || (r == reviewers && reviewers > 1)
+                var taken = 0
+                while taken < turn, underLimit(), let item = try store.nextItem(for: reviewer) {
+                    taken += 1
+                    rated = true
+                    let redFlag = ScriptedReviewer.hasRedFlag(item.prompt.text)
+                    switch item.content {
+                    case let .judge(sample):
+                        var correct = rule.judge(prompt: item.prompt.text, redFlag: redFlag, answer: sample.text)
+                        if flips, noisy() { correct.toggle() }
+                        try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: correct ? .correct : .incorrect,
+                                                 comment: "simulated", secondsSpent: 0)
+                        counts.judgments += 1
+                    case let .compare(a, b):
+                        var outcome: Outcome = switch rule.compare(prompt: item.prompt.text, redFlag: redFlag, a: a.text, b: b.text) {
+                        case .a: .a
+                        case .b: .b
+                        case .tie: .tie
+                        case .bothBad: .bothBad
+                        }
+                        if flips, noisy() { outcome = outcome == .a ? .b : outcome == .b ? .a : outcome }
+                        try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: outcome,
+                                                   comment: "simulated", secondsSpent: 0)
+                        counts.comparisons += 1
                     }
-                    if flips, noisy() { outcome = outcome == .a ? .b : outcome == .b ? .a : outcome }
-                    try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: outcome,
-                                               comment: "simulated", secondsSpent: 0)
-                    counts.comparisons += 1
                 }
             }
         }

@@ -1,0 +1,118 @@
+// What the loop benchmark measures of one policy on held-out data only: its answers to the
+// held-out prompts (several per prompt, the same seed and random stream per prompt for every
+// policy, so identical policies give identical answers and two policies are compared on
+// common random numbers), the scripted triage rule's verdict on each answer to a triage
+// prompt (judged against the prompt's red-flag label, never by a reward model), its loss on
+// the SFT held-out examples, and its KL to sft-v1 on its own answers.
+import FeedbackStore
+import Foundation
+import Generation
+import Llama
+import Loop
+import Support
+import Tokenizer
+import Training
+
+struct HeldOutScore {
+    var policy: String
+    /// Answers per held-out prompt, in the order of `LoopWorld.heldOut`.
+    var answers: [[String]]
+    /// Per held-out prompt: answers that satisfy the triage rule (triage prompts only, else nil).
+    var ruleSuccesses: [Int?]
+    /// Mean negative log-likelihood per token of feedback/seed/sft-heldout.jsonl.
+    var validationLoss: Double
+    /// KL(policy ‖ sft-v1) per answer: the mean over its own held-out answers of
+    /// log π(y) − log π_sft-v1(y) (the k1 estimator, Schulman 2020); 0 for sft-v1.
+    var klToReference: Double
+
+    /// Rule-satisfying answers and answers judged, over the triage prompts.
+    var ruleTotals: (successes: Int, total: Int) {
+        zip(ruleSuccesses, answers).reduce((0, 0)) { t, p in p.0.map { (t.0 + $0, t.1 + p.1.count) } ?? t }
+    }
+}
+
+final class HeldOutScorer {
+    let world: LoopWorld
+    let config: NightlyConfig
+    let answersPerPrompt: Int
+    let seed: UInt64
+    let validationFile: URL
+    let reference: String
+    let log: (String) -> Void
+    private var cache: [String: HeldOutScore] = [:]
+    private var referenceModel: LoadedPolicy?
+
+    init(world: LoopWorld, config: NightlyConfig, answersPerPrompt: Int, seed: UInt64, validationFile: URL, reference: String,
+         log: @escaping (String) -> Void) {
+        self.world = world
+        self.config = config
+        self.answersPerPrompt = answersPerPrompt
+        self.seed = seed
+        self.validationFile = validationFile
+        self.reference = reference
+        self.log = log
+    }
+
+    func score(_ name: String) throws -> HeldOutScore {
+        if let cached = cache[name] { return cached }
+        let loaded = try PolicyLoader.load(name, registry: world.registry)
+        if loaded.model.adapter != nil { loaded.model.mergeAdapter() }
+        let template = try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil)
+        let chat = ChatModel(model: loaded.model, tokenizer: loaded.tokenizer, template: template)
+        let prompts = world.heldOut
+        let n = answersPerPrompt
+        let parameters = SamplingParameters(temperature: config.sampling.temperature, topP: config.sampling.topP,
+                                            maxNewTokens: config.sampling.maxTokens, seed: seed)
+        var samples: [[GeneratedSample]] = []
+        let reporter = ProgressReporter("held-out answers of \(name)", total: prompts.count * n, unit: "answers")
+        let perBatch = max(1, 16 / n)
+        var tokens = 0
+        for start in stride(from: 0, to: prompts.count, by: perBatch) {
+            let chunk = Array(prompts[start..<min(start + perBatch, prompts.count)])
+            let out = try chat.generate(
+                conversations: chunk.map { $0.stored!.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) } },
+                samplesPerPrompt: n, parameters: parameters, streams: chunk.map { UInt64(bitPattern: $0.stored!.id!) })
+            for i in chunk.indices { samples.append(out.filter { $0.promptIndex == i }.sorted { $0.sampleIndex < $1.sampleIndex }) }
+            tokens += out.reduce(0) { $0 + $1.tokenCount }
+            reporter.update(samples.count * n, detail: "\(tokens) tokens")
+        }
+        reporter.finish(detail: "\(tokens) tokens")
+
+        let rule = ScriptedReviewer.triageRule()
+        let ruleSuccesses = zip(prompts, samples).map { prompt, answers -> Int? in
+            guard prompt.isTriage, let redFlag = prompt.red_flag else { return nil }
+            return answers.filter { rule.judge(prompt: prompt.prompt, redFlag: redFlag, answer: $0.text) }.count
+        }
+
+        var dataset = try SFTDataset.load(validationFile, tokenizer: loaded.tokenizer, template: template,
+                                          maxLength: config.maxLength, overLength: .truncate)
+        dataset.examples = Array(dataset.examples)
+        let validationLoss = try SFTTrainer.evaluate(model: loaded.model, dataset: dataset, batchSize: 4)
+
+        var kl = 0.0
+        if name != reference {
+            let sequences = try zip(prompts, samples).flatMap { prompt, answers in
+                let ids = try chat.promptIDs(prompt.stored!.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) })
+                return answers.map { CompletionSequence(prompt: ids, completion: $0.tokenIDs) }
+            }
+            let mine = try CompletionScoring.logprobs(model: loaded.model, sequences: sequences, batchSize: 4)
+            let theirs = try CompletionScoring.logprobs(model: try referencePolicy().model, sequences: sequences, batchSize: 4)
+            kl = zip(mine, theirs).reduce(0) { $0 + $1.0 - $1.1 } / Double(max(1, sequences.count))
+        }
+        let score = HeldOutScore(policy: name, answers: samples.map { $0.map(\.text) }, ruleSuccesses: ruleSuccesses,
+                                 validationLoss: validationLoss, klToReference: kl)
+        cache[name] = score
+        let totals = score.ruleTotals
+        log(String(format: "held-out %@: rule %d/%d, validation loss %.4f, KL to %@ %.3f", name, totals.successes, totals.total,
+                   validationLoss, reference, kl))
+        return score
+    }
+
+    private func referencePolicy() throws -> LoadedPolicy {
+        if let referenceModel { return referenceModel }
+        let loaded = try PolicyLoader.load(reference, registry: world.registry)
+        if loaded.model.adapter != nil { loaded.model.mergeAdapter() }
+        referenceModel = loaded
+        return loaded
+    }
+}

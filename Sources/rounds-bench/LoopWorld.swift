@@ -1,0 +1,108 @@
+// The world of the loop benchmark: a fresh registry and feedback database in a work folder,
+// the bundled prompts split BY PROMPT into training and held-out (stratified so the held-out
+// triage prompts cover both languages, with and without a red flag), and sft-v1 trained from
+// the base model as the main job does (scripts/main.sh: LoRA r 16, α 32, batch 4, peak rate
+// 2e-4, 10 warm-up steps, max length 512, on feedback/seed/sft.jsonl), then promoted.
+import ArgumentParser
+import FeedbackStore
+import Foundation
+import Llama
+import Loop
+import Support
+import Tensor
+import Training
+
+struct LoopWorld {
+    /// A bundled prompt with the labels of feedback/seed/prompts.jsonl.
+    struct LabelledPrompt: Decodable {
+        var prompt: String
+        var category: String
+        var language: String
+        var red_flag: Bool?
+        var stored: Prompt?
+
+        enum CodingKeys: String, CodingKey { case prompt, category, language, red_flag }
+        var isTriage: Bool { category == "triage" }
+        var cell: String { "\(category)|\(language)|\(red_flag.map(String.init) ?? "-")" }
+    }
+
+    let root: URL
+    let store: FeedbackStore
+    let registry: PolicyRegistry
+    /// Held-out prompts (never trained on), stored, with their labels.
+    private(set) var heldOut: [LabelledPrompt] = []
+    private(set) var trainingCount = 0
+
+    init(root: URL) throws {
+        self.root = root
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("feedback"), withIntermediateDirectories: true)
+        registry = PolicyRegistry(root: root.appendingPathComponent("policies"))
+        try FileManager.default.createDirectory(at: registry.root, withIntermediateDirectories: true)
+        store = try FeedbackStore(path: root.appendingPathComponent("feedback/rounds.sqlite").path)
+    }
+
+    /// Stores the prompts of `file`: per triage cell (language × red flag) `triage` prompts are
+    /// held out, per other category and language `other`, chosen by `seed`; the rest train.
+    mutating func importPrompts(file: URL, triage: Int, other: Int, seed: UInt64) throws {
+        let prompts = try JSONLines.decode(LabelledPrompt.self, from: file).map(\.value)
+        var rng = SeededRandom(seed: seed ^ 0x10_0B)
+        var held = Set<String>()
+        for (cell, members) in Dictionary(grouping: prompts, by: \.cell).sorted(by: { $0.key < $1.key }) {
+            var texts = members.map(\.prompt).sorted()
+            texts.shuffle(using: &rng)
+            held.formUnion(texts.prefix(cell.hasPrefix("triage|") ? triage : other))
+        }
+        heldOut = []
+        trainingCount = 0
+        for var p in prompts {
+            let key = try PromptKey(text: p.prompt)
+            let isHeld = held.contains(p.prompt)
+            // A fraction of 1 puts a prompt in the held-out split whatever its hash, 0 in training.
+            let (stored, _) = try store.addPrompt(messages: key.messages, source: file.lastPathComponent, heldOutFraction: isHeld ? 1 : 0)
+            guard stored.split == (isHeld ? .heldout : .train) else {
+                throw ValidationError("\(root.path) holds a database whose split of “\(p.prompt.prefix(40))…” differs; use a fresh --folder")
+            }
+            if isHeld {
+                p.stored = stored
+                heldOut.append(p)
+            } else {
+                trainingCount += 1
+            }
+        }
+    }
+
+    /// Trains sft-v1 from `base` for `steps` optimizer steps (skipped when it exists) and
+    /// makes it production.
+    func sft(base: String, data: URL, steps: Int, seed: UInt64, log: (String) -> Void) throws {
+        let name = "sft-v1"
+        if !registry.contains(name) {
+            let lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0, targets: LoRATarget.allCases, seed: seed)
+            let run = try PolicyRun(registry: registry, policy: base, out: name, resume: false, chatTemplate: nil, weights: .init(lora: lora))
+            let train = try SFTDataset.load(data, tokenizer: run.loaded.tokenizer, template: run.template, maxLength: 512, overLength: .truncate)
+            var parameters = SFTTrainer.Parameters()
+            parameters.steps.maxSteps = steps
+            parameters.steps.checkpointEvery = 0
+            parameters.steps.seed = seed
+            parameters.evalEvery = 0
+            let reporter = ProgressReporter("sft \(name)", total: steps, unit: "steps")
+            let result = try SFTTrainer.train(model: run.model, train: train, validation: nil, parameters: parameters,
+                                              checkpoint: nil, resume: false, runKey: "loop-bench") { progress in
+                reporter.update(progress.step, detail: String(format: "loss %.4f %.0f tok/s", progress.loss, progress.tokensPerSecond))
+                return true
+            }
+            reporter.finish()
+            let files = [data.path: try SHA256.hex(fileAt: data)]
+            let manifest = run.manifest(
+                method: "sft", data: .init(files: files),
+                parameters: ["max_steps": "\(steps)", "batch_size": "4", "learning_rate": "0.0002", "warmup": "10", "lora_rank": "16",
+                             "lora_alpha": "32", "max_length": "512", "seed": "\(seed)"],
+                metrics: ["train_loss_final": result.finalTrainLoss, "steps": Double(result.steps), "seconds": result.seconds],
+                full: false)
+            try run.save(manifest)
+            log(String(format: "sft %@: %d steps, final training loss %.4f, %.0f s", name, result.steps, result.finalTrainLoss, result.seconds))
+        }
+        if try registry.production()?.name == nil {
+            try registry.promote(name, by: "bench", reason: "first supervised policy")
+        }
+    }
+}
