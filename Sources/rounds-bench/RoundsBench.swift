@@ -17,5 +17,6 @@ struct RoundsBench: ParsableCommand {
             ReviewDrawBench.self,
             NightlyBench.self,
             LoopBench.self,
+            LoopCandidatesBench.self,
         ])
 }
