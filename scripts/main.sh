@@ -2,7 +2,7 @@
 # The main job of Rounds on the bundled defaults, start to finish:
 #   set up → SFT (policy v1) → sample answers → review (interactive at a terminal,
 #   otherwise clearly labelled simulated reviewers) → the nightly run (reward model,
-#   DPO or KTO, held-out gates, promotion, next review queue) → statistics report.
+#   DPO or KTO, held-out gates, review (or promotion, offline mode), next review queue) → statistics report.
 # Safe to run again: finished steps are skipped (policies are never overwritten).
 # Work folder: ROUNDS_HOME (default: this checkout). Step sizes: ROUNDS_SFT_STEPS,
 # ROUNDS_PROMPTS; nightly settings and gates: feedback/nightly.json (ROUNDS_NIGHTLY_CONFIG).
@@ -46,10 +46,11 @@ fi
 echo "Filling what is left of the queue with SIMULATED reviewers (scripted triage rule with a clinician's tie-breaks, labelled simulated-reviewer-N)."
 $rounds simulate-review --db "$db"
 
-step "nightly run: reward model, DPO (or KTO) from sft-v1, held-out gates, promotion, next queue"
+step "nightly run: reward model, DPO (or KTO) from sft-v1, held-out gates, review or promotion, next queue"
 scripts/nightly.sh
 
 step "statistics"
 $rounds stats --db "$db"
 $rounds policy list --policies "$policies"
+$rounds policy status --policies "$policies" --db "$db"
 echo "Report: $home/feedback/reports/stats.html"

@@ -19,6 +19,9 @@ struct NightlyCommand: ParsableCommand {
             as a candidate with the reason, queues fresh answers for review and writes the statistics report.
             Only one run at a time (a lock in the policy registry). Killed and started again, it finishes the same run \
             without training or queueing anything twice. Overrule it with `rounds policy promote` / `rounds policy rollback`.
+            In clinician mode (the default; `promotion` in --config) a candidate that passes every gate goes into review \
+            instead of production, and the night first decides earlier candidates in review on the clinicians' blind \
+            comparisons: see `rounds policy decide` and `rounds policy status`.
             Example (cron, 02:00): 0 2 * * * cd /srv/rounds && scripts/nightly.sh
             """)
 
@@ -26,7 +29,7 @@ struct NightlyCommand: ParsableCommand {
     @OptionGroup var registry: RegistryOptions
 
     @Option(help: "Settings and promotion gates (JSON; missing file = defaults).")
-    var config = "feedback/nightly.json"
+    var config = NightlyConfig.defaultPath
 
     @Option(help: "Override the configured update method: auto, dpo, kto or ppo.")
     var method: NightlyConfig.Method?
@@ -45,9 +48,10 @@ struct NightlyCommand: ParsableCommand {
         let nightly = NightlyRun(store: store, registry: registry.registry, config: settings,
                                  root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), actor: actor, log: log)
         let outcome = try nightly.run()
+        for d in outcome.reviewed { print("review: \(d)") }
         if let skipped = outcome.skipped { print("nightly: nothing trained: \(skipped)") }
         if let candidate = outcome.candidate, let decision = outcome.decision {
-            print("nightly run \(outcome.runID!): \(candidate) \(outcome.promoted ? "PROMOTED to production" : "kept as candidate") — \(decision.reason)")
+            print("nightly run \(outcome.runID!): \(candidate) \(outcome.promoted ? "PROMOTED to production" : outcome.inReview ? "IN REVIEW (clinicians' blind comparisons decide)" : "kept as candidate") — \(decision.reason)")
             print(decision)
         }
         for q in outcome.queued { print("queued: \(q)") }

@@ -75,6 +75,7 @@ import Training
             config.sampling.maxTokens = 8
             config.report = "reports/stats.html"
             config.threads = 1
+            config.promotion.mode = .offline  // the gates promote; clinician mode: NightlyReviewTests
         }
 
         /// v1 answers every prompt twice; pairs of its own answers and single answers are

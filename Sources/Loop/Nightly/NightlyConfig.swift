@@ -89,12 +89,17 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public var maxLength = 448
     public var maxPromptLength = 256
     public var gates = Gates()
+    /// Who promotes a candidate that passes the gates: the clinicians (default) or the gates.
+    public var promotion = PromotionSettings()
     public var evaluation = Evaluation()
     public var sampling = Sampling()
     /// Statistics report written at the end (relative to the working folder).
     public var report = "feedback/reports/stats.html"
     public var seed: UInt64 = 0
     public var threads = 2
+
+    /// Where `rounds` reads the settings unless told otherwise.
+    public static let defaultPath = "feedback/nightly.json"
 
     public init() {}
 
@@ -161,6 +166,7 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         guard (0...1).contains(gates.minPairAccuracy), (0...1).contains(gates.minJudgmentAccuracy) else {
             throw ConfigError.invalid(path: path, field: "gates.minPairAccuracy / gates.minJudgmentAccuracy", reason: "must be between 0 and 1")
         }
+        try promotion.validate(path: path)
     }
 
     private static func checkKeys(_ value: Any, against defaults: Any, path: String, at prefix: String) throws {

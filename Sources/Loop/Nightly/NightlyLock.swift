@@ -1,4 +1,5 @@
 import Foundation
+import Training
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,6 +24,11 @@ public final class NightlyLock {
 
     public let path: String
     private var descriptor: Int32
+
+    /// The lock file of a policy registry: nightly runs and `rounds policy decide` take it.
+    public static func path(in registry: PolicyRegistry) -> String {
+        registry.root.appendingPathComponent(".nightly.lock").path
+    }
 
     /// Takes the lock or throws `.held` at once (never waits).
     public init(path: String) throws {

@@ -13,7 +13,8 @@ import Training
 ///   3. update the production policy: DPO when there are enough comparisons, else KTO on the
 ///      judgments (or as configured; PPO against the new reward model by option);
 ///   4. evaluate the candidate against its parent on held-out data only, and promote it when
-///      every gate holds, else keep it as a candidate with the reason;
+///      every gate holds (in clinician mode: put it in review, `ClinicianReview`), else keep it
+///      as a candidate with the reason;
 ///   5. sample the next review queue (new policy vs production pairs and single answers);
 ///   6. write the statistics report.
 /// Killed at any point and started again, it finishes the same run: the open `training_runs`
@@ -46,6 +47,10 @@ public final class NightlyRun {
         public var rewardModel: String?
         public var decision: GateDecision?
         public var promoted = false
+        /// Clinician mode: the candidate passed the gates and went into review instead.
+        public var inReview = false
+        /// Clinician mode: the decisions on earlier candidates in review, taken first.
+        public var reviewed: [ReviewDecision] = []
         /// Why nothing was trained, when nothing was.
         public var skipped: String?
         public var queued: [QueueSampler.Summary] = []
@@ -74,6 +79,9 @@ public final class NightlyRun {
         self.onStage = onStage
     }
 
+    /// Clinician-decided promotion (Promotion/ClinicianReview.swift).
+    private var review: ClinicianReview { ClinicianReview(store: store, registry: registry, settings: config.promotion, log: log) }
+
     private func stage(_ stage: Stage, _ line: String) throws {
         try onStage(stage)
         log("== \(line)")
@@ -87,10 +95,12 @@ public final class NightlyRun {
     public func run() throws -> Outcome {
         Threads.set(config.threads)
         try FileManager.default.createDirectory(at: registry.root, withIntermediateDirectories: true)
-        let lock = try NightlyLock(path: registry.root.appendingPathComponent(".nightly.lock").path)
+        let lock = try NightlyLock(path: NightlyLock.path(in: registry))
         defer { lock.release() }
 
         var outcome = Outcome()
+        // Earlier candidates in review are decided first, so tonight trains from the policy the clinicians chose.
+        if config.promotion.mode == .clinician { outcome.reviewed = try review.decide(by: actor) }
         guard let run = try openRun(&outcome) else {
             // Nothing to train: still queue fresh answers from production and report.
             if let production = try registry.production() {
@@ -149,7 +159,10 @@ public final class NightlyRun {
         }
         try stage(.decision, "gates for \(candidate):\n\(decision)")
         outcome.decision = decision
-        if decision.promote {
+        if decision.promote, config.promotion.mode == .clinician {
+            try review.beginReview(candidate, by: actor, reason: "nightly run \(id): \(decision.reason)")
+            outcome.inReview = try registry.manifest(candidate).status == .review
+        } else if decision.promote {
             if try registry.manifest(candidate).status != .production {
                 try registry.promote(candidate, by: actor, reason: "nightly run \(id): \(decision.reason)")
             }

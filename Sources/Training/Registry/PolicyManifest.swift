@@ -4,8 +4,11 @@ import Foundation
 /// whether it may serve. Written atomically; status changes are appended to `history`,
 /// never rewritten, so who promoted or rolled back what, and why, stays on record.
 public struct PolicyManifest: Codable, Equatable, Sendable {
+    /// `candidate`: trained, not serving (kept back by the gates, or not yet judged);
+    /// `review`: passed the offline gates and waits for the clinicians' blind comparisons
+    /// against production; `rejected`: the clinicians' evidence ruled it out.
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case candidate, production, retired
+        case candidate, review, production, retired, rejected
     }
 
     /// What the folder holds besides the manifest.

@@ -95,6 +95,17 @@ public struct PolicyRegistry: Sendable {
         try save(target)
     }
 
+    /// Sets a status other than production (`review`, `rejected`, back to `candidate`),
+    /// recorded in the manifest's history with who and why, as `promote` records its change.
+    public func record(_ status: PolicyManifest.Status, of name: String, by who: String, reason: String) throws {
+        guard status != .production else { return try promote(name, by: who, reason: reason) }
+        var target = try manifest(name)
+        target.status = status
+        target.statusReason = reason
+        target.history.append(.init(status: status, by: who, reason: reason))
+        try save(target)
+    }
+
     /// Retires the production policy and restores the most recent earlier production one.
     @discardableResult
     public func rollback(by who: String, reason: String) throws -> String {
