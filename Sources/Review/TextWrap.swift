@@ -15,36 +15,15 @@ public enum TextWrap {
 
     /// Wraps `text` into lines of at most `width` columns (at least 2, so a wide
     /// character always fits). Newlines in the text start new lines; blank lines are kept.
+    /// The text is neutralised first (`TerminalText`): controls, bidirectional overrides
+    /// and invisible format characters show as visible escapes.
     public static func wrap(_ text: String, width: Int) -> [String] {
         let width = max(width, 2)
         var lines: [String] = []
-        for paragraph in sanitize(text).split(separator: "\n", omittingEmptySubsequences: false) {
+        for paragraph in TerminalText.neutralised(text).split(separator: "\n", omittingEmptySubsequences: false) {
             lines.append(contentsOf: wrapParagraph(Array(paragraph), width: width))
         }
         return lines
-    }
-
-    /// Makes model output safe to print: tabs become spaces, other control characters
-    /// become caret notation (`^[`), so an escape sequence inside an answer cannot move
-    /// the cursor or change colours. Carriage returns before newlines are dropped.
-    public static func sanitize(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            if character == "\r\n" { out.append("\n"); continue }
-            guard character.unicodeScalars.count == 1, let scalar = character.unicodeScalars.first,
-                scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value)
-            else { out.append(character); continue }
-            switch scalar.value {
-            case 0x0A: out.append("\n")
-            case 0x09: out.append("    ")
-            case 0x0D: break
-            case 0x7F: out.append("^?")
-            case 0x80..<0xA0: out.append("\u{FFFD}")
-            default: out.append("^"); out.unicodeScalars.append(Unicode.Scalar(scalar.value + 0x40)!)
-            }
-        }
-        return out
     }
 
     /// Whether a line may break between `before` and `after` (of the given widths).
