@@ -31,23 +31,22 @@ public enum ReviewRunner {
                 return 128 + signal
             case .keys(let keys):
                 // Each key acts on what is on screen: the state is drawn after every key, and
-                // once a key brings a new card, the keys typed before it was drawn (the rest
-                // of this read, and whatever is waiting) are thrown away, not rated.
-                var ignored = 0
+                // once a key brings a new card, the keys typed before it is drawn (the rest
+                // of this read, and whatever is waiting) are thrown away, not rated. They
+                // are read off just before the new card is drawn: a key pressed once it is
+                // on screen always counts.
                 for (index, key) in keys.enumerated() {
                     let before = session.state.card?.id
                     if let status = handle(key, session) { return status }
-                    draw(session, on: terminal, over: &onScreen)
                     if session.state.card?.id != before {
-                        ignored = keys.count - index - 1
                         let waiting = terminal.discardTypeAhead()
                         // Ctrl-C is never thrown away: it still ends the session.
                         if waiting.contains(.interrupt) || keys[(index + 1)...].contains(.interrupt) { return 128 + SIGINT }
-                        ignored += waiting.count
+                        session.reportIgnoredKeys(keys.count - index - 1 + waiting.count)
                         break
                     }
+                    if index < keys.count - 1 { draw(session, on: terminal, over: &onScreen) }
                 }
-                session.reportIgnoredKeys(ignored)
             }
             draw(session, on: terminal, over: &onScreen)
             // The card is on screen; now the upkeep nobody should wait for.

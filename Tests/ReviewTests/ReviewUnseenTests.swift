@@ -80,7 +80,7 @@ import Support
     }
 
     @Test func aLongSingleAnswerIsRatedOnlyOnceItsEndWasShown() throws {
-        let long = (1...25).map { "第\($0)段落：安静にしてください。" }.joined(separator: "\n")
+        let long = (1...50).map { "第\($0)段落：安静にしてください。" }.joined(separator: "\n")
         let session = ReviewSession(backend: OneCardBackend(ReviewCard(id: 3, prompt: "頭痛", answers: .single(long))),
                                     reviewer: "tanaka", guidelines: Guidelines(path: "g", markdown: ""))
         try session.start()
