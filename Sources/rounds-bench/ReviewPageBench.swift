@@ -44,33 +44,35 @@ struct ReviewPageBench: ParsableCommand {
         session.resize(TerminalSize(rows: 24, columns: 80))
 
         // The card arriving: fetched, wrapped, drawn.
-        let t0 = monotonicSeconds()
+        let (t0, c0) = (monotonicSeconds(), ReviewDrawBench.threadCPUSeconds())
         try session.start()
         var onScreen = ReviewView.render(session.state, guidelines: session.guidelines)
         _ = onScreen.ansi(columns: 80)
-        let first = monotonicSeconds() - t0
+        let (first, firstCPU) = (monotonicSeconds() - t0, ReviewDrawBench.threadCPUSeconds() - c0)
         let lines = ReviewView.body(session.state).count
 
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         for _ in 0..<pages {
-            let t = monotonicSeconds()
+            let (t, c) = (monotonicSeconds(), ReviewDrawBench.threadCPUSeconds())
             _ = try session.handle(session.state.scroll >= ReviewView.maxScroll(session.state) ? .home : .pageDown)
             let frame = ReviewView.render(session.state, guidelines: session.guidelines)
             _ = frame.ansi(columns: 80, previous: onScreen)
             onScreen = frame
             times.append(monotonicSeconds() - t)
+            cpu.append(ReviewDrawBench.threadCPUSeconds() - c)
         }
 
         // A resize wraps again for the new width.
-        let t1 = monotonicSeconds()
+        let (t1, c1) = (monotonicSeconds(), ReviewDrawBench.threadCPUSeconds())
         session.resize(TerminalSize(rows: 40, columns: 120))
         _ = ReviewView.render(session.state, guidelines: session.guidelines).ansi(columns: 120)
-        let rewrap = monotonicSeconds() - t1
+        let (rewrap, rewrapCPU) = (monotonicSeconds() - t1, ReviewDrawBench.threadCPUSeconds() - c1)
 
         print(String(format: "answer: %.1f MB, %d characters, %d lines at 80 columns", Double(text.utf8.count) / 1e6, text.count, lines))
-        print(String(format: "first frame (fetch, wrap, draw): %.0f ms", first * 1000))
+        print(String(format: "first frame (fetch, wrap, draw): %.0f ms wall, %.0f ms thread CPU", first * 1000, firstCPU * 1000))
         Latency.report("PgDn (handle + render + escape sequences)", times)
-        print(String(format: "resize to 120×40 (wrap again, draw): %.0f ms", rewrap * 1000))
+        Latency.report("  the same in thread CPU time", cpu)
+        print(String(format: "resize to 120×40 (wrap again, draw): %.0f ms wall, %.0f ms thread CPU", rewrap * 1000, rewrapCPU * 1000))
     }
 }
 
