@@ -69,8 +69,8 @@ import Support
             "  to the asker.",
             "1. 胸痛が腕に広がる",
             "   場合は救急受診を",
-            "   勧めること。 After",
-            "   the list.",
+            "   勧めること。",
+            "   After the list.",  // a line without a marker continues the item, as in Markdown
         ])
     }
 
