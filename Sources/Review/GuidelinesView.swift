@@ -6,8 +6,8 @@ import Support
 enum GuidelinesView {
     static func footer(_ state: ReviewState, first: Int, shown: Int, total: Int) -> [StyledLine] {
         let last = min(total, first + shown)
-        let parts = ["lines \(first + 1)–\(last) of \(total) ·", "↑↓ PgUp PgDn scroll ·", "q, Esc or ? back"]
-        return ReviewChrome.flow(parts, columns: state.size.columns - 1).map { StyledLine(" " + $0, .dim) }
+        let parts = ["lines \(first + 1)–\(last) of \(total)", "↑↓ PgUp PgDn scroll", "q, Esc or ? back"]
+        return ReviewChrome.flow(parts, columns: state.size.columns - 1, separator: " · ").map { StyledLine(" " + $0, .dim) }
     }
 
     /// Rows for the guidelines text: all but the title and the footer.

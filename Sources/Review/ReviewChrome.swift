@@ -80,16 +80,16 @@ enum ReviewChrome {
         flow(keys, columns: columns).map { StyledLine($0, .dim) }
     }
 
-    /// `groups` joined by two spaces, wrapped between groups to lines of `columns`.
-    static func flow(_ groups: [String], columns: Int) -> [String] {
+    /// `groups` joined by `separator`, wrapped between groups to lines of `columns`.
+    static func flow(_ groups: [String], columns: Int, separator: String = "  ") -> [String] {
         var lines: [String] = []
         var line = ""
         for group in groups {
-            if !line.isEmpty, DisplayWidth.of(line) + 2 + DisplayWidth.of(group) > columns {
+            if !line.isEmpty, DisplayWidth.of(line) + DisplayWidth.of(separator) + DisplayWidth.of(group) > columns {
                 lines.append(line)
                 line = ""
             }
-            line += (line.isEmpty ? "" : "  ") + group
+            line += (line.isEmpty ? "" : separator) + group
         }
         if !line.isEmpty { lines.append(line) }
         return lines
