@@ -7,7 +7,8 @@
 //
 // Nothing is rated unseen: the drivers draw the state after every key (the scripted
 // driver is taken to), and the session records which answers have had their last line
-// on screen; a rating key before that is refused with a message saying what to scroll to.
+// on screen (`AnswersSeen`); a rating key before that is refused with a message saying
+// what to scroll to.
 
 import FeedbackStore
 import Foundation
@@ -32,8 +33,8 @@ public struct ReviewState: Equatable, Sendable {
     public var scroll = 0
     /// One-line feedback after an action ("Saved: correct").
     public var message: String?
-    /// Per answer (one, or A and B), whether its last line has been on screen.
-    public var seen: [Bool] = []
+    /// Which answers have had their last line on screen.
+    public var seen = AnswersSeen()
     public var size = TerminalSize(rows: 24, columns: 80)
 
     public init(reviewer: String) { self.reviewer = reviewer }
@@ -174,7 +175,7 @@ public final class ReviewSession {
                     : "Single answers: c or 1 (correct) · x or 2 (incorrect); ? for help."
                 return nil
             }
-            if let unread = unreadMessage(card) {
+            if let unread = state.seen.refusal(state) {
                 state.message = unread
                 return nil
             }
@@ -263,35 +264,12 @@ public final class ReviewSession {
         state.draft = Annotation()
         state.scroll = 0
         state.mode = .rating
-        state.seen = []
+        state.seen = AnswersSeen()
         shownAt = clock()
     }
 
     /// Records the answers whose last line the current state shows (the driver draws it).
-    private func noteVisible() {
-        guard let card = state.card else { return }
-        let ends = card.layout(width: state.size.columns).answerEnds
-        if state.seen.count != ends.count { state.seen = Array(repeating: false, count: ends.count) }
-        // Nothing of the card is on screen when the window is too small or the guidelines cover it.
-        guard ReviewView.fits(state.size) else { return }
-        if case .help = state.mode { return }
-        let shown = ReviewView.visibleRange(state)
-        for (i, end) in ends.enumerated() where shown.contains(end) { state.seen[i] = true }
-    }
-
-    /// Why `card` may not be rated yet (an answer not seen to its last line), or nil.
-    private func unreadMessage(_ card: ReviewCard) -> String? {
-        let layout = card.layout(width: state.size.columns)
-        let unseen = layout.answerEnds.indices.filter { !(state.seen.indices.contains($0) && state.seen[$0]) }
-        guard !unseen.isEmpty else { return nil }
-        let names = unseen.map { layout.answerNames[$0] }
-        let shown = ReviewView.visibleRange(state)
-        if unseen.contains(where: { layout.answerEnds[$0] < shown.lowerBound }) {
-            return "Scroll back to the end of \(names.joined(separator: " and ")) before rating (PgUp)."
-        }
-        let what = names.count == 2 ? "the ends of answers A and B" : "the end of \(names[0])"
-        return "Scroll to \(what) before rating (PgDn/space)."
-    }
+    private func noteVisible() { state.seen.note(state) }
 }
 
 /// Seconds on a monotonic clock (unaffected by wall-clock changes).

@@ -74,7 +74,7 @@ import Support
         // then the rating is refused until the end of answer A was on screen too.
         #expect(session.state.message == "Scroll back to the end of answer A before rating (PgUp).")
         _ = try session.handle(.pageUp)
-        #expect(session.state.seen == [true, true])
+        #expect(session.state.seen.flags == [true, true])
         guard case .rated(let rating)? = try session.handle(.char("a")) else { Issue.record("not rated"); return }
         #expect(rating.choice == .preferA)
     }
@@ -87,12 +87,24 @@ import Support
         #expect(try session.handle(.char("c")) == nil)
         #expect(session.state.message == "Scroll to the end of the answer before rating (PgDn/space).")
         _ = try session.handle(.char(" "))
-        #expect(session.state.seen == [false])  // one page down is not yet the end
+        #expect(session.state.seen.flags == [false])  // one page down is not yet the end
         _ = try session.handle(.char(" "))
-        #expect(session.state.seen == [true])
+        #expect(session.state.seen.flags == [true])
         _ = try session.handle(.home)  // scrolling back up keeps it read
         guard case .rated(let rating)? = try session.handle(.char("c")) else { Issue.record("not rated"); return }
         #expect(rating.choice == .correct)
+    }
+
+    @Test func nothingIsRatedWhileTheWindowIsTooSmallToShowTheCard() throws {
+        let backend = OneCardBackend(ReviewCard(id: 4, prompt: "咳", answers: .single("水分をとってください。")))
+        let session = ReviewSession(backend: backend, reviewer: "tanaka", guidelines: Guidelines(path: "g", markdown: ""))
+        session.resize(TerminalSize(rows: 6, columns: 20))
+        try session.start()
+        #expect(try session.handle(.char("c")) == nil)
+        #expect(session.state.message == "The window is too small to show the answers; enlarge it before rating.")
+        session.resize(TerminalSize(rows: 24, columns: 80))
+        #expect(try session.handle(.char("c")) != nil)
+        #expect(backend.recorded.count == 1)
     }
 
     @Test func theKeyThatFindsNewItemsDoesNotRateThem() throws {
