@@ -19,6 +19,10 @@ public enum ReviewRunner {
         // However the loop ends, the unrated card goes back to the queue; if that fails
         // (the database is locked), its claim lapses on its own.
         defer { try? session.end() }
+        // Keys typed while the tool started were typed before the first card was shown.
+        let early = terminal.discardTypeAhead()
+        if early.contains(.interrupt) { return 128 + SIGINT }
+        session.reportIgnoredKeys(early.count)
         var onScreen: Frame? = nil
         draw(session, on: terminal, over: &onScreen)
         while true {

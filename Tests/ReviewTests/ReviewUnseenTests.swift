@@ -35,6 +35,20 @@ import Support
         #expect(try database.liveJudgments().map { $0["verdict"] as String } == ["incorrect", "correct"])
     }
 
+    @Test func keysTypedWhileTheToolStartsAreDiscarded() throws {
+        let database = try ReviewDatabase(reviewers: ["tanaka"], judgments: 2)
+        defer { database.remove() }
+        // The reviewer types c before the first card is on screen (the tool is still starting).
+        let tty = try PseudoTerminalSession(
+            ["review", "--reviewer", "tanaka", "--db", database.path, "--guidelines", packageRoot + "/feedback/guidelines.md"])
+        tty.send("c")
+        #expect(tty.waitFor("1 key typed before this card was shown was ignored."), "\(tty.screen.text)")
+        #expect(tty.screen.text.contains("0 done today") && tty.screen.text.contains("質問 0："))
+        tty.send("q")
+        #expect(tty.waitForExit() == 0)
+        #expect(try database.liveJudgments().isEmpty)
+    }
+
     @Test func aPairIsRefusedUntilBothAnswersWereShownToTheirLastLines() throws {
         // Given a pair whose answers take 37 body lines at 80×24 (19 fit),
         let answer = { (side: String) in (1...15).map { "\(side) 第\($0)行：胸痛が続く場合は救急外来を受診してください。" }.joined(separator: "\n") }
