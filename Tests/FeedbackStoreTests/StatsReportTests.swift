@@ -128,4 +128,16 @@ import Testing
         #expect(table.split(separator: "\n").map { DisplayWidth.of($0) } == [12, 12, 12, 12])
         #expect(report.csv.hasPrefix("section,key,metric,value\r\n"))
     }
+
+    @Test func theTerminalTableShowsControlAndBidiCharactersInNamesAsEscapes() throws {
+        let store = try makeStore(.inMemory)
+        try seed(store, prompts: 1, policies: ["v1"])
+        try store.enqueueJudgments(overlap: 1)
+        let reviewer = try store.registerReviewer(name: "tanaka", displayName: "田中\u{202E}ab\u{1B}[2J")
+        let item = try #require(try store.nextItem(for: reviewer))
+        try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 3)
+        let table = try store.statsReport(bootstrapRounds: 0).table
+        #expect(table.contains("田中⟨U+202E⟩ab^[[2J (tanaka)"))
+        #expect(!table.unicodeScalars.contains("\u{202E}") && !table.unicodeScalars.contains("\u{1B}"))
+    }
 }
