@@ -16,5 +16,6 @@ struct RoundsBench: ParsableCommand {
             FeedbackBench.self,
             ReviewDrawBench.self,
             NightlyBench.self,
+            ScrubBench.self,
         ])
 }

@@ -1,0 +1,62 @@
+import Foundation
+
+/// Turns overlapping detections into the scrubbed text: overlapping or touching
+/// candidates of the same identifier merge into one span (the kind of higher rank wins),
+/// spans widen to whole Characters, and each is replaced by its placeholder.
+enum SpanMerger {
+    static func result(_ text: String, view: TextView, candidates: [Candidate]) -> ScrubResult {
+        let merged = merge(candidates)
+        guard !merged.isEmpty else { return ScrubResult(text: text, spans: []) }
+        let ns = text as NSString
+        var output = ""
+        var spans: [ScrubSpan] = []
+        var cursor = text.startIndex
+        var utf8Offset = 0, characterOffset = 0
+        for candidate in merged {
+            // Widen to whole grapheme clusters so the output never splits a Character.
+            let whole = ns.rangeOfComposedCharacterSequences(for: NSRange(location: candidate.start, length: candidate.end - candidate.start))
+            guard let range = Range(whole, in: text), range.lowerBound >= cursor else { continue }
+            let before = text[cursor..<range.lowerBound]
+            output += before
+            utf8Offset += before.utf8.count
+            characterOffset += before.count
+            let original = String(text[range])
+            let placeholder = candidate.kind.placeholder(japanese: japaneseLine(around: range, in: text))
+            spans.append(ScrubSpan(
+                kind: candidate.kind, utf8Start: utf8Offset, utf8End: utf8Offset + original.utf8.count,
+                characterStart: characterOffset, characterEnd: characterOffset + original.count,
+                text: original, placeholder: placeholder))
+            output += placeholder
+            utf8Offset += original.utf8.count
+            characterOffset += original.count
+            cursor = range.upperBound
+        }
+        output += text[cursor...]
+        return ScrubResult(text: output, spans: spans)
+    }
+
+    /// Sorted, non-overlapping spans.
+    static func merge(_ candidates: [Candidate]) -> [Candidate] {
+        let sorted = candidates.sorted { ($0.start, -$0.end) < ($1.start, -$1.end) }
+        var merged: [Candidate] = []
+        for candidate in sorted {
+            if var last = merged.last, candidate.start < last.end {
+                // Overlap: one span; the kind of the larger part, ties to the higher rank.
+                let lastLength = last.end - last.start, length = candidate.end - candidate.start
+                if length > lastLength || (length == lastLength && candidate.kind > last.kind) { last.kind = candidate.kind }
+                last.end = max(last.end, candidate.end)
+                merged[merged.count - 1] = last
+            } else {
+                merged.append(candidate)
+            }
+        }
+        return merged
+    }
+
+    /// A line with kana or kanji in it is Japanese: its names become 〔氏名〕.
+    static func japaneseLine(around range: Range<String.Index>, in text: String) -> Bool {
+        let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
+        let lineEnd = text[range.upperBound...].firstIndex(of: "\n") ?? text.endIndex
+        return text[lineStart..<lineEnd].utf16.contains(where: Script.isJapanese)
+    }
+}
