@@ -13,7 +13,7 @@ enum IdentifierNumbers {
     ]
 
     static let englishWords = #"(?:MRN|M\.R\.N\.|ID|I\.D\.|PID|NHS\s+(?:number|no\.?)|SSN|social\s+security(?:\s+number)?|(?:patient|hospital|record|medical\s+record|chart|case|admission|encounter|visit|insurance|policy|member|subscriber|health\s+insurance|registration|account|identification|ID)\s+(?:ID|number|no\.?|#))"#
-    static let japaneseWords = #"(?:患者(?:番号|ID|No\.?|コード)|カルテ(?:番号|No\.?|ID)|診察券(?:番号)?|入院(?:番号|ID)|保険者番号|被保険者(?:証)?(?:番号|記号)|記号番号|保険証(?:番号)?|受給者番号|個人番号|マイナンバー|登録番号|ID番号|整理番号|ID)"#
+    static let japaneseWords = #"(?:患者(?:番号|ID|No\.?|コード)|カルテ(?:番号|No\.?|ID)|診察券(?:番号)?|入院(?:番号|ID)|保険者番号|被保険者(?:証)?(?:番号|記号)|記号番号|保険証(?:番号)?|受給者番号|個人番号|マイナンバー|登録番号|ID番号|整理番号|(?<![A-Za-z])ID(?![A-Za-z]))"#
     /// Digits with optional letters and hyphens; a space joins only groups of 3–4 digits
     /// (1234 5678 9012), so "ID 12345 68歳" keeps the age.
     static let value = #"([A-Z]{0,4}-?\d[\d\-]*\d(?:\s\d{3,4}(?![\d.歳]))*[A-Z]?)"#

@@ -164,6 +164,12 @@ struct JapaneseNames {
         } else {
             return nil
         }
+        // 主治医山田先生: the name ends where an honorific or role written in kanji begins
+        if let cut = (start + 1..<end).first(where: { p in
+            NameStoplists.honorifics.contains { matches($0, at: p, view) && Script.isKanji($0.utf16.first) }
+        }) {
+            end = cut
+        }
         guard end - start >= 2, end - start <= 9 else { return nil }
         let text = view.string(start, end)
         if !strong {
@@ -219,6 +225,7 @@ struct JapaneseNames {
                 return Candidate(start: start, end: end, kind: .name)
             }
         }
+        if let shaped = nameShaped(start, end, view) { return shaped }
         for p in start..<end {
             for length in stride(from: min(lexicon.longestJapaneseSurname, end - p), through: 1, by: -1) {
                 let surname = view.string(p, p + length)
@@ -239,6 +246,32 @@ struct JapaneseNames {
         }
         return nil
     }
+
+    /// A run shaped like a full name the lexicon does not hold: a surname of two or three
+    /// kanji ending in a common surname kanji (芦田, 百瀬), then one to three kanji common in
+    /// given names (晴臣), and after it a particle or punctuation (は, が, の, 、).
+    private func nameShaped(_ start: Int, _ end: Int, _ view: TextView) -> Candidate? {
+        let run = Array(view.string(start, end))
+        guard (3...6).contains(run.count), run.count == end - start else { return nil }
+        if end < view.count {
+            guard let after = Unicode.Scalar(view.units[end]).map(Character.init),
+                  Self.afterName.contains(after) || Script.isSpace(view.units[end]) else { return nil }
+        }
+        for surnameLength in [2, 3] where run.count - surnameLength >= 1 && run.count - surnameLength <= 3 {
+            let family = run[..<surnameLength], given = run[surnameLength...]
+            guard lexicon.japaneseSurnameFinals.contains(family.last!),
+                  given.allSatisfy(lexicon.japaneseGivenNameKanji.contains),
+                  !family.contains(where: NameStoplists.notInGivenNames.contains),
+                  !NameStoplists.clinicalEndings.contains(family.first!),
+                  !NameStoplists.japaneseRoles.contains(where: String(run).hasPrefix),
+                  !NameStoplists.notSurnames.contains(String(family)) else { continue }
+            return Candidate(start: start, end: end, kind: .name)
+        }
+        return nil
+    }
+
+    /// What may follow a bare name: particles and punctuation.
+    static let afterName: Set<Character> = Set("はがのをにともへやさ、。，．,.)）」』")
 
     // MARK: helpers
 

@@ -40,6 +40,14 @@ enum NameStoplists {
     /// "福島在住", "中村医師").
     static let notInGivenNames: Set<Character> = Set("病院科所市区町村県都府駅学在住出身医師長家氏様君症炎部室棟課局館園店社会式型法線号群側方宅薬剤局内外")
 
+    /// Two-kanji words shaped like a surname that start everyday words (日本人, 視野, 抗原).
+    static let notSurnames: Set<String> = [
+        "日本", "視野", "肺野", "抗原", "経口", "以上", "以下", "低下", "血中", "胸水", "腹水", "術中", "体内", "院内", "分野",
+        "標本", "基本", "根本", "資本", "当日", "本日", "毎日", "先月", "今月", "毎月", "翌月", "前月", "来月", "年月",
+        "局所", "高原", "平原", "草原", "病原", "起原", "中間", "時間", "期間", "夜間", "年間", "月間", "週間", "空間",
+        "市場", "現場", "会場", "工場", "立場", "入浴", "河川", "油田", "関東", "関西", "海外", "国内", "屋外", "屋内",
+    ]
+
     // English
 
     static let titles: Set<String> = ["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame", "Mister", "Doctor"]

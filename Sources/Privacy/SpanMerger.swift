@@ -5,7 +5,7 @@ import Foundation
 /// spans widen to whole Characters, and each is replaced by its placeholder.
 enum SpanMerger {
     static func result(_ text: String, view: TextView, candidates: [Candidate]) -> ScrubResult {
-        let merged = merge(candidates)
+        let merged = merge(candidates, units: view.units)
         guard !merged.isEmpty else { return ScrubResult(text: text, spans: []) }
         let ns = text as NSString
         var output = ""
@@ -35,12 +35,17 @@ enum SpanMerger {
         return ScrubResult(text: output, spans: spans)
     }
 
-    /// Sorted, non-overlapping spans.
-    static func merge(_ candidates: [Candidate]) -> [Candidate] {
+    /// Sorted, non-overlapping spans. Two addresses with one space between them are one
+    /// address ("〒150-0001 東京都渋谷区神宮前1-2-3").
+    static func merge(_ candidates: [Candidate], units: [UInt16] = []) -> [Candidate] {
         let sorted = candidates.sorted { ($0.start, -$0.end) < ($1.start, -$1.end) }
         var merged: [Candidate] = []
         for candidate in sorted {
-            if var last = merged.last, candidate.start < last.end {
+            if var last = merged.last, last.kind == .address, candidate.kind == .address, candidate.start == last.end + 1,
+               last.end < units.count, Script.isSpace(units[last.end]) {
+                last.end = candidate.end
+                merged[merged.count - 1] = last
+            } else if var last = merged.last, candidate.start < last.end {
                 // Overlap: one span; the kind of the larger part, ties to the higher rank.
                 let lastLength = last.end - last.start, length = candidate.end - candidate.start
                 if length > lastLength || (length == lastLength && candidate.kind > last.kind) { last.kind = candidate.kind }

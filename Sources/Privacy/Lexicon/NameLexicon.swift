@@ -7,6 +7,10 @@ public struct NameLexicon: Sendable {
     public let romajiGivenNames: Set<String>
     public let englishFirstNames: Set<String>
     public let englishSurnames: Set<String>
+    /// Kanji that end many surnames, and kanji common in given names: the shape of a bare
+    /// full name the lists do not hold.
+    let japaneseSurnameFinals: Set<Character>
+    let japaneseGivenNameKanji: Set<Character>
     /// The longest Japanese surname, in UTF-16 units, bounding the scanners' look-ups.
     let longestJapaneseSurname: Int
 
@@ -22,6 +26,8 @@ public struct NameLexicon: Sendable {
         romajiGivenNames = list("romajiGivenNames")
         englishFirstNames = list("englishFirstNames")
         englishSurnames = list("englishSurnames")
+        japaneseSurnameFinals = Set(list("japaneseSurnameFinals").compactMap(\.first))
+        japaneseGivenNameKanji = Set(list("japaneseGivenNameKanji").compactMap(\.first))
         longestJapaneseSurname = japaneseSurnames.map(\.utf16.count).max() ?? 0
     }
 
