@@ -87,14 +87,14 @@ struct EnglishNames {
             let last = extend(t, tokens, view)
             return eponymFollows(last, tokens, view) ? nil : (t, last)
         }
-        if let next, next.capitalised, plausible(next.text), lexicon.englishSurnames.contains(next.text),
+        if let next, next.capitalised, plausibleSurname(next.text), lexicon.englishSurnames.contains(next.text),
            gap(token, next, view, .within), !startsSentence(t, tokens, view) || lexicon.contains(token.text) {
             let last = extend(t + 1, tokens, view)
             return eponymFollows(last, tokens, view) ? nil : (t, last)
         }
         // Two capitalised words in a row that are neither common words nor eponyms:
         // "with Cormac Kowalczyk", "Reviewed today: Ingrid Pemberton".
-        if let next, next.capitalised, plausible(next.text), gap(token, next, view, .within),
+        if let next, next.capitalised, plausibleSurname(next.text), gap(token, next, view, .space),
            !NameStoplists.microbeGenera.contains(token.text) {
             let last = extend(t + 1, tokens, view)
             return eponymFollows(last, tokens, view) ? nil : (t, last)
@@ -120,11 +120,18 @@ struct EnglishNames {
         !NameStoplists.commonWords.contains(word) && !NameStoplists.eponyms.contains(word) && !NameStoplists.titles.contains(word)
     }
 
+    /// The second word of a name may be a surname that is also an eponym (Mary Jones,
+    /// Priyanka Johnson); an eponym after it ("Bence Jones protein") is caught by
+    /// `eponymFollows`, and a first word that is an eponym never starts a bare name.
+    private func plausibleSurname(_ word: String) -> Bool {
+        !NameStoplists.commonWords.contains(word) && !NameStoplists.titles.contains(word)
+    }
+
     private func knownOrShaped(_ t: Int, _ tokens: [Token], _ view: TextView) -> Bool {
         if lexicon.contains(tokens[t].text) { return true }
         guard t + 1 < tokens.count else { return false }
         let next = tokens[t + 1]
-        return next.capitalised && plausible(next.text) && gap(tokens[t], next, view, .within)
+        return next.capitalised && plausibleSurname(next.text) && gap(tokens[t], next, view, .within)
     }
 
     /// "Wells score", "Bell's palsy", "Parkinson disease": the word after is a follower.
@@ -149,6 +156,8 @@ struct EnglishNames {
         case within
         /// "." then optional spaces: "J. Smith".
         case afterInitial
+        /// One space only: two bare capitalised words (a hyphen joins eponyms: Cockcroft-Gault).
+        case space
     }
 
     private func gap(_ a: Token, _ b: Token, _ view: TextView, _ kind: Gap) -> Bool {
@@ -158,6 +167,8 @@ struct EnglishNames {
         switch kind {
         case .within:
             return units.count == 1 && (isSpace(units.first!) || units.first! == 0x2D)
+        case .space:
+            return units.count == 1 && isSpace(units.first!)
         case .afterTitle, .afterLabel, .afterInitial:
             let optional: Set<UInt16> = kind == .afterLabel ? [0x3A, 0x2C] : [0x2E]
             if let first = units.first, optional.contains(first) { units = units.dropFirst() } else if kind == .afterInitial { return false }

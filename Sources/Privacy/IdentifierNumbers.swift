@@ -16,7 +16,7 @@ enum IdentifierNumbers {
     static let japaneseWords = #"(?:患者(?:番号|ID|No\.?|コード)|カルテ(?:番号|No\.?|ID)|診察券(?:番号)?|入院(?:番号|ID)|保険者番号|被保険者(?:証)?(?:番号|記号)|記号番号|保険証(?:番号)?|受給者番号|個人番号|マイナンバー|登録番号|ID番号|整理番号|(?<![A-Za-z])ID(?![A-Za-z]))"#
     /// Digits with optional letters and hyphens; a space joins only groups of 3–4 digits
     /// (1234 5678 9012), so "ID 12345 68歳" keeps the age.
-    static let value = #"([A-Z]{0,4}-?\d[\d\-]*\d(?:\s\d{3,4}(?![\d.歳]))*[A-Z]?)"#
+    static let value = #"([A-Z]{0,4}-?\d[\d\-]*\d(?:\s\d{3,4}(?!\d|\.\d|歳))*[A-Z]?)"#
 
     static let fixed: [Pattern] = [
         Pattern(.id, "(?i:(?<![A-Za-z])\(englishWords))(?![A-Za-z])\\.?[\\s#:=]*(?:is\\s+|was\\s+)?\(value)", group: 1),
@@ -27,7 +27,7 @@ enum IdentifierNumbers {
         }),
         Pattern(.id, #"(?i:マイナンバー|個人番号|my\s*number)[\s:：は]*(\d{4}[\s\-]?\d{4}[\s\-]?\d{4})"#, group: 1),
         Pattern(.id, #"(?<![\d\-])\d{3}-\d{2}-\d{4}(?![\d\-])"#),             // US SSN
-        Pattern(.id, #"(?<![\d\s])\d{3}\s\d{3}\s\d{4}(?![\d])"#),               // NHS number
+        Pattern(.id, #"(?<!\d)(?<!\d\s)\d{3}\s\d{3}\s\d{4}(?!\d)"#),               // NHS number
         Pattern(.id, #"(?<![\d.,\-])\d{8,}(?![\d.,])"#),                         // long digit runs
     ]
 }

@@ -56,8 +56,17 @@ struct JapaneseNames {
             // 山田 太郎さん: a surname before a space belongs to the name
             if end - start <= 3, Script.isSpace(view.unit(start - 1)), Script.isKanji(view.unit(start - 2)) {
                 var first = start - 1
-                while Script.isKanji(view.unit(first - 1)), start - first <= 4 { first -= 1 }
-                if !Script.isKanji(view.unit(first - 1)) { start = first }
+                while Script.isKanji(view.unit(first - 1)) || (view.unit(first - 1) == 0x30CE && Script.isKanji(view.unit(first - 2))),
+                      start - first <= 5 {
+                    first -= 1
+                }
+                let family = view.string(first, start - 1)
+                if !Script.isKanji(view.unit(first - 1)),
+                   lexicon.japaneseSurnames.contains(family)
+                    || (family.count >= 2 && !family.contains(where: NameStoplists.departmentEndings.contains)
+                        && !NameStoplists.japaneseNonNames.contains(family)) {
+                    start = first
+                }
             }
             return kanjiName(start, end, view, honorific: honorific)
         }
@@ -78,6 +87,8 @@ struct JapaneseNames {
                 start = particle + 1
             }
             guard end - start <= 4 else { return nil }
+            // "たくさん" (many), "おばあちゃん": a word ending the run is not a name
+            for cut in start..<(end - 1) where NameStoplists.japaneseNonNames.contains(view.string(cut, end)) { return nil }
             return accept(start, end, view, minimum: 2)
         }
         return nil
@@ -104,7 +115,8 @@ struct JapaneseNames {
         // One kanji: a known surname, or a given name before さん・ちゃん・くん (蒼さん);
         // before 様 a single kanji is usually a word (多様, 模様).
         if end - start == 1 && !lexicon.japaneseSurnames.contains(text) && !["さん", "ちゃん", "くん"].contains(honorific) { return nil }
-        if let last = text.last, NameStoplists.clinicalEndings.contains(last) { return nil }
+        // 感冒様, 歯科医師: a clinical word or a department before the honorific
+        if let last = text.last, NameStoplists.clinicalEndings.contains(last) || NameStoplists.departmentEndings.contains(last) { return nil }
         return accept(start, end, view, minimum: 1)
     }
 
@@ -178,7 +190,7 @@ struct JapaneseNames {
                 guard lexicon.japaneseSurnames.contains(where: { text.hasPrefix($0) }) || givenNameShaped(text) else { return nil }
             }
         }
-        if let last = text.last, NameStoplists.clinicalEndings.contains(last) || NameStoplists.notInGivenNames.contains(last) { return nil }
+        if let last = text.last, NameStoplists.clinicalEndings.contains(last) || NameStoplists.departmentEndings.contains(last) { return nil }
         return accept(start, end, view, minimum: 2)
     }
 

@@ -24,6 +24,9 @@ enum NameStoplists {
         "神", "仏", "坊", "看護", "男性", "女性", "男児", "女児", "高齢", "高齢者", "背景", "情報", "全員", "自身", "側", "数",
         "様", "自宅", "主訴", "既往", "現病歴", "診断", "所見", "経過", "方針", "処方", "検査", "年齢", "性別", "外来",
         "入院", "退院", "術後", "術前", "当院", "他院", "前回", "今回", "初診", "再診", "受診",
+        "子", "妊婦", "妊産婦", "産婦", "新生児", "乳児", "幼児", "小児", "子供", "保護者", "介護者", "相談者", "利用者", "来院者",
+        "高齢者", "障害者", "医者", "歯医者", "歯科医", "先輩", "後輩", "学生", "生徒", "児童", "大家", "店員", "運転手", "業者",
+        "近所", "隣人", "住人", "患者様", "皆様", "方", "人", "客", "主人", "旦那", "奥様", "嫁", "姑", "舅", "お嬢", "坊ちゃん",
         // hiragana and katakana words before さん・ちゃん・くん
         "みな", "おばあ", "おじい", "おかあ", "おとう", "おにい", "おねえ", "おば", "おじ", "あか", "おこ", "おく", "かんじゃ",
         "たく", "みなさ", "おまわり", "おいしゃ", "かあ", "とう", "ねえ", "にい", "ばあ", "じい", "ぼっ", "おじょう", "おぼっ",
@@ -47,6 +50,9 @@ enum NameStoplists {
         "局所", "高原", "平原", "草原", "病原", "起原", "中間", "時間", "期間", "夜間", "年間", "月間", "週間", "空間",
         "市場", "現場", "会場", "工場", "立場", "入浴", "河川", "油田", "関東", "関西", "海外", "国内", "屋外", "屋内",
     ]
+
+    /// Last kanji of departments and institutions before 医師・先生 (歯科医師, 薬局様).
+    static let departmentEndings: Set<Character> = Set("科院局部課所署病症炎")
 
     // English
 
@@ -85,7 +91,7 @@ enum NameStoplists {
         Doctor Nurse Mother Father Son Daughter Wife Husband Sister Brother Family Team Staff Service Services Primary \
         Secondary Tertiary Level Phase Trial Study Guideline Guidelines Protocol Insulin Metformin Aspirin Warfarin Heparin \
         None Unknown Other Others Both Each Every Some Any All Many Most Several First Second Third Last Next Previous Prior \
-        Mr Mrs Ms Miss Dr Prof Sir Dame Mx Covid Emergency Department Road Street Avenue Lane Drive
+        Mr Mrs Ms Miss Dr Prof Sir Dame Mx Covid Emergency Department Road Street Avenue Lane Drive St Saint
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Eponyms used in medicine: never a name unless a title or honorific makes it one.
@@ -100,7 +106,7 @@ enum NameStoplists {
         Heimlich Valsalva Trendelenburg Seldinger Whipple Nissen Billroth Hartmann Roux Fallot Ebstein Eisenmenger \
         Kearns Sayre Lewy Pick Creutzfeldt Jakob Bell Lyme Ludwig Ludwig's Meckel Meckel's Hirschsprung Kallmann \
         Klinefelter Noonan Prader Willi Angelman Rett Gaucher Fabry Pompe Tay Sachs Niemann Hunter Hurler Wolff \
-        Parkinsonism Alzheimers Apley McMurray Lachman Phalen Tinel Finkelstein Murphy Rovsing McBurney Grey Turner \
+        Parkinsonism Alzheimers Cockcroft Gault Mallory Weiss Osgood Schlatter Legg Calve Perthes Marie Tooth Apley McMurray Lachman Phalen Tinel Finkelstein Murphy Rovsing McBurney Grey Turner \
         Cullen Beck Charcot Cheyne Lhermitte Romberg Weber Rinne Snellen Ishihara Holter Swan Ganz Foley Doppler \
         Bishop Hamilton Beck Montgomery Asberg Folstein Wechsler Likert Borg Wong Baker Hoehn Yahr Bristol Rome Jones \
         Duckett Light Light's Geneva Caprini Padua Wexner Alvarado Ottawa Canadian Nexus Khorana Charlson Elixhauser
@@ -122,6 +128,6 @@ enum NameStoplists {
         questionnaire grade stage staging disorder deformity diverticulum sarcoidosis anomaly tetralogy stain staining \
         solution catheterisation catheterization body bodies point points line lines maneuvre position incision repair \
         ratio risk model protocol regimen classification inventory exam examination manoeuvres maneuvers ataxia chorea \
-        tumor tumour nerve fold folds plexus area areas canal duct ducts gland glands
+        tumor tumour nerve fold folds plexus area areas canal duct ducts gland glands wort protein proteins
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 }

@@ -47,7 +47,8 @@ import Testing
 
     @Test func relativeTimes() {
         expectUnchanged(["3日前から発熱", "2週間前から咳嗽、半年前から労作時呼吸困難", "cough for 3 days, fever since 2 days ago",
-                         "review in 2 weeks", "1か月後に再診"])
+                         "review in 2 weeks", "1か月後に再診", "3月5日から発熱、3月9日に解熱", "rash since 4 March, better by 9 March",
+                         "2019年に胃癌手術、2020年3月に再発"])
     }
 
     @Test func scoresAndEponyms() {
