@@ -12,17 +12,17 @@ enum AddressPatterns {
     static let ukPostcode = #"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"#
 
     static let all: [Pattern] = [
-        Pattern(.address, #"〒\s?\d{3}-?\d{4}"#),
-        Pattern(.address, #"(?i)(?:郵便番号|postal code|post code|postcode|zip(?: code)?)[\s:：は]*(\d{3}-\d{4}|\d{5}(?:-\d{4})?)"#, group: 1),
+        Pattern(.address, #"〒\s?\d{3}-?\d{4}"#, needs: "〒"),
+        Pattern(.address, #"(?i)(?:郵便番号|postal code|post code|postcode|zip(?: code)?)[\s:：は]*(\d{3}-\d{4}|\d{5}(?:-\d{4})?)"#, group: 1, needs: Pattern.digits),
         // 東京都世田谷区桜丘1丁目2番3号, 大阪市北区梅田1-2-3, 神奈川県横浜市青葉区
-        Pattern(.address, "(?:\(prefecture)\\s?)?\(municipality)\(town)\(block)"),
-        Pattern(.address, "\(prefecture)\\s?\(municipality)(?:\(town)\(block))?"),
+        Pattern(.address, "(?:\(prefecture)\\s?)?\(municipality)\(town)\(block)", needs: "市区郡"),
+        Pattern(.address, "\(prefecture)\\s?\(municipality)(?:\(town)\(block))?", needs: "都道府県"),
         // 221 Baker Street, 1600 Pennsylvania Ave NW, Apt 4B, Springfield, IL 62704
         Pattern(.address, "(?:\\b(?:Flat|Apt|Apartment|Unit|Suite|Room)\\s+[A-Za-z0-9\\-]+,?\\s+)?\\b\\d{1,5}[A-Z]?\\s+(?:[NSEW]\\.?\\s+)?(?:[A-Z][a-z']+\\s+){1,3}\(streetSuffix)\\b\\.?(?:\\s+(?:NW|NE|SW|SE|N|S|E|W)\\b)?"
             + "(?:,?\\s*(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\\.?\\s*[A-Za-z0-9\\-]+)?"
             + "(?:,\\s*[A-Z][a-z]+(?:\\s[A-Z][a-z]+)?(?=,?\\s*(?:\(usState)\\s+\\d{5}|\(ukPostcode)\\b)))?"
-            + "(?:,?\\s*\(usState)\\s+\\d{5}(?:-\\d{4})?\\b|,?\\s*\(ukPostcode)\\b)?"),
-        Pattern(.address, "\\b[A-Z][a-z]+(?:\\s[A-Z][a-z]+)?,\\s\(usState)\\s\\d{5}(?:-\\d{4})?\\b"),
-        Pattern(.address, "\\b\(ukPostcode)\\b"),
+            + "(?:,?\\s*\(usState)\\s+\\d{5}(?:-\\d{4})?\\b|,?\\s*\(ukPostcode)\\b)?", needs: Pattern.digits),
+        Pattern(.address, "\\b[A-Z][a-z]+(?:\\s[A-Z][a-z]+)?,\\s\(usState)\\s\\d{5}(?:-\\d{4})?\\b", needs: Pattern.digits),
+        Pattern(.address, "\\b\(ukPostcode)\\b", needs: Pattern.digits),
     ]
 }

@@ -13,23 +13,23 @@ enum DatePatterns {
     static let englishContext = "\\bDOB\\b|\\bD\\.O\\.B\\.?|date of birth|birthday|\\bborn(?: on)?|admitted(?: on)?|admission(?: date)?|discharged(?: on)?|seen(?: on)?|surgery(?: booked)?(?: for| on)?|operated on|appointment(?: on| for)?|booked for|visit(?: on)?|died(?: on)?|date of death"
 
     static let all: [Pattern] = [
-        Pattern(.date, #"(?<![\d.])(?:1[89]|20)\d{2}[\-/.](?:0?[1-9]|1[0-2])[\-/.](?:0?[1-9]|[12]\d|3[01])(?![\d])"#),
-        Pattern(.date, #"(?<![\d/.\-])(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:(?:1[89]|20)\d{2})(?![\d/\-]|\.\d)"#),
-        Pattern(.date, #"(?<![\d/.])(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|[12]\d|3[01])/\d{2}(?![\d/]|\.\d)"#),
-        Pattern(.date, "(?:(?:1[89]|20)\\d{2}|\(era)\\s?(?:\\d{1,2}|元))\\s?年\\s?\\d{1,2}\\s?月\\s?\\d{1,2}\\s?日"),
+        Pattern(.date, #"(?<![\d.])(?:1[89]|20)\d{2}[\-/.](?:0?[1-9]|1[0-2])[\-/.](?:0?[1-9]|[12]\d|3[01])(?![\d])"#, needs: Pattern.digits),
+        Pattern(.date, #"(?<![\d/.\-])(?:0?[1-9]|[12]\d|3[01])[/.\-](?:0?[1-9]|[12]\d|3[01])[/.\-](?:(?:1[89]|20)\d{2})(?![\d/\-]|\.\d)"#, needs: Pattern.digits),
+        Pattern(.date, #"(?<![\d/.])(?:0?[1-9]|[12]\d|3[01])/(?:0?[1-9]|[12]\d|3[01])/\d{2}(?![\d/]|\.\d)"#, needs: Pattern.digits),
+        Pattern(.date, "(?:(?:1[89]|20)\\d{2}|\(era)\\s?(?:\\d{1,2}|元))\\s?年\\s?\\d{1,2}\\s?月\\s?\\d{1,2}\\s?日", needs: Pattern.digits),
         // A birth year and month: 昭和31年3月生まれ, or after 生年月日
-        Pattern(.date, "((?:(?:1[89]|20)\\d{2}|\(era)\\s?(?:\\d{1,2}|元))\\s?年\\s?\\d{1,2}\\s?月)(?=\\s?(?:生|出生))", group: 1),
-        Pattern(.date, "(?:生年月日|誕生日)[\\s:：は]*((?:(?:1[89]|20)\\d{2}|\(era)\\s?(?:\\d{1,2}|元))\\s?年(?:\\s?\\d{1,2}\\s?月)?)", group: 1),
-        Pattern(.date, #"(?<![A-Za-z\d])[RHST]\s?\d{1,2}[./]\d{1,2}[./]\d{1,2}(?![\d./])"#),
-        Pattern(.date, "\\b\(month)\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+(?:1[89]|20)\\d{2}(?![\\d:])"),
-        Pattern(.date, "\\b\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?\(month)\\.?,?\\s+(?:1[89]|20)\\d{2}\\b"),
+        Pattern(.date, "((?:(?:1[89]|20)\\d{2}|\(era)\\s?(?:\\d{1,2}|元))\\s?年\\s?\\d{1,2}\\s?月)(?=\\s?(?:生|出生))", group: 1, needs: Pattern.digits),
+        Pattern(.date, "(?:生年月日|誕生日)[\\s:：は]*((?:(?:1[89]|20)\\d{2}|\(era)\\s?(?:\\d{1,2}|元))\\s?年(?:\\s?\\d{1,2}\\s?月)?)", group: 1, needs: Pattern.digits),
+        Pattern(.date, #"(?<![A-Za-z\d])[RHST]\s?\d{1,2}[./]\d{1,2}[./]\d{1,2}(?![\d./])"#, needs: Pattern.digits),
+        Pattern(.date, "\\b\(month)\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+(?:1[89]|20)\\d{2}(?![\\d:])", needs: Pattern.digits),
+        Pattern(.date, "\\b\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?\(month)\\.?,?\\s+(?:1[89]|20)\\d{2}\\b", needs: Pattern.digits),
         // A month and day without a year only in identifier context: 3月5日に入院, 入院日 3月5日,
         // DOB March 14, admitted on 5 May. "3月5日から発熱" and "rash since 4 March" stay.
-        Pattern(.date, "(\(japaneseMonthDay))(?=\\s?(?:に|の|から|より)?\\s?(?:\(japaneseEvents)))", group: 1),
-        Pattern(.date, "(?:\(japaneseEvents)|生年月日|誕生日)日?[\\s:：は]*(\(japaneseMonthDay))", group: 1),
-        Pattern(.date, "(?i:\(englishContext))[\\s:]*(\(englishMonthDay))", group: 1),
+        Pattern(.date, "(\(japaneseMonthDay))(?=\\s?(?:に|の|から|より)?\\s?(?:\(japaneseEvents)))", group: 1, needs: Pattern.digits),
+        Pattern(.date, "(?:\(japaneseEvents)|生年月日|誕生日)日?[\\s:：は]*(\(japaneseMonthDay))", group: 1, needs: Pattern.digits),
+        Pattern(.date, "(?i:\(englishContext))[\\s:]*(\(englishMonthDay))", group: 1, needs: Pattern.digits),
         // Birth month and year after a birth-date word: DOB 03/1956, 生年月日 昭和31年3月
-        Pattern(.date, #"(?i)(?:\bDOB\b|\bD\.O\.B\.?|date of birth|born(?: on| in)?|生年月日|誕生日)[\s:：は]*((?:0?[1-9]|1[0-2])/(?:1[89]|20)\d{2}|(?:1[89]|20)\d{2}[\-/](?:0?[1-9]|1[0-2]))"#, group: 1),
-        Pattern(.date, "(?i)(?:\\bDOB\\b|date of birth|born(?: on| in)?)[\\s:]*(\(month)\\.?\\s+(?:1[89]|20)\\d{2})", group: 1),
+        Pattern(.date, #"(?i)(?:\bDOB\b|\bD\.O\.B\.?|date of birth|born(?: on| in)?|生年月日|誕生日)[\s:：は]*((?:0?[1-9]|1[0-2])/(?:1[89]|20)\d{2}|(?:1[89]|20)\d{2}[\-/](?:0?[1-9]|1[0-2]))"#, group: 1, needs: Pattern.digits),
+        Pattern(.date, "(?i)(?:\\bDOB\\b|date of birth|born(?: on| in)?)[\\s:]*(\(month)\\.?\\s+(?:1[89]|20)\\d{2})", group: 1, needs: Pattern.digits),
     ]
 }

@@ -19,15 +19,14 @@ enum IdentifierNumbers {
     static let value = #"([A-Z]{0,4}-?\d[\d\-]*\d(?:\s\d{3,4}(?!\d|\.\d|歳))*[A-Z]?)"#
 
     static let fixed: [Pattern] = [
-        Pattern(.id, "(?i:(?<![A-Za-z])\(englishWords))(?![A-Za-z])\\.?[\\s#:=]*(?:is\\s+|was\\s+)?\(value)", group: 1),
-        Pattern(.id, "\(japaneseWords)[\\s#:：は]*(?:No\\.?\\s*)?\(value)", group: 1),
-        // My Number: 12 digits, grouped 4-4-4 or not, with a valid check digit
-        Pattern(.id, #"(?<![\d\-])\d{4}[\s\-]?\d{4}[\s\-]?\d{4}(?![\d\-])"#, accept: { text in
+        Pattern(.id, "(?i:(?<![A-Za-z])\(englishWords))(?![A-Za-z])\\.?[\\s#:=]*(?:is\\s+|was\\s+)?\(value)", group: 1, needs: Pattern.digits),
+        Pattern(.id, "\(japaneseWords)[\\s#:：は]*(?:No\\.?\\s*)?\(value)", group: 1, needs: Pattern.digits),  // My Number: 12 digits, grouped 4-4-4 or not, with a valid check digit
+        Pattern(.id, #"(?<![\d\-])\d{4}[\s\-]?\d{4}[\s\-]?\d{4}(?![\d\-])"#, needs: Pattern.digits, accept: { text in
             MyNumber.digits(of: text).map(MyNumber.isValid) ?? false
         }),
-        Pattern(.id, #"(?i:マイナンバー|個人番号|my\s*number)[\s:：は]*(\d{4}[\s\-]?\d{4}[\s\-]?\d{4})"#, group: 1),
-        Pattern(.id, #"(?<![\d\-])\d{3}-\d{2}-\d{4}(?![\d\-])"#),             // US SSN
-        Pattern(.id, #"(?<!\d)(?<!\d\s)\d{3}\s\d{3}\s\d{4}(?!\d)"#),               // NHS number
-        Pattern(.id, #"(?<![\d.,\-])\d{8,}(?![\d.,])"#),                         // long digit runs
+        Pattern(.id, #"(?i:マイナンバー|個人番号|my\s*number)[\s:：は]*(\d{4}[\s\-]?\d{4}[\s\-]?\d{4})"#, group: 1, needs: Pattern.digits),
+        Pattern(.id, #"(?<![\d\-])\d{3}-\d{2}-\d{4}(?![\d\-])"#, needs: Pattern.digits),  // US SSN
+        Pattern(.id, #"(?<!\d)(?<!\d\s)\d{3}\s\d{3}\s\d{4}(?!\d)"#, needs: Pattern.digits),  // NHS number
+        Pattern(.id, #"(?<![\d.,\-])\d{8,}(?![\d.,])"#, needs: Pattern.digits),  // long digit runs
     ]
 }

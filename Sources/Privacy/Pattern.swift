@@ -9,24 +9,34 @@ struct Pattern: @unchecked Sendable {
     let kind: IdentifierKind
     let group: Int
     let accept: (@Sendable (String) -> Bool)?
+    /// Characters (UTF-16 units of the folded text) of which every match has at least one:
+    /// a text with none of them is not searched ('@' for e-mail, 市区郡 for addresses).
+    let needs: Set<UInt16>?
 
     /// Built-in expressions are compiled once; a bad one is a programming error.
-    init(_ kind: IdentifierKind, _ expression: String, group: Int = 0, accept: (@Sendable (String) -> Bool)? = nil) {
+    init(_ kind: IdentifierKind, _ expression: String, group: Int = 0, needs: String? = nil,
+         accept: (@Sendable (String) -> Bool)? = nil) {
         do {
-            try self.init(kind, compiling: expression, group: group, accept: accept)
+            try self.init(kind, compiling: expression, group: group, needs: needs, accept: accept)
         } catch {
             preconditionFailure("built-in pattern does not compile: \(expression)")
         }
     }
 
-    init(_ kind: IdentifierKind, compiling expression: String, group: Int = 0, accept: (@Sendable (String) -> Bool)? = nil) throws {
+    init(_ kind: IdentifierKind, compiling expression: String, group: Int = 0, needs: String? = nil,
+         accept: (@Sendable (String) -> Bool)? = nil) throws {
         regex = try NSRegularExpression(pattern: expression, options: [])
         self.kind = kind
         self.group = group
         self.accept = accept
+        self.needs = needs.map { Set($0.utf16) }
     }
 
+    /// Every digit, for the many patterns that match numbers.
+    static let digits = "0123456789"
+
     func candidates(in view: TextView) -> [Candidate] {
+        if let needs, !view.foldedUnits.contains(where: needs.contains) { return [] }
         var found: [Candidate] = []
         regex.enumerateMatches(in: view.folded as String, options: [], range: NSRange(location: 0, length: view.count)) { match, _, _ in
             guard let match else { return }

@@ -33,8 +33,9 @@ public final class Scrubber: Sendable {
         guard !text.isEmpty else { return ScrubResult(text: text, spans: []) }
         let view = TextView(text)
         var candidates = patterns.flatMap { $0.candidates(in: view) }
-        candidates += japaneseNames.candidates(in: view)
-        candidates += englishNames.candidates(in: view)
+        // Each name scanner only where its script occurs.
+        if view.units.contains(where: Script.isJapanese) { candidates += japaneseNames.candidates(in: view) }
+        if view.foldedUnits.contains(where: { (0x41...0x5A).contains($0) }) { candidates += englishNames.candidates(in: view) }
         return SpanMerger.result(text, view: view, candidates: candidates)
     }
 }

@@ -7,6 +7,7 @@ import Foundation
 struct TextView {
     let original: String
     let units: [UInt16]
+    let foldedUnits: [UInt16]
     let folded: NSString
 
     init(_ text: String) {
@@ -14,6 +15,7 @@ struct TextView {
         let units = Array(text.utf16)
         self.units = units
         let foldedUnits = units.map(Self.fold)
+        self.foldedUnits = foldedUnits
         folded = String(decoding: foldedUnits, as: UTF16.self) as NSString
     }
 
