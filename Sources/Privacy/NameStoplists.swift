@@ -91,7 +91,10 @@ enum NameStoplists {
         Doctor Nurse Mother Father Son Daughter Wife Husband Sister Brother Family Team Staff Service Services Primary \
         Secondary Tertiary Level Phase Trial Study Guideline Guidelines Protocol Insulin Metformin Aspirin Warfarin Heparin \
         None Unknown Other Others Both Each Every Some Any All Many Most Several First Second Third Last Next Previous Prior \
-        Mr Mrs Ms Miss Dr Prof Sir Dame Mx Covid Emergency Department Road Street Avenue Lane Drive St Saint
+        Mr Mrs Ms Miss Dr Prof Sir Dame Mx Covid Emergency Department Road Street Avenue Lane Drive St Saint \
+        Public Health England Scotland Wales Ireland Britain National Institute Society College Royal University \
+        Association Foundation Trust Centre Center Organization Organisation World Heart Study Kingdom United States \
+        Ministry Agency Board Council Committee Federation Academy Journal Standards Medical Clinical Excellence
         """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
 
     /// Eponyms used in medicine: never a name unless a title or honorific makes it one.

@@ -66,6 +66,26 @@ import Testing
         ])
     }
 
+    @Test func rolesAndEverydayWordsBeforeHonorifics() {
+        expectUnchanged([
+            "看護師さんに伝えてください。患者さんの家族にも説明を。お母さんが心配している。",
+            "主治医の先生へ相談を。先生方のご意見を伺いたい。赤ちゃんの発熱は要注意。",
+            "皆さんに周知。おばあちゃんの薬を確認。ケアマネさんと調整。薬剤師さんに疑義照会。",
+            "多様な症状、同様の所見、肺炎様の陰影、インフルエンザ様疾患。脳外科医師に紹介。",
+            "ビタミン剤はたくさん飲んでも害はない？",
+        ])
+    }
+
+    @Test func organisationsGuidelinesAndOrganisms() {
+        expectUnchanged([
+            "Amoxicillin 500 mg three times daily per Public Health England guidance.",
+            "Mentions NICE NG28 and the ADA Standards of Care 2024.",
+            "Escherichia Coli and Klebsiella Pneumoniae are common causes of UTI.",
+            "Recommend referral to Neurology for possible Guillain-Barré syndrome.",
+            "eGFR by Cockcroft-Gault; St John's wort interacts with warfarin.",
+        ])
+    }
+
     @Test func guidelineYearsAndRatios() {
         expectUnchanged(["2019 ESC guideline", "ratio 2/3 of patients", "FEV1/FVC 0.65", "ICD-10 E11.9", "COVID-19 in 2021"])
     }
