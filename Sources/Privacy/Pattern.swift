@@ -38,7 +38,7 @@ struct Pattern: @unchecked Sendable {
     func candidates(in view: TextView) -> [Candidate] {
         if let needs, !view.foldedUnits.contains(where: needs.contains) { return [] }
         var found: [Candidate] = []
-        regex.enumerateMatches(in: view.folded as String, options: [], range: NSRange(location: 0, length: view.count)) { match, _, _ in
+        regex.enumerateMatches(in: view.folded, options: [], range: NSRange(location: 0, length: view.count)) { match, _, _ in
             guard let match else { return }
             let range = match.range(at: group)
             guard range.location != NSNotFound, range.length > 0 else { return }

@@ -8,7 +8,8 @@ struct TextView {
     let original: String
     let units: [UInt16]
     let foldedUnits: [UInt16]
-    let folded: NSString
+    /// The folded text, made once and handed to every expression.
+    let folded: String
 
     init(_ text: String) {
         original = text
@@ -16,7 +17,7 @@ struct TextView {
         self.units = units
         let foldedUnits = units.map(Self.fold)
         self.foldedUnits = foldedUnits
-        folded = String(decoding: foldedUnits, as: UTF16.self) as NSString
+        folded = String(decoding: foldedUnits, as: UTF16.self)
     }
 
     var count: Int { units.count }
@@ -37,7 +38,7 @@ struct TextView {
 
     /// The folded text of a UTF-16 range.
     func foldedString(_ start: Int, _ end: Int) -> String {
-        folded.substring(with: NSRange(location: start, length: end - start))
+        String(decoding: foldedUnits[start..<end], as: UTF16.self)
     }
 
     func unit(_ i: Int) -> UInt16? { i >= 0 && i < units.count ? units[i] : nil }
