@@ -99,7 +99,8 @@ public struct ScrubEvaluation: Sendable {
     /// The figures as lines of text.
     public var report: String {
         func line(_ label: String, _ tally: Tally) -> String {
-            String(format: "%-28@ %6.2f%%  (%d of %d)", label as NSString, tally.recall * 100, tally.found, tally.total)
+            label.padding(toLength: 28, withPad: " ", startingAt: 0)
+                + String(format: "%7.2f%%  (%d of %d)", tally.recall * 100, tally.found, tally.total)
         }
         var lines = ["recall on identifier spans:"]
         for kind in IdentifierKind.allCases { if let tally = perKind[kind] { lines.append("  " + line(kind.rawValue, tally)) } }
