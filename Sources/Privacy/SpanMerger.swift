@@ -8,6 +8,7 @@ enum SpanMerger {
         let merged = merge(candidates, units: view.units)
         guard !merged.isEmpty else { return ScrubResult(text: text, spans: []) }
         let ns = text as NSString
+        let lines = Lines(view.units)
         var output = ""
         var spans: [ScrubSpan] = []
         var cursor = text.startIndex
@@ -21,7 +22,7 @@ enum SpanMerger {
             utf8Offset += before.utf8.count
             characterOffset += before.count
             let original = String(text[range])
-            let placeholder = candidate.kind.placeholder(japanese: japaneseLine(around: range, in: text))
+            let placeholder = candidate.kind.placeholder(japanese: lines.isJapanese(at: candidate.start))
             spans.append(ScrubSpan(
                 kind: candidate.kind, utf8Start: utf8Offset, utf8End: utf8Offset + original.utf8.count,
                 characterStart: characterOffset, characterEnd: characterOffset + original.count,
@@ -58,10 +59,31 @@ enum SpanMerger {
         return merged
     }
 
-    /// A line with kana or kanji in it is Japanese: its names become 〔氏名〕.
-    static func japaneseLine(around range: Range<String.Index>, in text: String) -> Bool {
-        let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex
-        let lineEnd = text[range.upperBound...].firstIndex(of: "\n") ?? text.endIndex
-        return text[lineStart..<lineEnd].utf16.contains(where: Script.isJapanese)
+    /// The lines of a text (split at "\n") and which are Japanese: a line with kana or kanji
+    /// in it is, and its names become 〔氏名〕. Built in one pass, looked up by binary search,
+    /// so a long text with many spans costs no more than its length.
+    struct Lines {
+        private var starts: [Int] = [0]
+        private var japanese: [Bool] = [false]
+
+        init(_ units: [UInt16]) {
+            for (i, unit) in units.enumerated() {
+                if unit == 0x0A {
+                    starts.append(i + 1)
+                    japanese.append(false)
+                } else if !japanese[japanese.count - 1], Script.isJapanese(unit) {
+                    japanese[japanese.count - 1] = true
+                }
+            }
+        }
+
+        func isJapanese(at offset: Int) -> Bool {
+            var low = 0, high = starts.count - 1
+            while low < high {
+                let mid = (low + high + 1) / 2
+                if starts[mid] <= offset { low = mid } else { high = mid - 1 }
+            }
+            return japanese[low]
+        }
     }
 }

@@ -25,6 +25,15 @@ import Testing
         #expect(result.text == "Mr [NAME] called.\n〔氏名〕さんより電話。")
     }
 
+    @Test func aLongTextWithManySpansIsScrubbedInOnePass() {
+        // 2,000 lines alternating Japanese and English, each with a name and a phone number
+        let lines = (0..<2_000).map { i in i % 2 == 0 ? "患者 山田太郎 090-1234-\(String(format: "%04d", i))" : "Mr Smith, call 020 7946 \(String(format: "%04d", i))" }
+        let result = scrubber.scrub(lines.joined(separator: "\n"))
+        let out = result.text.split(separator: "\n")
+        #expect(result.spans.count == 4_000)
+        #expect(out[0] == "患者 〔氏名〕 [PHONE]" && out[1] == "Mr [NAME], call [PHONE]" && out[1_998] == "患者 〔氏名〕 [PHONE]")
+    }
+
     @Test func scrubbingTwiceChangesNothingMore() {
         for text in ["患者 山田太郎 090-1234-5678、生年月日 昭和31年3月5日", "Dr Smith, MRN 1234567, DOB 03/14/1956, j@example.com"] {
             let once = scrubber.scrub(text).text
