@@ -44,6 +44,7 @@ let package = Package(
         // OpenBLAS (Debian: libopenblas-dev) is opened at run time by CHost, which picks its kernels.
         .target(name: "CHost", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
         .target(name: "Support"),
+        .target(name: "Privacy", dependencies: ["Support"]),
         .target(name: "CKernels", dependencies: ["CHost"], cSettings: cKernels),
         .target(name: "Tensor", dependencies: ["CHost", "CKernels"], swiftSettings: numeric + vectorISA),
         .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
@@ -51,23 +52,24 @@ let package = Package(
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
         .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Generation", "Support"], swiftSettings: numeric),
-        .target(name: "FeedbackStore", dependencies: ["Support", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Review", dependencies: ["FeedbackStore", "Support"]),
+        .target(name: "FeedbackStore", dependencies: ["Support", "Privacy", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Review", dependencies: ["FeedbackStore", "Privacy", "Support"]),
         .target(
             name: "Loop",
             dependencies: ["FeedbackStore", "Training", "Generation", "Support", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "Loop", "Review", "FeedbackStore", "Support", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
+                "Loop", "Review", "FeedbackStore", "Privacy", "Support", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "rounds-bench",
-            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Loop", "Support",
+            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Loop", "Privacy", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: numeric),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),

@@ -12,6 +12,7 @@
 
 import FeedbackStore
 import Foundation
+import Privacy
 
 /// What the session is doing; the view draws each mode differently.
 public enum ReviewMode: Equatable, Sendable {
@@ -55,10 +56,13 @@ public final class ReviewSession {
     /// Monotonic seconds; injected so tests control time spent.
     private let clock: () -> Double
     private var shownAt: Double = 0
+    /// Comments are scrubbed of identifiers when the editor closes, before they can be saved.
+    private let scrubber: Scrubber
 
     public init(backend: ReviewBackend, reviewer: String, guidelines: Guidelines,
-                clock: @escaping () -> Double = monotonicSeconds) {
+                clock: @escaping () -> Double = monotonicSeconds, scrubber: Scrubber = .standard) {
         self.backend = backend
+        self.scrubber = scrubber
         self.guidelines = guidelines
         self.clock = clock
         self.state = ReviewState(reviewer: reviewer)
@@ -116,8 +120,7 @@ public final class ReviewSession {
             switch editor.handle(key) {
             case .editing: state.mode = .comment(editor)
             case .accepted(let text):
-                state.draft.comment = text.trimmingCharacters(in: .whitespaces)
-                state.mode = .rating
+                acceptComment(text)
             case .cancelled: state.mode = .rating
             }
         case .help(let scroll):
@@ -128,6 +131,18 @@ public final class ReviewSession {
             }
         }
         return nil
+    }
+
+    /// The comment as it will be saved: identifiers replaced, and the reviewer told so (the
+    /// details line shows the scrubbed text).
+    private func acceptComment(_ text: String) {
+        let result = scrubber.scrub(text.trimmingCharacters(in: .whitespaces))
+        state.draft.comment = result.text
+        state.mode = .rating
+        if !result.spans.isEmpty {
+            let kinds = Set(result.spans.map(\.kind)).sorted { $0.rawValue < $1.rawValue }.map(\.rawValue).joined(separator: ", ")
+            state.message = "Comment scrubbed: \(result.spans.count) identifier\(result.spans.count == 1 ? "" : "s") (\(kinds)) replaced."
+        }
     }
 
     private func handleRating(_ key: Key) throws -> ReviewEvent? {

@@ -18,5 +18,6 @@ struct RoundsBench: ParsableCommand {
             ReviewPageBench.self,
             NightlyBench.self,
             MachineBench.self,
+            ScrubBench.self,
         ])
 }

@@ -27,5 +27,6 @@ struct Rounds: AsyncParsableCommand {
             ExportCommand.self,
             NightlyCommand.self,
             DoctorCommand.self,
+            ScrubCommand.self,
         ])
 }
