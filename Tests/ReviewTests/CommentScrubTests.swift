@@ -16,7 +16,7 @@ import Testing
         // Then the draft and the details line show the scrubbed text, and the reviewer is told
         #expect(session.state.draft.comment == "〔氏名〕さん [PHONE] に用量を確認")
         #expect(session.state.message == "Comment scrubbed: 2 identifiers (name, phone) replaced.")
-        #expect(ReviewView.details(session.state.draft, pair: false).contains("〔氏名〕さん [PHONE]"))
+        #expect(ReviewChrome.details(session.state.draft, pair: false).contains("〔氏名〕さん [PHONE]"))
 
         // And the rating stores the scrubbed comment only
         _ = try session.handle(.char("x"))
