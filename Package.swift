@@ -3,11 +3,13 @@
 // Layers, bottom to top (dependencies point down only): see README.md, "Layout".
 import PackageDescription
 
-/// Numeric layers are written against raw buffers; bounds checks stay on in debug and
-/// are dropped in release, where the tests' reference comparisons guard correctness.
+/// Numeric layers are written against raw buffers. The shipped release binary drops their
+/// bounds and overflow checks (-Ounchecked); with ROUNDS_CHECKED=1 in the environment (the
+/// test script sets it) release builds keep them, so the suite runs optimized with checks on.
+let checked = Context.environment["ROUNDS_CHECKED"] == "1"
 let numeric: [SwiftSetting] = [
     .swiftLanguageMode(.v5),
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+    .unsafeFlags(checked ? ["-wmo"] : ["-Ounchecked", "-wmo"], .when(configuration: .release)),
 ]
 
 /// The Tensor kernels use 8-lane fused multiply-add (SIMD8 `addProduct`); without these
@@ -39,34 +41,35 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
+        // OpenBLAS (Debian: libopenblas-dev) is opened at run time by CHost, which picks its kernels.
+        .target(name: "CHost", linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("m")]),
         .target(name: "Support"),
-        .target(name: "CKernels", cSettings: cKernels),
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: numeric + vectorISA),
+        .target(name: "Privacy", dependencies: ["Support"]),
+        .target(name: "CKernels", dependencies: ["CHost"], cSettings: cKernels),
+        .target(name: "Tensor", dependencies: ["CHost", "CKernels"], swiftSettings: numeric + vectorISA),
         .target(name: "ModelFiles", dependencies: ["Support"], swiftSettings: numeric),
         .target(name: "Tokenizer", dependencies: ["ModelFiles", "Support"]),
         .target(name: "Llama", dependencies: ["Tensor", "ModelFiles", "Support"], swiftSettings: numeric),
         .target(name: "Generation", dependencies: ["Llama", "Tokenizer"], swiftSettings: numeric),
         .target(name: "Training", dependencies: ["Llama", "Tokenizer", "Generation", "Support"], swiftSettings: numeric),
-        .target(name: "FeedbackStore", dependencies: ["Support", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Review", dependencies: ["FeedbackStore", "Support"]),
+        .target(name: "FeedbackStore", dependencies: ["Support", "Privacy", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Review", dependencies: ["FeedbackStore", "Privacy", "Support"]),
         .target(
             name: "Loop",
             dependencies: ["FeedbackStore", "Training", "Generation", "Support", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "rounds",
             dependencies: [
-                "Loop", "Review", "FeedbackStore", "Support", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
+                "Loop", "Review", "FeedbackStore", "Privacy", "Support", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "rounds-bench",
-            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Loop", "Support",
+            dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Loop", "Privacy", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: numeric),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
+        .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),

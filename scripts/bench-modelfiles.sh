@@ -3,5 +3,5 @@
 # Usage: scripts/bench-modelfiles.sh [GGUF]   (default: the base model; fetch it with rounds model fetch)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product rounds-bench --scratch-path .build-release >&2
-exec .build-release/release/rounds-bench model-load --model "${1:-policies/base/SmolLM2-135M-Instruct.Q4_1.gguf}"
+source scripts/bench-common.sh
+exec "$bench" model-load --model "${1:-policies/base/SmolLM2-135M-Instruct.Q4_1.gguf}"

@@ -25,6 +25,7 @@ enum Schema {
             try createTrainingRuns(db)
         }
         migrator.registerMigration("v2-claims-and-counts") { db in try claimsAndCounts(db) }
+        migrator.registerMigration("v3-imports") { db in try imports(db) }
         return migrator
     }
 

@@ -73,7 +73,7 @@ public final class ChatModel {
         }
         var samples = try generator.generate(
             prompts: prompts, samplesPerPrompt: n, parameters: parameters, endTokens: endTokens, streams: streams,
-            decode: { tokenizer.decode($0.map(Int.init), skipSpecialTokens: true) }, onToken: handler)
+            decode: { tokenizer.decodeWholeCharacters($0.map(Int.init), skipSpecialTokens: true) }, onToken: handler)
         if let onText {
             for (key, var stream) in decoders.sorted(by: { $0.key < $1.key }) {
                 let rest = stream.finish()

@@ -28,11 +28,18 @@ public final class Generator {
     /// Most sequences decoded together; more prompts run in successive batches.
     public let maxBatch: Int
 
+    /// Decode steps on int8-quantized activations where the CPU has the integer kernels
+    /// (`IncrementalDecoder.integerProducts`).
+    public let integerProducts: Bool
+
     /// `compact`: decode from lossless compact encodings of the weights where they exist
     /// (`DecoderWeights.compacted`; same numbers, fewer bytes per step). The encodings are
     /// taken now: the weights must not change while this generator is in use.
-    public init(weights: DecoderWeights, geometry: DecoderGeometry, maxBatch: Int = 16, compact: Bool = true) {
+    /// `integerProducts: false` keeps decode steps in fp32 (what the parity tests compare).
+    public init(weights: DecoderWeights, geometry: DecoderGeometry, maxBatch: Int = 16, compact: Bool = true,
+                integerProducts: Bool = integerDecodeKernels) {
         self.weights = compact ? weights.compacted(geometry: geometry) : weights
+        self.integerProducts = integerProducts
         self.geometry = geometry
         self.maxBatch = max(1, maxBatch)
     }
@@ -58,7 +65,7 @@ public final class Generator {
         if longest >= capacity { throw InferenceError.contextFull(slot: 0, capacity: capacity) }
         let decoder = IncrementalDecoder(
             weights: weights, geometry: geometry, slots: min(prompts.count, promptsPerBatch) * n,
-            capacity: capacity, maxRows: 256)
+            capacity: capacity, maxRows: 256, integerProducts: integerProducts)
         var results: [GeneratedSample] = []
         results.reserveCapacity(prompts.count * n)
         var first = 0

@@ -27,21 +27,25 @@ public struct Guidelines: Sendable {
     }
 
     /// The guidelines as wrapped, styled lines for `columns` cells. Headings are bold,
-    /// list items hang-indent, `**`/`` ` `` markers are dropped, paragraphs reflow.
+    /// `**`/`` ` `` markers are dropped, paragraphs reflow, and a list item is one item
+    /// however many source lines it spans: its lines are joined and wrapped with a hanging
+    /// indent under the item's text.
     public func render(columns: Int) -> [StyledLine] {
         var lines: [StyledLine] = []
         var paragraph: [String] = []
+        var item: (marker: String, parts: [String])?
         func flush() {
-            guard !paragraph.isEmpty else { return }
-            // Japanese lines join without a space; English lines with one.
-            var joined = ""
-            for part in paragraph {
-                if let last = joined.last, let first = part.first,
-                    DisplayWidth.of(last) < 2 || DisplayWidth.of(first) < 2 { joined += " " }
-                joined += part
+            if !paragraph.isEmpty {
+                lines += TextWrap.wrap(Self.join(paragraph), width: columns).map { StyledLine($0) }
+                paragraph.removeAll()
             }
-            lines += TextWrap.wrap(joined, width: columns).map { StyledLine($0) }
-            paragraph.removeAll()
+            if let (marker, parts) = item {
+                let indent = String(repeating: " ", count: DisplayWidth.of(marker))
+                for (i, part) in TextWrap.wrap(Self.join(parts), width: columns - indent.count).enumerated() {
+                    lines.append(StyledLine((i == 0 ? marker : indent) + part))
+                }
+                item = nil
+            }
         }
         for raw in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = Self.inline(raw.trimmingCharacters(in: .whitespaces))
@@ -54,16 +58,27 @@ public struct Guidelines: Sendable {
                 lines += TextWrap.wrap(title, width: columns).map { StyledLine($0, .heading) }
             } else if let (marker, body) = Self.listItem(line) {
                 flush()
-                let indent = String(repeating: " ", count: DisplayWidth.of(marker))
-                for (i, part) in TextWrap.wrap(body, width: columns - indent.count).enumerated() {
-                    lines.append(StyledLine((i == 0 ? marker : indent) + part))
-                }
+                item = (marker, [body])
+            } else if item != nil {
+                item!.parts.append(line)  // the item goes on (indented or not, as Markdown allows)
             } else {
                 paragraph.append(line)
             }
         }
         flush()
         return lines
+    }
+
+    /// Source lines joined into one text: Japanese lines join without a space, English
+    /// lines with one.
+    static func join(_ parts: [String]) -> String {
+        var joined = ""
+        for part in parts {
+            if let last = joined.last, let first = part.first,
+                DisplayWidth.of(last) < 2 || DisplayWidth.of(first) < 2 { joined += " " }
+            joined += part
+        }
+        return joined
     }
 
     /// `- item`, `* item` and `1. item` become a marker and the item text.

@@ -14,8 +14,10 @@ public struct ReviewCard: Equatable, Sendable {
     public var id: Int64
     /// The queue item's number, shown in the title bar.
     public var itemNumber: Int64
-    public var prompt: String
-    public var answers: Answers
+    public let prompt: String
+    public let answers: Answers
+    /// The body wrapped for the latest width asked for (not part of the card's value).
+    private let layouts = LayoutMemo()
 
     public init(id: Int64, itemNumber: Int64? = nil, prompt: String, answers: Answers) {
         self.id = id
@@ -25,6 +27,13 @@ public struct ReviewCard: Equatable, Sendable {
     }
 
     public var isPair: Bool { if case .pair = answers { return true } else { return false } }
+
+    /// The prompt and answers wrapped for `width` columns; wrapped once per width.
+    public func layout(width: Int) -> BodyLayout { layouts.layout(for: self, width: width) }
+
+    public static func == (a: ReviewCard, b: ReviewCard) -> Bool {
+        a.id == b.id && a.itemNumber == b.itemNumber && a.prompt == b.prompt && a.answers == b.answers
+    }
 }
 
 /// What the physician decided about a card. Raw values match the store's spelling.

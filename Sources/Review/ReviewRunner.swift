@@ -19,6 +19,10 @@ public enum ReviewRunner {
         // However the loop ends, the unrated card goes back to the queue; if that fails
         // (the database is locked), its claim lapses on its own.
         defer { try? session.end() }
+        // Keys typed while the tool started were typed before the first card was shown.
+        let early = terminal.discardTypeAhead()
+        if early.contains(.interrupt) { return 128 + SIGINT }
+        session.reportIgnoredKeys(early.count)
         var onScreen: Frame? = nil
         draw(session, on: terminal, over: &onScreen)
         while true {
@@ -30,20 +34,40 @@ public enum ReviewRunner {
             case .finish(let signal):
                 return 128 + signal
             case .keys(let keys):
-                for key in keys {
-                    do {
-                        // Ctrl-C quits like q, with the status a shell expects after it.
-                        if try session.handle(key) == .quit { return key == .interrupt ? 128 + SIGINT : 0 }
-                    } catch {
-                        // Nothing was saved for this key; say so and let the reviewer retry.
-                        session.report("Not saved: \(error.localizedDescription) Press the key again.")
+                // Each key acts on what is on screen: the state is drawn after every key, and
+                // once a key brings a new card, the keys typed before it is drawn (the rest
+                // of this read, and whatever is waiting) are thrown away, not rated. They
+                // are read off just before the new card is drawn: a key pressed once it is
+                // on screen always counts.
+                for (index, key) in keys.enumerated() {
+                    let before = session.state.card?.id
+                    if let status = handle(key, session) { return status }
+                    if session.state.card?.id != before {
+                        let waiting = terminal.discardTypeAhead()
+                        // Ctrl-C is never thrown away: it still ends the session.
+                        if waiting.contains(.interrupt) || keys[(index + 1)...].contains(.interrupt) { return 128 + SIGINT }
+                        session.reportIgnoredKeys(keys.count - index - 1 + waiting.count)
+                        break
                     }
+                    if index < keys.count - 1 { draw(session, on: terminal, over: &onScreen) }
                 }
             }
             draw(session, on: terminal, over: &onScreen)
             // The card is on screen; now the upkeep nobody should wait for.
             do { try session.idle() } catch { session.report("Database upkeep failed: \(error.localizedDescription)") }
         }
+    }
+
+    /// Hands one key to the session; the exit status when the session ends.
+    private static func handle(_ key: Key, _ session: ReviewSession) -> Int32? {
+        do {
+            // Ctrl-C quits like q, with the status a shell expects after it.
+            if try session.handle(key) == .quit { return key == .interrupt ? 128 + SIGINT : 0 }
+        } catch {
+            // Nothing was saved for this key; say so and let the reviewer retry.
+            session.report("Not saved: \(error.localizedDescription) Press the key again.")
+        }
+        return nil
     }
 
     /// Draws the session's frame, sending only the rows that differ from `onScreen`.

@@ -4,9 +4,15 @@
 // fetched, so quitting, Ctrl-C or a dropped connection can only lose the optional
 // details typed for a card not yet rated. The session owns no terminal: the interactive
 // loop and the scripted driver (`rounds review --batch`) feed it the same keys.
+//
+// Nothing is rated unseen: the drivers draw the state after every key (the scripted
+// driver is taken to), and the session records which answers have had their last line
+// on screen (`AnswersSeen`); a rating key before that is refused with a message saying
+// what to scroll to.
 
 import FeedbackStore
 import Foundation
+import Privacy
 
 /// What the session is doing; the view draws each mode differently.
 public enum ReviewMode: Equatable, Sendable {
@@ -28,6 +34,8 @@ public struct ReviewState: Equatable, Sendable {
     public var scroll = 0
     /// One-line feedback after an action ("Saved: correct").
     public var message: String?
+    /// Which answers have had their last line on screen.
+    public var seen = AnswersSeen()
     public var size = TerminalSize(rows: 24, columns: 80)
 
     public init(reviewer: String) { self.reviewer = reviewer }
@@ -48,10 +56,13 @@ public final class ReviewSession {
     /// Monotonic seconds; injected so tests control time spent.
     private let clock: () -> Double
     private var shownAt: Double = 0
+    /// Comments are scrubbed of identifiers when the editor closes, before they can be saved.
+    private let scrubber: Scrubber
 
     public init(backend: ReviewBackend, reviewer: String, guidelines: Guidelines,
-                clock: @escaping () -> Double = monotonicSeconds) {
+                clock: @escaping () -> Double = monotonicSeconds, scrubber: Scrubber = .standard) {
         self.backend = backend
+        self.scrubber = scrubber
         self.guidelines = guidelines
         self.clock = clock
         self.state = ReviewState(reviewer: reviewer)
@@ -60,6 +71,7 @@ public final class ReviewSession {
     /// Fetches the first card and the progress figures.
     public func start() throws {
         try loadNext()
+        noteVisible()
     }
 
     /// Upkeep the drivers run once the frame is drawn, while the reviewer reads.
@@ -77,15 +89,29 @@ public final class ReviewSession {
     public func resize(_ size: TerminalSize) {
         state.size = size
         state.scroll = min(state.scroll, ReviewView.maxScroll(state))
+        noteVisible()
     }
 
     /// Shows a one-line message (e.g. an error from the store) until the next key.
-    public func report(_ message: String) { state.message = message }
+    public func report(_ message: String) {
+        state.message = message
+        noteVisible()
+    }
+
+    /// Says that `count` keys typed before the card on screen was drawn were thrown away
+    /// (the driver discards them: they were meant for a card the reviewer had not seen).
+    public func reportIgnoredKeys(_ count: Int) {
+        guard count > 0 else { return }
+        let note = count == 1 ? "1 key typed before this card was shown was ignored."
+            : "\(count) keys typed before this card was shown were ignored."
+        report(state.message.map { $0 + " " + note } ?? note)
+    }
 
     /// Handles one key; store errors propagate with the state unchanged, so the same key
     /// can be pressed again.
     public func handle(_ key: Key) throws -> ReviewEvent? {
         if key == .interrupt { return .quit }
+        defer { noteVisible() }
         switch state.mode {
         case .rating: return try handleRating(key)
         case .harmMenu: handleHarm(key)
@@ -94,8 +120,7 @@ public final class ReviewSession {
             switch editor.handle(key) {
             case .editing: state.mode = .comment(editor)
             case .accepted(let text):
-                state.draft.comment = text.trimmingCharacters(in: .whitespaces)
-                state.mode = .rating
+                acceptComment(text)
             case .cancelled: state.mode = .rating
             }
         case .help(let scroll):
@@ -106,6 +131,18 @@ public final class ReviewSession {
             }
         }
         return nil
+    }
+
+    /// The comment as it will be saved: identifiers replaced, and the reviewer told so (the
+    /// details line shows the scrubbed text).
+    private func acceptComment(_ text: String) {
+        let result = scrubber.scrub(text.trimmingCharacters(in: .whitespaces))
+        state.draft.comment = result.text
+        state.mode = .rating
+        if !result.spans.isEmpty {
+            let kinds = Set(result.spans.map(\.kind)).sorted { $0.rawValue < $1.rawValue }.map(\.rawValue).joined(separator: ", ")
+            state.message = "Comment scrubbed: \(result.spans.count) identifier\(result.spans.count == 1 ? "" : "s") (\(kinds)) replaced."
+        }
     }
 
     private func handleRating(_ key: Key) throws -> ReviewEvent? {
@@ -129,12 +166,12 @@ public final class ReviewSession {
         }
         if state.card == nil {
             // New samples may have been queued, or another reviewer skipped: look again.
+            // A card found now has not been seen: show it, and rate nothing yet.
             try loadNext()
-        }
-        guard let card = state.card else {
-            state.message = "The queue is empty. Press q to quit."
+            state.message = state.card == nil ? "The queue is empty. Press q to quit." : "New items have arrived; here is the next one."
             return nil
         }
+        guard let card = state.card else { return nil }
         switch key {
         case .char("h") where card.isPair, .char("g") where card.isPair:
             state.message = "Harm and tags are for single answers; press m to comment on a pair."
@@ -151,6 +188,10 @@ public final class ReviewSession {
                 state.message = card.isPair
                     ? "Pairs: a (A better) · b (B better) · t (tie) · n (both bad); ? for help."
                     : "Single answers: c or 1 (correct) · x or 2 (incorrect); ? for help."
+                return nil
+            }
+            if let unread = state.seen.refusal(state) {
+                state.message = unread
                 return nil
             }
             let rating = Rating(cardID: card.id, choice: choice, annotation: state.draft,
@@ -216,7 +257,7 @@ public final class ReviewSession {
 
     /// The new scroll offset for a scrolling key, or nil when `key` does not scroll.
     private func scrolled(_ offset: Int, by key: Key, limit: Int) -> Int? {
-        let page = max(1, ReviewView.bodyHeight(state.size) - 1)
+        let page = max(1, ReviewView.bodyHeight(state) - 1)
         let target: Int
         switch key {
         case .up, .char("k"): target = offset - 1
@@ -238,8 +279,12 @@ public final class ReviewSession {
         state.draft = Annotation()
         state.scroll = 0
         state.mode = .rating
+        state.seen = AnswersSeen()
         shownAt = clock()
     }
+
+    /// Records the answers whose last line the current state shows (the driver draws it).
+    private func noteVisible() { state.seen.note(state) }
 }
 
 /// Seconds on a monotonic clock (unaffected by wall-clock changes).

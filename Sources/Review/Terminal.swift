@@ -133,6 +133,23 @@ public final class Terminal {
         }
     }
 
+    /// Reads and throws away the keys typed but not yet read (type-ahead meant for a card
+    /// no longer on screen), without waiting; returns them. A hang-up is left for
+    /// `nextEvent` to report.
+    public func discardTypeAhead() -> [Key] {
+        var keys: [Key] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            var fd = pollfd(fd: input, events: Int16(POLLIN), revents: 0)
+            guard poll(&fd, 1, 0) > 0, fd.revents & Int16(POLLIN) != 0 else { break }
+            let n = read(input, &buffer, buffer.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            keys += parser.feed(buffer[0..<n])
+        }
+        return keys + parser.flush()
+    }
+
     /// Waits for keys, a resize or the end of the session.
     public func nextEvent() -> TerminalEvent {
         while true {

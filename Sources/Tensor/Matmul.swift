@@ -1,8 +1,8 @@
-// Linear layers through OpenBLAS sgemm. Weights are PyTorch-style [OC, C] row-major, so the
+// Linear layers through OpenBLAS sgemm (opened by CHost with this CPU's kernels). Weights are PyTorch-style [OC, C] row-major, so the
 // forward is y = x·Wᵀ (llm.c `matmul_forward`), and the backward is dX += dY·W and
 // dW += dYᵀ·X (llm.c `matmul_backward`), each one sgemm over all N = B·T rows.
 
-import COpenBLAS
+import CHost
 
 /// Row-major C = alpha·op(A)·op(B) + beta·C with explicit leading dimensions, for callers
 /// that address column slices of a fused buffer (e.g. q/k/v inside one qkv row).
@@ -19,8 +19,8 @@ public func gemm(
         if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
         return
     }
-    cblas_sgemm(
-        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+    rounds_sgemm(
+        transA ? 1 : 0, transB ? 1 : 0,
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 

@@ -7,7 +7,7 @@
 // Buffers are row-major `UnsafeMutablePointer<Float>`; shapes are given in comments.
 // Backward kernels ADD into parameter gradients (`+=`); the training step zeroes them once.
 
-import COpenBLAS
+import CHost
 import Foundation
 
 /// Process-wide thread count for the non-GEMM kernels and for OpenBLAS.
@@ -21,7 +21,7 @@ public enum Threads {
     /// run can pin both). Values below 1 mean 1.
     public static func set(_ n: Int) {
         current = max(1, n)
-        openblas_set_num_threads(Int32(current))
+        rounds_blas_set_threads(Int32(current))
     }
 }
 

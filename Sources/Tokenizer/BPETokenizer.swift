@@ -229,6 +229,20 @@ public final class BPETokenizer: @unchecked Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The text of `ids` as a sampled answer: like `decode`, but a character left
+    /// unfinished at the end (the sample stopped at its token limit inside a multi-byte
+    /// character, e.g. after one of the three byte tokens of "患") is dropped, so the answer
+    /// ends on a character boundary instead of U+FFFD.
+    public func decodeWholeCharacters(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 4)
+        for id in ids where contains(id) {
+            if skipSpecialTokens, specialTokenIds.contains(id) { continue }
+            appendBytes(of: id, to: &bytes)
+        }
+        return String(decoding: bytes[..<StreamingDecoder.completePrefix(bytes)], as: UTF8.self)
+    }
+
     /// Appends the raw bytes token `id` stands for.
     public func appendBytes(of id: Int, to bytes: inout [UInt8]) {
         guard contains(id) else { return }

@@ -28,10 +28,12 @@ public struct StreamingDecoder {
         return text
     }
 
-    /// Whatever is left (an unfinished character becomes U+FFFD).
+    /// Whatever is left at the end of the stream. A character still unfinished (generation
+    /// stopped inside it) is dropped, as `BPETokenizer.decodeWholeCharacters` drops it from
+    /// the stored answer, so what was streamed is what is stored.
     public mutating func finish() -> String {
         defer { pending.removeAll() }
-        return String(decoding: pending, as: UTF8.self)
+        return String(decoding: pending[..<Self.completePrefix(pending)], as: UTF8.self)
     }
 
     /// Length of the prefix of `bytes` that does not end inside a UTF-8 sequence that may

@@ -15,8 +15,11 @@ struct RoundsBench: ParsableCommand {
             DPOBench.self,
             FeedbackBench.self,
             ReviewDrawBench.self,
+            ReviewPageBench.self,
             NightlyBench.self,
             LoopBench.self,
             LoopCandidatesBench.self,
+            MachineBench.self,
+            ScrubBench.self,
         ])
 }

@@ -64,8 +64,10 @@ struct TrainBench: ParsableCommand {
         let tokenBatch = try TokenBatch(ids: ids, promptLengths: Array(repeating: 1, count: batch))
         let dLogprobs = tokenBatch.targetMask.map { $0.map { $0 ? Float(-1) : 0 } }
         let cfg = llama.config
-        // The sgemm ceiling is measured before and after the steps; the higher one counts.
-        let ceilingBefore = sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize)
+        // The sgemm ceiling is measured before and after the steps (the higher one counts), with
+        // the kernels in use and, when those are older than the CPU's best, with the best ones.
+        let machine = MachineBench.measure()
+        let ceilingBefore = BLASStatus.sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize)
         var forwardTime = 0.0, backwardTime = 0.0, optimizerTime = 0.0
         for step in 0...steps {
             let a = Date()
@@ -106,12 +108,15 @@ struct TrainBench: ParsableCommand {
             + 3 * (cfg.hiddenSize + cfg.intermediateSize)
         let adapters = mode == "full" ? 0 : 6 * 16 * Double(adapterWidths * cfg.layerCount)
         let palmAchieved = (flops + n * (attention + adapters)) / stepTime / 1e9
-        let ceiling = max(ceilingBefore, sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize))
+        let inUse = max(ceilingBefore, BLASStatus.sgemmRate(m: batch * tokens, k: cfg.hiddenSize, n: cfg.intermediateSize))
+        // The best kernels' rate scaled to this product's shape by the in-use kernels' ratio.
+        let ceiling = inUse * machine.ceilingGFLOPs / machine.sgemmGFLOPs
         let figures: [String: Any] = [
             "mode": mode, "batch": batch, "tokens": tokens, "threads": threads,
             "tokens_per_second": n / stepTime, "forward_tokens_per_second": n / forwardTime,
             "seconds_per_step": stepTime / Double(steps), "optimizer_seconds_per_step": optimizerTime / Double(steps),
-            "gemm_gflops": achieved, "sgemm_gflops": ceiling, "mfu_of_sgemm": achieved / ceiling,
+            "gemm_gflops": achieved, "sgemm_gflops": ceiling, "sgemm_gflops_kernels_in_use": inUse,
+            "blas_kernel": machine.blas.kernel, "cpu": machine.cpu.brand, "cpu_level": machine.cpu.level, "mfu_of_sgemm": achieved / ceiling,
             "palm_gflops": palmAchieved, "palm_mfu_of_sgemm": palmAchieved / ceiling,
             "peak_rss_mib": ResourceUsage.peakResidentMiB(),
         ]
@@ -120,23 +125,11 @@ struct TrainBench: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        print(String(format: "GEMM work %.0f GFLOP/s of the step vs OpenBLAS sgemm %.0f GFLOP/s on a (%d×%d)·(%d×%d) product now (%.0f%%)",
+        print(String(format: "GEMM work %.0f GFLOP/s of the step vs the best sgemm of this CPU %.0f GFLOP/s on a (%d×%d)·(%d×%d) product now (%.0f%%)",
                      achieved, ceiling, batch * tokens, cfg.hiddenSize, cfg.hiddenSize, cfg.intermediateSize, 100 * achieved / ceiling))
         print(String(format: "with attention and adapters (PaLM's model FLOPs): %.0f GFLOP/s (%.0f%%)", palmAchieved, 100 * palmAchieved / ceiling))
         print(String(format: "%@ B=%d T=%d threads=%d: %.1f tokens/s (forward alone %.1f tokens/s), peak RSS %.2f GB",
                      mode, batch, tokens, threads, n / stepTime, n / forwardTime, ResourceUsage.peakResidentMiB() / 1024))
-    }
-
-    /// GFLOP/s of (m×k)·(k×n) sgemms, the best of 5 rounds of 10: the ceiling the step is
-    /// measured against (the best round, so a moment of contention never flatters the step).
-    private func sgemmRate(m: Int, k: Int, n: Int) -> Double {
-        let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
-        let reps = 10
-        return (0..<5).map { _ in
-            let start = Date()
-            for _ in 0..<reps { matmulForward(c.pointer, a.pointer, b.pointer, n: m, c: k, oc: n) }
-            return 2 * Double(m * k * n * reps) / Date().timeIntervalSince(start) / 1e9
-        }.max()!
     }
 
     private func ms(_ s: Double) -> String { String(format: "%.0f ms", s * 1000) }

@@ -1,6 +1,16 @@
 import ArgumentParser
 import FeedbackStore
 import Foundation
+import Privacy
+
+/// `--no-scrub`, shared by the import commands.
+struct ScrubOptions: ParsableArguments {
+    @Flag(help: ArgumentHelp(
+        "Store the text as it is, without replacing identifiers: only for data already de-identified. Recorded in the database."))
+    var noScrub = false
+
+    var scrubber: Scrubber? { noScrub ? nil : .standard }
+}
 
 struct PromptsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,10 +24,13 @@ struct PromptsCommand: ParsableCommand {
             discussion: """
                 One JSON object per line: {"prompt": "…"}, a TRL prompt {"prompt": [{"role": "user", "content": "…"}]}, \
                 or an SFT example {"messages": […]} (the prompt is the conversation up to its last user turn). \
-                Prompts already stored are skipped. A bad line stops the import with FILE:LINE and nothing is stored.
+                Prompts already stored are skipped. A bad line stops the import with FILE:LINE and nothing is stored. \
+                Names, phone numbers, IDs, dates, addresses, e-mail and URLs are replaced by placeholders before anything \
+                is stored (see rounds scrub); --no-scrub skips that for data already de-identified.
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var scrub: ScrubOptions
 
         @Argument(help: ArgumentHelp("The JSONL file to import.", valueName: "file.jsonl"))
         var file: String
@@ -31,7 +44,8 @@ struct PromptsCommand: ParsableCommand {
         }
 
         func run() throws {
-            let summary = try database.open().importPrompts(from: URL(fileURLWithPath: file), heldOutFraction: heldOut)
+            let summary = try database.open().importPrompts(
+                from: URL(fileURLWithPath: file), heldOutFraction: heldOut, scrubber: scrub.scrubber)
             print("\(file): \(summary)")
         }
     }
@@ -49,10 +63,12 @@ struct SamplesCommand: ParsableCommand {
             discussion: """
                 One JSON object per line: {"prompt": …, "policy": "v2", "completion": "…"} ("text" works too), \
                 optionally "token_count", "logprob_sum", "temperature", "top_p", "top_k", "seed". \
-                New prompts and policy versions are added. A bad line stops the import and nothing is stored.
+                New prompts and policy versions are added. A bad line stops the import and nothing is stored. \
+                Prompts and answers are scrubbed of identifiers before they are stored unless --no-scrub is given.
                 """)
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var scrub: ScrubOptions
 
         @Argument(help: ArgumentHelp("The JSONL file to import.", valueName: "file.jsonl"))
         var file: String
@@ -66,7 +82,8 @@ struct SamplesCommand: ParsableCommand {
         }
 
         func run() throws {
-            let summary = try database.open().importSamples(from: URL(fileURLWithPath: file), heldOutFraction: heldOut)
+            let summary = try database.open().importSamples(
+                from: URL(fileURLWithPath: file), heldOutFraction: heldOut, scrubber: scrub.scrubber)
             print("\(file): \(summary)")
         }
     }

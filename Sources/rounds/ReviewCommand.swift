@@ -15,6 +15,8 @@ struct ReviewCommand: ParsableCommand {
             Pairs: a (A better), b (B better), t (tie), n (both bad).
             Before the rating key, optionally: h harm level, g tags, m comment.
             s skips, u undoes your last rating, ? shows the guidelines, q quits.
+            A rating key counts once every answer has been on screen to its last line
+            (scroll with PgDn or space); keys typed before a card appears are ignored.
             Every rating is saved the moment its key is pressed. An item you leave unrated
             goes back to the queue when you quit, or after --claim-minutes if the session dies.
             """)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FeedbackStore
+import Support
 
 struct ReviewerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,7 +27,7 @@ struct ReviewerCommand: ParsableCommand {
 
         func run() throws {
             let reviewer = try database.open().registerReviewer(name: name, displayName: displayName)
-            print("Added reviewer \(reviewer.name) (\(reviewer.displayName)).")
+            print("Added reviewer \(reviewer.name) (\(TerminalText.neutralised(reviewer.displayName, multiline: false))).")
         }
     }
 
@@ -37,7 +38,8 @@ struct ReviewerCommand: ParsableCommand {
 
         func run() throws {
             for reviewer in try database.openExisting().reviewers() {
-                print(reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(reviewer.displayName)")
+                let shown = TerminalText.neutralised(reviewer.displayName, multiline: false)
+                print(reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(shown)")
             }
         }
     }

@@ -26,5 +26,7 @@ struct Rounds: AsyncParsableCommand {
             StatsCommand.self,
             ExportCommand.self,
             NightlyCommand.self,
+            DoctorCommand.self,
+            ScrubCommand.self,
         ])
 }

@@ -9,7 +9,10 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Statistics of the ratings: reviewers, correct rate per version, wins, Bradley-Terry ratings, agreement.",
-        discussion: "Only the latest ratings count: edited and undone ratings are replaced by their newest version.")
+        discussion: """
+            Only the latest ratings count: edited and undone ratings are replaced by their newest version. \
+            Reviewers appear as stable pseudonyms (the same as in exports); --with-reviewer-names shows their names.
+            """)
 
     @OptionGroup var database: DatabaseOptions
 
@@ -28,6 +31,9 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Seed of the bootstrap, so reruns print the same intervals.")
     var seed: UInt64 = 42
 
+    @Flag(help: "Show reviewers' names instead of pseudonyms.")
+    var withReviewerNames = false
+
     func validate() throws {
         _ = try SinceDate.parse(since)
         guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be 0–100000, e.g. --bootstrap 1000") }
@@ -35,7 +41,8 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try database.openExisting().statsReport(since: SinceDate.parse(since), bootstrapRounds: bootstrap, seed: seed)
+        let report = try database.openExisting().statsReport(
+            since: SinceDate.parse(since), bootstrapRounds: bootstrap, seed: seed, withReviewerNames: withReviewerNames)
         let data: Data
         switch format {
         case .table: data = Data(report.table.utf8)

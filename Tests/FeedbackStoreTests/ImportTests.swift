@@ -27,8 +27,8 @@ import Testing
         let second = try store.importPrompts(from: url)
 
         // Then three prompts are stored once each; the seed's prompt ends at its last user turn
-        #expect(first == ImportSummary(added: 3, duplicates: 1))
-        #expect(second == ImportSummary(added: 0, duplicates: 4))
+        #expect(first == ImportSummary(added: 3, duplicates: 1, identifiersReplaced: 0))
+        #expect(second == ImportSummary(added: 0, duplicates: 4, identifiersReplaced: 0))
         let prompts = try store.reader.read { db in try Prompt.order(Prompt.Columns.id).fetchAll(db) }
         #expect(prompts.map(\.text) == ["発熱が3日続いています。受診すべきですか？", "Dose of paracetamol?", "昨日から"])
         #expect(prompts[2].messages.count == 3 && prompts[1].messages[0].role == "system")
@@ -86,7 +86,7 @@ import Testing
         let summary = try store.importSamples(from: url)
 
         // Then two answers, one prompt and two policies exist, with the parameters kept
-        #expect(summary == ImportSummary(added: 2, duplicates: 1, promptsAdded: 1))
+        #expect(summary == ImportSummary(added: 2, duplicates: 1, promptsAdded: 1, identifiersReplaced: 0))
         let samples = try store.reader.read { db in try Sample.order(Sample.Columns.id).fetchAll(db) }
         #expect(samples.count == 2 && samples[0].tokenCount == 5 && samples[0].logprobSum == -7.25 && samples[0].seed == 42)
         #expect(samples[1].text == "水分を" && samples[1].topK == 40 && samples[1].topP == 0.9)

@@ -31,7 +31,7 @@ import Testing
         // κ = (0.8 − 0.5) / (1 − 0.5) = 0.6
         let clock = TestClock()
         let (store, r1, r2) = try judgedStore(kind, clock: clock)
-        var report = try store.statsReport(bootstrapRounds: 0)
+        var report = try store.statsReport(bootstrapRounds: 0, withReviewerNames: true)
         #expect(abs(try #require(report.judgmentAgreement.cohen.first?.kappa) - 0.6) < 1e-12)
         #expect(report.reviewers.first { $0.name == "r1" }?.medianSeconds == 5.5)
 
@@ -105,6 +105,29 @@ import Testing
         #expect(abs(gap - 400 * log10(3.0)) < 1e-6)
     }
 
+    @Test func reviewersArePseudonymousUnlessNamesAreAskedFor() throws {
+        // Given two reviewers with ratings
+        let (store, _, _) = try judgedStore(.inMemory, clock: TestClock())
+
+        // When the report is built without the flag
+        let report = try store.statsReport(bootstrapRounds: 0)
+
+        // Then no name or display name appears anywhere, and the pseudonyms are the exports' ones
+        let names = report.reviewers.map(\.name)
+        #expect(names.count == 2 && names.allSatisfy { $0.hasPrefix("reviewer-") } && Set(names).count == 2)
+        #expect(report.reviewers.map(\.displayName) == names)
+        let json = String(decoding: try report.json(), as: UTF8.self)
+        for text in [report.table, report.csv, json] {
+            #expect(!text.contains("山田") && !text.contains("r1") && !text.contains("r2"))
+        }
+        #expect(!report.html.contains("山田"))
+        let export = try store.labelledCompletions(split: .all)
+        #expect(Set(export.map(\.reviewer)) == Set(names))
+        // And with the flag the names are back
+        let named = try store.statsReport(bootstrapRounds: 0, withReviewerNames: true)
+        #expect(Set(named.reviewers.map(\.name)) == ["r1", "r2"] && named.table.contains("山田"))
+    }
+
     @Test func reportsRenderJapaneseAndEscapeMarkup() throws {
         // Given a reviewer whose display name is Japanese with markup characters
         let store = try makeStore(.inMemory)
@@ -114,7 +137,7 @@ import Testing
         while let item = try store.nextItem(for: reviewer) {
             try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 3)
         }
-        let report = try store.statsReport(bootstrapRounds: 0)
+        let report = try store.statsReport(bootstrapRounds: 0, withReviewerNames: true)
 
         // Then the HTML is self-contained UTF-8 with the name escaped
         let html = report.html
@@ -127,5 +150,17 @@ import Testing
         let table = TextTable(header: ["reviewer", "n"], rows: [["田中 ab", "1"], ["sato", "22"]]).rendered
         #expect(table.split(separator: "\n").map { DisplayWidth.of($0) } == [12, 12, 12, 12])
         #expect(report.csv.hasPrefix("section,key,metric,value\r\n"))
+    }
+
+    @Test func theTerminalTableShowsControlAndBidiCharactersInNamesAsEscapes() throws {
+        let store = try makeStore(.inMemory)
+        try seed(store, prompts: 1, policies: ["v1"])
+        try store.enqueueJudgments(overlap: 1)
+        let reviewer = try store.registerReviewer(name: "tanaka", displayName: "田中\u{202E}ab\u{1B}[2J")
+        let item = try #require(try store.nextItem(for: reviewer))
+        try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 3)
+        let table = try store.statsReport(bootstrapRounds: 0).table
+        #expect(table.contains("田中⟨U+202E⟩ab^[[2J (tanaka)"))
+        #expect(!table.unicodeScalars.contains("\u{202E}") && !table.unicodeScalars.contains("\u{1B}"))
     }
 }

@@ -10,10 +10,12 @@ import Tokenizer
     /// summation order alone may flip them, so a divergence there is reported, not failed.
     static let nearTie = 0.05
 
+    /// The fp32 decode path (`integerProducts: false`); the int8-activation path is compared
+    /// in IntegerDecodeTests.
     @Test func greedyMatchesReferenceUpToFirstEndOfTurn() throws {
         let fixture = try TestSupport.fixture("greedy.json", as: GreedyFixture.self)
         let model = try TestSupport.baseModel()
-        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry)
+        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, integerProducts: false)
         var parameters = SamplingParameters.greedy
         parameters.maxNewTokens = fixture.new_tokens
         parameters.stopAtEndOfTurn = false

@@ -9,11 +9,12 @@ struct ReviewDatabase {
 
     /// Reviewers registered, `judgments` single answers and `pairs` pairs queued, each
     /// item wanted from `overlap` reviewers.
-    init(reviewers: [String], judgments: Int, pairs: Int = 0, overlap: Int = 1, answer: (Int) -> String = { "回答 \($0)" }) throws {
+    init(reviewers: [String], judgments: Int, pairs: Int = 0, overlap: Int = 1, answer: (Int) -> String = { "回答 \($0)" },
+         pairAnswers: (Int) -> (String, String) = { ("first \($0)", "second \($0)") }, displayNames: [String: String] = [:]) throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-review-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try FeedbackStore(path: folder.appendingPathComponent("rounds.sqlite").path)
-        for name in reviewers { try store.registerReviewer(name: name) }
+        for name in reviewers { try store.registerReviewer(name: name, displayName: displayNames[name]) }
         // One import (one transaction) rather than a transaction per answer: seeding
         // thousands of answers stays well under a second.
         if judgments > 0 {
@@ -28,8 +29,9 @@ struct ReviewDatabase {
         try store.enqueueJudgments(overlap: overlap)
         for i in 0..<pairs {
             let prompt = try store.addPrompt(messages: [ChatMessage(role: "user", content: "Pair question \(i)")]).prompt
-            let a = try store.addSample(promptID: prompt.id!, policy: "v1", text: "first \(i)")
-            let b = try store.addSample(promptID: prompt.id!, policy: "v2", text: "second \(i)")
+            let (first, second) = pairAnswers(i)
+            let a = try store.addSample(promptID: prompt.id!, policy: "v1", text: first)
+            let b = try store.addSample(promptID: prompt.id!, policy: "v2", text: second)
             try store.enqueuePair(sampleID: a.id!, otherSampleID: b.id!, overlap: overlap)
         }
     }

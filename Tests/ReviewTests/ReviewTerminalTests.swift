@@ -79,10 +79,12 @@ import Support
         for (rows, columns) in [(15, 50), (40, 120), (24, 80)] {
             tty.resize(rows: rows, columns: columns)
             // Then a whole new frame arrives: title bar ends in "? help" at the new width,
-            // the progress bar is on the new last row.
+            // the progress bar is on the new last row, the scroll line above the details
+            // and the key legend (two rows at 50 columns).
+            let legendRows = columns < 62 ? 2 : 1
             let redrawn = tty.waitFor { screen in
                 screen.lines[0].hasSuffix("? help ") && screen.lines[rows - 1].contains("0 done today")
-                    && screen.lines[rows - 4].hasPrefix("──")
+                    && screen.lines[rows - 3 - legendRows].hasPrefix("──")
             }
             #expect(redrawn, "\(rows)×\(columns):\n\(tty.screen.lines.map { "|" + $0 + "|" }.joined(separator: "\n"))")
             // Every wrapped body line fits (a line cut by the terminal would wrap and

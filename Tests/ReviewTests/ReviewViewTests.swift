@@ -61,7 +61,7 @@ import FeedbackStore
     @Test func scrollingShowsLaterLinesAndClampsAtTheEnd() {
         var state = Self.state(Self.single)
         let body = ReviewView.body(state)
-        let height = ReviewView.bodyHeight(state.size)
+        let height = ReviewView.bodyHeight(state)
         state.scroll = 5
         #expect(Array(ReviewView.render(state, guidelines: Self.guidelines).text[1...height]) == Array(body[5..<(5 + height)].map(\.text)))
         state.scroll = 10_000  // past the end: the last page is shown

@@ -1,3 +1,4 @@
+import Support
 import Testing
 @testable import Review
 
@@ -19,7 +20,7 @@ import Testing
             for line in lines { #expect(line.displayWidth <= width, "\(line) at \(width)") }
             // Then every grapheme of the (sanitized) text appears whole, in order: only
             // spaces at the breaks are dropped.
-            let original = Array(TextWrap.sanitize(text)).filter { $0 != " " && $0 != "\n" }
+            let original = Array(TerminalText.neutralised(text)).filter { $0 != " " && $0 != "\n" }
             let wrapped = Array(lines.joined()).filter { $0 != " " }
             #expect(wrapped == original, "width \(width): \(text)")
         }

@@ -42,6 +42,8 @@ import Testing
         // Then the HTML report and the preference export are written
         let html = folder.appendingPathComponent("report.html").path
         try run(["stats", "--format", "html", "--out", html, "--bootstrap", "10", "--db", db])
+        #expect(try !String(contentsOfFile: html, encoding: .utf8).contains("田中"))   // pseudonyms unless asked
+        try run(["stats", "--format", "html", "--out", html, "--bootstrap", "10", "--with-reviewer-names", "--db", db])
         #expect(try String(contentsOfFile: html, encoding: .utf8).contains("田中"))
         let pairs = folder.appendingPathComponent("pairs.jsonl").path
         try run(["export", "--format", "preference", "--out", pairs, "--db", db, "--split", "all"])

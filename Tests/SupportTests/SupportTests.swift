@@ -68,7 +68,9 @@ import Support
     let line = ProgressReporter.line(label: "sft", done: 30, total: 120, unit: "steps", elapsed: 10, detail: "loss 1.20")
     #expect(line == "sft 30/120 steps (25%) 3.0 steps/s ETA 0:30 loss 1.20")
     let done = ProgressReporter.line(label: "sample", done: 8, total: 8, unit: "samples", elapsed: 4000, detail: "")
-    #expect(done == "sample 8/8 samples (100%) 0.0 samples/s in 1:06:40")
+    #expect(done == "sample 8/8 samples (100%) 500 s/sample in 1:06:40")
+    let slow = ProgressReporter.line(label: "dpo", done: 3, total: 8, unit: "steps", elapsed: 12.6, detail: "")
+    #expect(slow == "dpo 3/8 steps (37%) 4.2 s/step ETA 0:21")
 }
 
 @Test func jsonLinesNameFileLineAndField() throws {

@@ -51,11 +51,29 @@ import Testing
         let tok = try Fixtures.tokenizer()
         let ids = tok.encode("患者")
         #expect(tok.decode(Array(ids.dropLast())).hasSuffix("\u{FFFD}"))
-        var stream = StreamingDecoder(tok)
-        var text = ""
-        for id in ids.dropLast() { text += stream.append(id) }
-        #expect(text == "患")
-        #expect(stream.finish() == "\u{FFFD}")
+    }
+
+    @Test func anAnswerCutInsideAJapaneseCharacterEndsOnTheCharacterBefore() throws {
+        // Given a Japanese answer whose characters are spelled with several byte tokens,
+        let tok = try Fixtures.tokenizer()
+        let answer = "患者は胸痛を訴えています。すぐに救急車を呼んでください。"
+        let ids = tok.encode(answer)
+        var cutInside = 0
+        for limit in 1...ids.count {
+            // when sampling stops after `limit` tokens,
+            let kept = Array(ids.prefix(limit))
+            if tok.decode(kept).hasSuffix("\u{FFFD}") { cutInside += 1 }
+            // then the stored answer is the longest whole-character prefix of the answer,
+            let text = tok.decodeWholeCharacters(kept)
+            #expect(!text.contains("\u{FFFD}"), "\(limit) tokens")
+            #expect(answer.hasPrefix(text), "\(limit) tokens: \(text)")
+            #expect(text.count >= tok.decode(kept).count - 1)  // at most the unfinished character is gone
+            // and the streamed text adds up to the same.
+            var stream = StreamingDecoder(tok)
+            let streamed = kept.map { stream.append($0) }.joined() + stream.finish()
+            #expect(streamed == text, "\(limit) tokens")
+        }
+        #expect(cutInside > 5)  // the limits above do fall inside characters
     }
 
     @Test func completePrefixHandlesEveryUTF8Length() {

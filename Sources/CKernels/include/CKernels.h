@@ -19,4 +19,26 @@ void rounds_decode_q8_0(const uint8_t *quants, const float *scales, int blocks, 
 /// `count` BF16 weights (the upper halves of fp32 bit patterns) into out (count).
 void rounds_decode_bf16(const uint16_t *quants, int count, float *out);
 
+/// 1 when the CPU runs the AVX-512 VNNI kernels below (qdot.c).
+int rounds_has_vnni512(void);
+
+/// Quantizes m activation rows x (ldx apart, c = 32·blocks each) per block of 32 to int8 with
+/// scale dx = max|x|/127, into xq (m × c bytes) in the byte order the kernels read: the Q4_1
+/// nibble order when q4_order, else natural order; dx and the exact block sums xsum are
+/// (m × blocks). For Q8_0 (q4_order 0), lane_correction (m × blocks/2 × 16) gets −128 × the
+/// sum of each 4-byte lane.
+void rounds_quantize_activations(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx,
+                                 float *xsum, int32_t *lane_correction);
+
+/// out[r·ldo + o] (= or += when accumulate) Σ_j w[o][j]·x̂[r][j] for rows o in first..<last of a
+/// Q4_1 matrix (CompactMatrix layout) and the m activation rows quantized in Q4_1 order.
+void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int blocks,
+                             int first, int last, const int8_t *xq, const float *dx, const float *xsum, int m,
+                             float *out, int ldo, int accumulate);
+
+/// The same for a Q8_0 matrix (bytes q + 128) and activations quantized in natural order.
+void rounds_q8_0_matmul_vnni(const uint8_t *quants, const float *scales, int blocks, int first, int last,
+                             const int8_t *xq, const float *dx, const int32_t *lane_correction, int m, float *out,
+                             int ldo, int accumulate);
+
 #endif

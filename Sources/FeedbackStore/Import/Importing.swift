@@ -1,14 +1,19 @@
 import Foundation
 import GRDB
+import Privacy
 
 /// What an import did.
 public struct ImportSummary: Hashable, Sendable, CustomStringConvertible {
     public var added = 0
     public var duplicates = 0
     public var promptsAdded = 0
+    /// Identifiers the scrubber replaced; nil when the import was not scrubbed (--no-scrub).
+    public var identifiersReplaced: Int?
     public var description: String {
         "\(added) added, \(duplicates) duplicate\(duplicates == 1 ? "" : "s") skipped"
             + (promptsAdded > 0 ? ", \(promptsAdded) new prompt\(promptsAdded == 1 ? "" : "s")" : "")
+            + (identifiersReplaced.map { ", \($0) identifier\($0 == 1 ? "" : "s") replaced by placeholders" }
+               ?? ", not scrubbed (declared de-identified)")
     }
 }
 
@@ -26,25 +31,34 @@ struct SampleLine {
 }
 
 // Imports: the whole file is read and checked first, then stored in one transaction, so a
-// bad line imports nothing.
+// bad line imports nothing. Text is scrubbed of identifiers on the way in (names, phone
+// numbers, IDs, dates, addresses, e-mail, URLs) unless `scrubber` is nil, which the caller
+// passes for data already de-identified; the `imports` row records which it was.
 extension FeedbackStore {
     /// Imports prompts from a JSONL file (see `JSONField.prompt` for the accepted shapes).
     /// Prompts already stored (same content hash) are skipped.
     @discardableResult
     public func importPrompts(
-        from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction
+        from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction, scrubber: Scrubber? = .standard
     ) throws -> ImportSummary {
         try Self.validateFraction(heldOutFraction)
         let lines = try JSONObjectLines(contentsOf: url)
+        var scrub = ImportText(scrubber: scrubber)
         let keys = try lines.objects.map { line, object in
-            do { return try JSONField.prompt(object) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
+            do { return try scrub.prompt(JSONField.prompt(object)) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
         }
+        let replaced = scrub.replaced
         return try write { db in
             var summary = ImportSummary()
+            var added: [Int64] = []
             for key in keys {
-                let (_, inserted) = try Self.addPrompt(key, source: url.lastPathComponent, heldOutFraction: heldOutFraction, now: now(), db)
-                if inserted { summary.added += 1 } else { summary.duplicates += 1 }
+                let (prompt, inserted) = try Self.addPrompt(key, source: url.lastPathComponent, heldOutFraction: heldOutFraction, now: now(), db)
+                if inserted { summary.added += 1; added.append(prompt.id!) } else { summary.duplicates += 1 }
             }
+            summary.identifiersReplaced = scrubber == nil ? nil : replaced
+            try Self.recordImport(
+                .prompts, source: url.lastPathComponent, scrubbed: scrubber != nil, replaced: replaced, summary: summary,
+                promptIDs: added, sampleIDs: [], now: now(), db)
             return summary
         }
     }
@@ -55,19 +69,27 @@ extension FeedbackStore {
     /// (same prompt, policy and text) is skipped.
     @discardableResult
     public func importSamples(
-        from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction
+        from url: URL, heldOutFraction: Double = PromptKey.defaultHeldOutFraction, scrubber: Scrubber? = .standard
     ) throws -> ImportSummary {
         try Self.validateFraction(heldOutFraction)
         let lines = try JSONObjectLines(contentsOf: url)
+        var scrub = ImportText(scrubber: scrubber)
         let samples = try lines.objects.map { line, object in
-            do { return try Self.sampleLine(object) } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
+            do {
+                var sample = try Self.sampleLine(object)
+                sample.prompt = try scrub.prompt(sample.prompt)
+                sample.text = scrub(sample.text)
+                return sample
+            } catch let error as JSONField.Reason { throw lines.fail(line, error.text) }
         }
+        let replaced = scrub.replaced
         return try write { db in
             var summary = ImportSummary()
+            var promptIDs: [Int64] = [], sampleIDs: [Int64] = []
             for line in samples {
                 let (prompt, newPrompt) = try Self.addPrompt(
                     line.prompt, source: url.lastPathComponent, heldOutFraction: heldOutFraction, now: now(), db)
-                if newPrompt { summary.promptsAdded += 1 }
+                if newPrompt { summary.promptsAdded += 1; promptIDs.append(prompt.id!) }
                 let policy = try Self.ensurePolicy(named: line.policy, now: now(), db)
                 let exists = try Bool.fetchOne(db, sql: """
                     SELECT EXISTS (SELECT 1 FROM samples WHERE prompt_id = ? AND policy_id = ? AND text = ?)
@@ -78,8 +100,13 @@ extension FeedbackStore {
                     logprobSum: line.logprobSum, temperature: line.temperature, topP: line.topP, topK: line.topK,
                     seed: line.seed, createdAt: now())
                 try sample.insert(db)
+                sampleIDs.append(sample.id!)
                 summary.added += 1
             }
+            summary.identifiersReplaced = scrubber == nil ? nil : replaced
+            try Self.recordImport(
+                .samples, source: url.lastPathComponent, scrubbed: scrubber != nil, replaced: replaced, summary: summary,
+                promptIDs: promptIDs, sampleIDs: sampleIDs, now: now(), db)
             return summary
         }
     }

@@ -2,9 +2,24 @@ import Foundation
 import GRDB
 
 // Putting work into the review queue. Each item is wanted from `overlap` (K) different
-// reviewers so agreement can be measured; K = 2 unless told otherwise.
+// reviewers so agreement can be measured; K = 2 unless told otherwise. An empty answer
+// (nothing but whitespace) is never queued: there is nothing to judge, and a physician's
+// time goes on answers. It stays stored, so sampling does not ask for it again.
 extension FeedbackStore {
     public static let defaultOverlap = 2
+
+    /// What counts as blank in an answer: Unicode white space (ASCII, no-break, ideographic
+    /// and the other spaces, line and paragraph separators) and the invisible U+200B, U+FEFF.
+    public static let blankCharacters = "\t\n\u{0B}\u{0C}\r \u{85}\u{A0}\u{1680}\u{2000}\u{2001}\u{2002}\u{2003}\u{2004}"
+        + "\u{2005}\u{2006}\u{2007}\u{2008}\u{2009}\u{200A}\u{200B}\u{2028}\u{2029}\u{202F}\u{205F}\u{3000}\u{FEFF}"
+
+    /// Whether `text` is empty or only blank characters.
+    public static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { blankCharacters.unicodeScalars.contains($0) }
+    }
+
+    /// SQL condition: the sample `s` has some text (SQLite's trim takes the characters to strip).
+    static let hasTextSQL = "trim(s.text, ?) <> ''"
 
     /// Queues every sample (of `policy`, of prompts in `split`, when given) that is not yet
     /// queued for judgment. Returns how many items were added.
@@ -14,8 +29,9 @@ extension FeedbackStore {
     ) throws -> Int {
         try Self.validateOverlap(overlap)
         return try write { db in
-            var conditions = ["NOT EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'judgment' AND i.sample_id = s.id)"]
-            var arguments: StatementArguments = [overlap, now()]
+            var conditions = ["NOT EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'judgment' AND i.sample_id = s.id)",
+                              Self.hasTextSQL]
+            var arguments: StatementArguments = [overlap, now(), Self.blankCharacters]
             if let policy {
                 guard let found = try Policy.filter(Policy.Columns.name == policy).fetchOne(db) else {
                     throw FeedbackStoreError.unknownPolicy(policy)
@@ -70,9 +86,9 @@ extension FeedbackStore {
                        EXISTS (SELECT 1 FROM review_items i WHERE i.kind = 'comparison'
                                AND (i.sample_id = s.id OR i.other_sample_id = s.id))
                 FROM samples s
-                WHERE s.prompt_id IN (SELECT prompt_id FROM samples WHERE policy_id = ?)
+                WHERE s.prompt_id IN (SELECT prompt_id FROM samples WHERE policy_id = ?) AND \(Self.hasTextSQL)
                 ORDER BY s.prompt_id, s.id
-                """, arguments: [new.id!])
+                """, arguments: [new.id!, Self.blankCharacters])
             var byPrompt: [(prompt: Int64, new: [Int64], other: [Int64])] = []
             for row in rows {
                 let (id, prompt, policy, paired): (Int64, Int64, Int64, Bool) = (row[0], row[1], row[2], row[3])
@@ -114,6 +130,10 @@ extension FeedbackStore {
             else {
                 throw FeedbackStoreError.invalidValue(
                     field: "pair", value: "\(sampleID),\(otherSampleID)", hint: "pick two different answers to the same prompt")
+            }
+            if let blank = [a, b].first(where: { Self.isBlank($0.text) }) {
+                throw FeedbackStoreError.invalidValue(
+                    field: "pair", value: "\(sampleID),\(otherSampleID)", hint: "answer \(blank.id!) is empty; pair answers that have text")
             }
             var item = QueueItem(
                 id: nil, kind: .comparison, promptID: a.promptID, sampleID: sampleID, otherSampleID: otherSampleID,

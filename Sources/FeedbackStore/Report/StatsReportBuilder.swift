@@ -4,11 +4,16 @@ import GRDB
 extension FeedbackStore {
     /// Builds the statistics report from ratings that still count (made at or after
     /// `since`, when given). The Bradley-Terry bootstrap is seeded, so a rerun on the same
-    /// data prints the same intervals.
-    public func statsReport(since: Date? = nil, bootstrapRounds: Int = 1000, seed: UInt64 = 42) throws -> StatsReport {
-        try read { db in
+    /// data prints the same intervals. Reviewers appear as the same stable pseudonyms as in
+    /// exports (reviewer-3fa2c1…) unless `withReviewerNames` is set.
+    public func statsReport(
+        since: Date? = nil, bootstrapRounds: Int = 1000, seed: UInt64 = 42, withReviewerNames: Bool = false
+    ) throws -> StatsReport {
+        let pseudonym = try Pseudonymizer(secret: pseudonymSecret(), enabled: !withReviewerNames)
+        return try read { db in
             let policies = try Policy.order(Policy.Columns.id).fetchAll(db)
-            let reviewers = try Reviewer.order(Reviewer.Columns.name).fetchAll(db)
+            // In pseudonym order when names are hidden, so the order gives no names away.
+            let reviewers = try Reviewer.order(Reviewer.Columns.name).fetchAll(db).sorted { pseudonym($0.name) < pseudonym($1.name) }
             let policyIndex = Dictionary(uniqueKeysWithValues: policies.enumerated().map { ($1.id!, $0) })
             let reviewerIndex = Dictionary(uniqueKeysWithValues: reviewers.enumerated().map { ($1.id!, $0) })
             let sinceSQL = since == nil ? "" : " AND created_at >= ?"
@@ -72,14 +77,14 @@ extension FeedbackStore {
                 comparisonUnits.append(UnitRating(unit: unit, reviewer: Int32(r), value: Int32(value)))
             }
 
-            let names = reviewers.map(\.name)
+            let names = reviewers.map { pseudonym($0.name) }
             let fitted = BradleyTerry.ratings(battles, count: policies.count, rounds: bootstrapRounds, seed: seed)
             let matrix = WinMatrix(battles: battles, count: policies.count)
             return StatsReport(
                 generatedAt: now(), since: since, policies: policies.map(\.name),
                 reviewers: reviewers.indices.map { r in
                     StatsReport.ReviewerRow(
-                        name: reviewers[r].name, displayName: reviewers[r].displayName, judgments: judgmentCount[r],
+                        name: names[r], displayName: withReviewerNames ? reviewers[r].displayName : names[r], judgments: judgmentCount[r],
                         comparisons: comparisonCount[r], medianSeconds: Stats.median(seconds[r]))
                 },
                 correctRates: policies.indices.map { p in

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 extension StatsReport {
     /// A plain-text report for a terminal.
@@ -9,7 +10,9 @@ extension StatsReport {
 
         var reviewerTable = TextTable(header: ["reviewer", "judgments", "comparisons", "median s/item"])
         for r in reviewers {
-            let name = r.displayName == r.name ? r.name : "\(r.displayName) (\(r.name))"
+            // Names are typed by people: shown neutralised (no escape sequences, no bidi overrides).
+            let shown = TerminalText.neutralised(r.displayName, multiline: false)
+            let name = r.displayName == r.name ? r.name : "\(shown) (\(r.name))"
             reviewerTable.rows.append([name, "\(r.judgments)", "\(r.comparisons)", Format.fixed(r.medianSeconds, 1)])
         }
         out.append("Reviewers\n" + reviewerTable.rendered + "\n")

@@ -49,10 +49,18 @@ public final class IncrementalDecoder {
     // Final hidden states and logits of up to S rows (one per slot per call).
     private let finalHidden, finalNormed, finalRstd, logitsBuffer: FloatBuffer
 
-    /// `slots` sequences of up to `capacity` positions each.
-    public init(weights: DecoderWeights, geometry: DecoderGeometry, slots: Int, capacity: Int, maxRows: Int = 256) {
+    /// Decode steps multiply compact Q4_1/Q8_0 weights by int8-quantized activations
+    /// (IntegerMatmul.swift); false keeps fp32 activations, which reproduce sgemm on the
+    /// decoded weights.
+    public let integerProducts: Bool
+
+    /// `slots` sequences of up to `capacity` positions each; `integerProducts` defaults to
+    /// whether this CPU has the integer kernels.
+    public init(weights: DecoderWeights, geometry: DecoderGeometry, slots: Int, capacity: Int, maxRows: Int = 256,
+                integerProducts: Bool = integerDecodeKernels) {
         let g = geometry
         self.geometry = g
+        self.integerProducts = integerProducts && integerDecodeKernels
         self.weights = weights
         let capacity = min(capacity, g.maxPositions)
         cache = KVCache(geometry: g, slots: slots, capacity: capacity)
@@ -209,11 +217,14 @@ public final class IncrementalDecoder {
     /// out (N, OC) (=|+=) inp (N, C) · weight (OC, C)ᵀ. Decode steps (N ≤ 16 rows) use the
     /// small-M kernel, which streams each weight once; sgemm would first pack the whole
     /// weight matrix for a few rows' worth of work (see SmallMatmul.swift). With a compact
-    /// encoding of the same weights (`DecoderWeights.compacted`) they read that instead.
+    /// encoding of the same weights (`DecoderWeights.compacted`) they read that instead, on
+    /// int8-quantized activations where the CPU has AVX-512 VNNI (IntegerMatmul.swift).
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         _ compact: CompactMatrix? = nil,
                         n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
-        if n <= smallMatmulMaxRows, let compact {
+        if n <= smallMatmulMaxRows, let compact, integerProducts, compact.format != .bf16 {
+            integerMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
+        } else if n <= smallMatmulMaxRows, let compact {
             compactMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
         } else if n <= smallMatmulMaxRows {
             smallMatmulForward(out, inp, weight, m: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)

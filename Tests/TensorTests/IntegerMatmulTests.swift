@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+@testable import Tensor
+
+/// The integer decode kernels (AVX-512 VNNI on int8 activations) against the same arithmetic
+/// in double precision, and against the fp32 product within the bound activation rounding
+/// allows. On a CPU without AVX-512 VNNI the kernels are never called, and these tests say so.
+@Suite struct IntegerMatmulTests {
+    /// Odd and even block counts (3 blocks leaves an unpaired one), and up to 16 rows.
+    let shapes = [(rows: 7, columns: 96), (rows: 19, columns: 576), (rows: 5, columns: 32)]
+
+    func weights(_ format: CompactMatrix.Format, rows: Int, columns: Int, _ rng: inout TestRNG) -> [Float] {
+        var w = [Float](repeating: 0, count: rows * columns)
+        for b in 0..<(rows * columns / 32) {
+            let d = Float(Float16(0.01 + 0.05 * rng.nextFloat())), m = Float(Float16(-0.8 * rng.nextFloat()))
+            for j in 0..<32 {
+                if format == .q4_1 {
+                    let q = j == 0 ? 0 : j == 1 ? 15 : Int(rng.next() % 16)
+                    w[32 * b + j] = Float(q) * d + m
+                } else {
+                    let q = j == 0 ? 127 : Int(rng.next() % 255) - 127
+                    w[32 * b + j] = Float(q) * d
+                }
+            }
+        }
+        return w
+    }
+
+    /// The kernels' arithmetic in double: Σ_j (w_j − m_b)·x̂_j + m_b·Σ_j x_j, x̂ the activations
+    /// rounded as the kernels round them (per block of 32, scale max|x|/127, ties to even) and
+    /// m_b a Q4_1 block's offset (0 for Q8_0), which meets the exact activations; and the
+    /// rounding bound Σ_b (dx_b/2)·Σ_j∈b |w_j − m_b|.
+    func reference(_ w: [Float], _ x: [Float], offsets: [Float], columns c: Int) -> (value: Double, bound: Double) {
+        var value = 0.0, bound = 0.0
+        for b in 0..<(c / 32) {
+            let block = x[(32 * b)..<(32 * b + 32)]
+            let d = (block.map { abs($0) }.max() ?? 0) / 127
+            let inv: Float = d > 0 ? 1 / d : 0
+            let m = Double(offsets[b])
+            for j in (32 * b)..<(32 * b + 32) {
+                let q = max(-127, min(127, (x[j] * inv).rounded(.toNearestOrEven)))
+                value += (Double(w[j]) - m) * Double(q) * Double(d) + m * Double(x[j])
+                bound += abs(Double(w[j]) - m) * Double(d) / 2
+            }
+        }
+        return (value, bound)
+    }
+
+    @Test(arguments: [CompactMatrix.Format.q4_1, .q8_0])
+    func integerProductsEqualTheQuantizedArithmetic(format: CompactMatrix.Format) throws {
+        guard integerDecodeKernels else {
+            print("IntegerMatmulTests: this CPU has no AVX-512 VNNI; the integer decode kernels are not used here")
+            return
+        }
+        var rng = TestRNG(seed: 11)
+        for shape in shapes {
+            let w = weights(format, rows: shape.rows, columns: shape.columns, &rng)
+            let matrix = try #require(w.withUnsafeBufferPointer { CompactMatrix.exact($0.baseAddress!, rows: shape.rows, columns: shape.columns) })
+            try #require(matrix.format == format)
+            for m in [1, 2, 5, 13, 16] {
+                let x = rng.normals(m * shape.columns)
+                for accumulate in [false, true] {
+                    let ldOut = shape.rows + 3
+                    var got = [Float](repeating: 0.25, count: m * ldOut)
+                    var fp32 = got
+                    got.withUnsafeMutableBufferPointer { o in
+                        x.withUnsafeBufferPointer { integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+                    }
+                    fp32.withUnsafeMutableBufferPointer { o in
+                        x.withUnsafeBufferPointer { compactMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+                    }
+                    for r in 0..<m {
+                        let xr = Array(x[(r * shape.columns)..<((r + 1) * shape.columns)])
+                        for o in 0..<shape.rows {
+                            let wr = Array(w[(o * shape.columns)..<((o + 1) * shape.columns)])
+                            let blocks = shape.columns / 32
+                            let offsets = (0..<blocks).map { format == .q4_1 ? matrix.offsets[o * blocks + $0] : 0 }
+                            let (want, bound) = reference(wr, xr, offsets: offsets, columns: shape.columns)
+                            let base = accumulate ? 0.25 : 0
+                            let scale = wr.indices.reduce(0.0) { $0 + Double(abs(wr[$1]) * abs(xr[$1])) } + 1
+                            let value = Double(got[r * ldOut + o]) - base
+                            #expect(abs(value - want) <= 2e-5 * scale, "\(format) \(shape) m=\(m) row \(r) out \(o): \(value) vs \(want)")
+                            // Against fp32: within the activation-rounding bound (plus float summation).
+                            let exact = Double(fp32[r * ldOut + o]) - base
+                            #expect(abs(value - exact) <= bound + 2e-5 * scale, "\(format) \(shape) m=\(m): \(value) vs fp32 \(exact), bound \(bound)")
+                        }
+                        // Columns beyond OC are untouched.
+                        for o in shape.rows..<ldOut { #expect(got[r * ldOut + o] == 0.25) }
+                    }
+                }
+            }
+        }
+    }
+}
