@@ -20,7 +20,7 @@ struct LoopBench: ParsableCommand {
     var nights = 3
     @Option(help: "Seed of the prompt split, the sampling, the reviewers' flips and the nightly trainers.")
     var seed: UInt64 = 0
-    @Option(help: "Write the figures here (JSON) after each night; the plot goes next to it (same name, .html).")
+    @Option(help: "Write the figures here (JSON) after each night; the plot goes next to it (same name, .html, and the bare .svg).")
     var json: String?
     @Option(help: "Base model (.gguf).")
     var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -105,6 +105,7 @@ struct LoopBench: ParsableCommand {
         try figures.write(json: url)
         let html = url.deletingPathExtension().appendingPathExtension("html")
         try AtomicFile.write(Data(LoopPlot(figures: figures).html().utf8), to: html)
+        try AtomicFile.write(Data(LoopPlot(figures: figures).svg().utf8), to: url.deletingPathExtension().appendingPathExtension("svg"))
     }
 
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
