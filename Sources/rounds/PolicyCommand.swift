@@ -9,8 +9,8 @@ import Training
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "List, inspect, export, promote and roll back policies.",
-        subcommands: [List.self, Show.self, Export.self, Promote.self, Rollback.self])
+        abstract: "List, inspect, export, evaluate, promote and roll back policies.",
+        subcommands: [List.self, Show.self, Export.self, Promote.self, Rollback.self, Evaluate.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the policies in the registry, oldest first.")
