@@ -74,8 +74,9 @@ struct NightlyFeedback {
     }
 
     /// The held-out ratings a night scores: at most `evaluation.maxHeldOut` items of each kind,
-    /// those whose (seed, source) hash is smallest — so the sample only grows as ratings come in
-    /// and the gates and the reward model's held-out metrics always see one sample.
+    /// those whose (seed, row) hash is smallest — a row's rank never depends on row order or on
+    /// the other rows, so the same ratings always give the same sample, and the gates and the
+    /// reward model's held-out metrics see one sample.
     func heldOutSample(_ config: NightlyConfig) -> NightlyFeedback {
         let limit = config.evaluation.maxHeldOut, seed = config.seed
         var f = self
