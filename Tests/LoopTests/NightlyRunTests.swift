@@ -8,6 +8,10 @@ import Tokenizer
 import Training
 @testable import Loop
 
+/// Where `NightlyRunTests.World.template` is made (removed when the test process exits).
+private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
+    .appendingPathComponent("rounds-nightly-template-\(ProcessInfo.processInfo.processIdentifier)").path
+
 /// The nightly run end to end on a tiny random model that speaks SmolLM2's tokenizer and
 /// chat template (so the real encoding paths run in seconds): snapshot, reward model, DPO,
 /// held-out gates, promotion, the next queue, the report — and a run stopped at every stage
@@ -18,9 +22,8 @@ import Training
 
     struct Interrupted: Error {}
 
-    /// A folder with a fresh registry (base = a tiny 2-layer model with SmolLM2's tokenizer,
-    /// v1 = a LoRA policy on it, promoted), a feedback database of reviewed answers, and a
-    /// configuration small enough for seconds.
+    /// A folder with a fresh registry (a copy of `template`), a feedback database with
+    /// `prompts` prompts, and a configuration small enough for seconds.
     struct World {
         let folder: URL
         let registry: PolicyRegistry
@@ -34,24 +37,8 @@ import Training
             }
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-nightly-\(UUID().uuidString)")
             registry = PolicyRegistry(root: folder.appendingPathComponent("policies"))
-            let base = registry.root.appendingPathComponent("base")
-            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
-            let model = LlamaModel(config: LlamaConfiguration(
-                vocabularySize: 49152, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4, kvHeadCount: 2,
-                tieWordEmbeddings: true, contextLength: 256))
-            var rng = SeededRandom(seed: 7)
-            for i in 0..<model.parameters.count { model.parameters.pointer[i] = rng.nextNormal() * 0.05 }
-            for name in ["model.norm.weight"] + (0..<2).flatMap({ ["model.layers.\($0).input_layernorm.weight", "model.layers.\($0).post_attention_layernorm.weight"] }) {
-                let w = model.parameter(name)!
-                for i in w.indices { w[i] = 1 }
-            }
-            try model.saveHuggingFace(folder: base)
-            try TokenizerExport.write(forModelAt: NightlyRunTests.smolLM, to: base)
-            let v1 = try PolicyRun(registry: registry, policy: base.path, out: "v1", resume: false, chatTemplate: nil,
-                                   weights: .init(lora: LoRAConfiguration(rank: 4, alpha: 8, seed: 1)))
-            try v1.save(v1.manifest(method: "sft", data: .init(), parameters: [:], metrics: [:], full: false))
-            try registry.promote("v1", by: "test", reason: "first policy")
-
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: try World.template.get(), to: registry.root)
             store = try FeedbackStore(path: folder.appendingPathComponent("feedback/rounds.sqlite").path)
             for i in 0..<prompts {
                 let text = i % 2 == 0 ? "胸が痛くて息が苦しいです（\(i)）。どうすればいいですか？" : "My child has had a fever for \(i) hours. What should I do?"
@@ -81,6 +68,34 @@ import Training
             config.sampling.maxTokens = 8
             config.report = "reports/stats.html"
             config.threads = 1
+        }
+
+        /// The registry every world starts from, made once per test process (the model and
+        /// tokenizer files take seconds to write): base = a tiny 2-layer model with SmolLM2's
+        /// tokenizer, v1 = a LoRA policy on it, promoted. Manifests name the base relative to
+        /// the registry root, so a copy is a registry of its own.
+        static let template = Result<URL, any Error> {
+            atexit { try? FileManager.default.removeItem(atPath: nightlyTemplateFolder) }
+            let root = URL(fileURLWithPath: nightlyTemplateFolder).appendingPathComponent("policies")
+            let registry = PolicyRegistry(root: root)
+            let base = registry.root.appendingPathComponent("base")
+            try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
+            let model = LlamaModel(config: LlamaConfiguration(
+                vocabularySize: 49152, hiddenSize: 32, intermediateSize: 64, layerCount: 2, headCount: 4, kvHeadCount: 2,
+                tieWordEmbeddings: true, contextLength: 256))
+            var rng = SeededRandom(seed: 7)
+            for i in 0..<model.parameters.count { model.parameters.pointer[i] = rng.nextNormal() * 0.05 }
+            for name in ["model.norm.weight"] + (0..<2).flatMap({ ["model.layers.\($0).input_layernorm.weight", "model.layers.\($0).post_attention_layernorm.weight"] }) {
+                let w = model.parameter(name)!
+                for i in w.indices { w[i] = 1 }
+            }
+            try model.saveHuggingFace(folder: base)
+            try TokenizerExport.write(forModelAt: NightlyRunTests.smolLM, to: base)
+            let v1 = try PolicyRun(registry: registry, policy: base.path, out: "v1", resume: false, chatTemplate: nil,
+                                   weights: .init(lora: LoRAConfiguration(rank: 4, alpha: 8, seed: 1)))
+            try v1.save(v1.manifest(method: "sft", data: .init(), parameters: [:], metrics: [:], full: false))
+            try registry.promote("v1", by: "test", reason: "first policy")
+            return root
         }
 
         /// v1 answers every prompt twice; pairs of its own answers and single answers are
