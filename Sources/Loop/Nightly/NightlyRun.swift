@@ -191,7 +191,7 @@ public final class NightlyRun {
         }
         let feedback = try NightlyFeedback(store: store, snapshot: snapshot)
         guard let method = chooseMethod(pairs: feedback.pairs.count, judgments: feedback.judgments.count) else {
-            outcome.skipped = "not enough new feedback since \(production.name) was trained: \(feedback.pairs.count) comparisons with a preference (need \(config.minComparisons) for DPO) and \(feedback.judgments.count) judgments (need \(config.minJudgments) for KTO)"
+            outcome.skipped = "not enough new feedback since \(production.name) was trained: \(feedback.pairs.count) comparisons with a preference the reviewers agree on (need \(config.minComparisons) for DPO) and \(feedback.judgments.count) judgments (need \(config.minJudgments) for KTO)"
             log(outcome.skipped!)
             return nil
         }
