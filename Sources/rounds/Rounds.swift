@@ -26,5 +26,6 @@ struct Rounds: AsyncParsableCommand {
             StatsCommand.self,
             ExportCommand.self,
             NightlyCommand.self,
+            EvalSFTCommand.self,
         ])
 }
