@@ -38,7 +38,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // OpenBLAS (Debian: libopenblas-dev) is opened at run time by CHost, which picks its kernels.
@@ -56,7 +55,7 @@ let package = Package(
         .target(name: "Review", dependencies: ["FeedbackStore", "Privacy", "Support"]),
         .target(
             name: "Loop",
-            dependencies: ["FeedbackStore", "Training", "Generation", "Support", .product(name: "Logging", package: "swift-log")]),
+            dependencies: ["FeedbackStore", "Training", "Generation", "Support"]),
         .executableTarget(
             name: "rounds",
             dependencies: [

@@ -17,6 +17,13 @@ db="$home/feedback/rounds.sqlite"
 policies="$home/policies"
 sft_steps=${ROUNDS_SFT_STEPS:-24}
 prompts=${ROUNDS_PROMPTS:-16}
+# Answers are sampled with at most this many tokens; SFT trains only on seed answers that fit
+# (an answer the sampler must cut off teaches the policy to be cut off: docs/sft-results.md).
+max_tokens=128
+# A short run (24 steps of 4 examples, under an epoch of the answers that fit) needs the
+# peak rate early and high: LoRA 1e-3 after 3 warm-up steps (the defaults, 2e-4 after 10,
+# suit the full two-epoch run and leave a 24-step policy barely moved).
+sft_rate="--learning-rate 1e-3 --warmup 3"
 mkdir -p "$home/feedback/reports" "$policies"
 [ "$policies" = "./policies" ] || ln -sfn "$(pwd)/policies/base" "$policies/base"
 step() { printf '\n== %s\n' "$*"; }
@@ -28,13 +35,13 @@ step "SFT: base model → sft-v1 ($sft_steps steps on feedback/seed/sft.jsonl)"
 if ! $rounds policy show sft-v1 --policies "$policies" >/dev/null 2>&1; then
     $rounds sft --policies "$policies" --base policies/base --data feedback/seed/sft.jsonl \
         --validation feedback/seed/sft-heldout.jsonl --out sft-v1 --max-steps "$sft_steps" \
-        --eval-every 0 --checkpoint-every 10 --resume
+        --eval-every 0 --checkpoint-every 10 --resume --max-answer-tokens "$max_tokens" $sft_rate
     $rounds policy promote sft-v1 --policies "$policies" --by main.sh --reason "first supervised policy"
 fi
 
 step "sampling: two answers from sft-v1 and one from the base model per prompt"
-$rounds sample --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens 128
-$rounds sample --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens 128
+$rounds sample --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens "$max_tokens"
+$rounds sample --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens "$max_tokens"
 
 step "review"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then

@@ -60,7 +60,7 @@ struct NightlyBench: ParsableCommand {
         } else {
             print("nightly run on \(counts.comparisons) comparisons + \(counts.judgments) judgments: \(String(format: "%.1f", total)) s wall, peak \(Int(peak)) MiB")
             for s in stages { print(String(format: "  %-16@ %7.1f s", s.name as NSString, s.seconds)) }
-            print("  decision: \(outcome.decision.map { ($0.promote ? "promoted — " : "kept — ") + $0.reason } ?? outcome.skipped ?? "n/a")")
+            print("  decision: \(outcome.decision.map { ($0.passes ? "promoted — " : "kept — ") + $0.reason } ?? outcome.skipped ?? "n/a")")
         }
     }
 

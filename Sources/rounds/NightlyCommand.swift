@@ -9,14 +9,16 @@ import Training
 struct NightlyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nightly",
-        abstract: "Train a reward model and update the production policy on new feedback; promote it only if every gate holds.",
+        abstract: "Train a reward model and update the production policy on new feedback; promote it only if every gate passes.",
         discussion: """
             Snapshots the training-split ratings made since the production policy was trained (their row ids and hash \
             go into the new policy's manifest and the training_runs table), trains a reward model, updates the policy \
             (DPO with enough comparisons, else KTO on judgments; PPO by option), evaluates it against its parent on \
             held-out data (implicit-reward accuracy on comparisons and judgments, reward-model score of fresh answers, \
-            SFT validation loss, KL to the parent), promotes it when every gate in --config holds and otherwise keeps it \
-            as a candidate with the reason, queues fresh answers for review and writes the statistics report.
+            SFT validation loss, KL to the parent; each with n and a 95% interval, decided on the bound, failing below \
+            its minimum n), promotes it when every gate in --config passes and otherwise keeps it as a candidate with \
+            the reason (not an error: the exit status is 0), queues fresh answers for review and writes the statistics \
+            report. `rounds policy evaluate` runs the same gates on demand.
             Only one run at a time (a lock in the policy registry). Killed and started again, it finishes the same run \
             without training or queueing anything twice. Overrule it with `rounds policy promote` / `rounds policy rollback`.
             In clinician mode (the default; `promotion` in --config) a candidate that passes every gate goes into review \

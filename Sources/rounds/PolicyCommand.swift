@@ -9,8 +9,8 @@ import Training
 struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "List, inspect, export, promote and roll back policies; decide and show clinician reviews.",
-        subcommands: [List.self, Show.self, Export.self, Promote.self, Rollback.self, Decide.self, Status.self])
+        abstract: "List, inspect, export, evaluate, promote and roll back policies; decide and show clinician reviews.",
+        subcommands: [List.self, Show.self, Export.self, Evaluate.self, Promote.self, Rollback.self, Decide.self, Status.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the policies in the registry, oldest first.")

@@ -28,5 +28,6 @@ struct Rounds: AsyncParsableCommand {
             NightlyCommand.self,
             DoctorCommand.self,
             ScrubCommand.self,
+            EvalSFTCommand.self,
         ])
 }

@@ -42,6 +42,9 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "What to do with examples over --max-length: truncate or drop.")
     var overLength: SFTDataset.OverLength = .truncate
 
+    @Option(help: "Drop examples with an assistant turn longer than this many tokens (end-of-turn token included); give the sampling cap (the main job's: 128) so the policy learns answers it can finish.")
+    var maxAnswerTokens: Int?
+
     @Option(help: "Chat template override: chatml, chatml-smollm or llama3 (default: detected from the model).")
     var chatTemplate: String?
 
@@ -53,6 +56,7 @@ struct SFTCommand: ParsableCommand {
             throw ValidationError("--out '\(out)' is not a valid policy name: use letters, digits, '-', '_' and '.', e.g. --out sft-v1.")
         }
         guard maxLength >= 16 else { throw ValidationError("--max-length must be at least 16 tokens, e.g. --max-length 512.") }
+        if let maxAnswerTokens, maxAnswerTokens < 2 { throw ValidationError("--max-answer-tokens must be at least 2, e.g. --max-answer-tokens 128.") }
         guard (0..<1).contains(heldOutFraction) else { throw ValidationError("--held-out-fraction must be in [0, 1), e.g. 0.05.") }
         try training.check()
         try lora.check()
@@ -71,7 +75,8 @@ struct SFTCommand: ParsableCommand {
         let loaded = try PolicyLoader.load(base, registry: registry)
         let template = try ChatTemplate.forTokenizer(loaded.tokenizer, override: chatTemplate)
         let dataURL = URL(fileURLWithPath: data)
-        var trainSet = try SFTDataset.load(dataURL, tokenizer: loaded.tokenizer, template: template, maxLength: maxLength, overLength: overLength)
+        var trainSet = try SFTDataset.load(dataURL, tokenizer: loaded.tokenizer, template: template, maxLength: maxLength, overLength: overLength,
+                                           maxAnswerTokens: maxAnswerTokens)
         log(trainSet.report.description)
         var heldOut: SFTDataset
         if let validation {
@@ -95,7 +100,7 @@ struct SFTCommand: ParsableCommand {
         if let validation { files[validation] = try SHA256.hex(fileAt: URL(fileURLWithPath: validation)) }
         let parameters = training.sftParameters
         let baseHash = try PolicyFiles.baseHash(of: loaded.baseURL)
-        let runKey = SHA256.hex("\(files.sorted { $0.key < $1.key })|\(parameters)|\(lora.configuration(seed: training.seed))|\(training.full)|\(baseHash)|\(maxLength)|\(overLength)")
+        let runKey = SHA256.hex("\(files.sorted { $0.key < $1.key })|\(parameters)|\(lora.configuration(seed: training.seed))|\(training.full)|\(baseHash)|\(maxLength)|\(overLength)\(maxAnswerTokens.map { "|\($0)" } ?? "")")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
         let reporter = ProgressReporter("sft \(out)", total: 1, unit: "steps")
@@ -123,7 +128,8 @@ struct SFTCommand: ParsableCommand {
         let manifest = PolicyManifest(
             name: out, parent: loaded.manifest?.name, kind: training.full ? .full : .lora,
             base: .init(path: registry.relativePath(of: loaded.baseURL), sha256: baseHash), method: "sft",
-            data: .init(files: files), parameters: training.record(lora: lora, extra: ["max_length": "\(maxLength)", "over_length": overLength.rawValue]),
+            data: .init(files: files), parameters: training.record(lora: lora, extra: ["max_length": "\(maxLength)", "over_length": overLength.rawValue]
+                .merging(maxAnswerTokens.map { ["max_answer_tokens": "\($0)"] } ?? [:]) { a, _ in a }),
             metrics: metrics)
         try PolicyWriter.save(model: model, manifest: manifest, registry: registry)
         try? FileManager.default.removeItem(at: checkpoint)

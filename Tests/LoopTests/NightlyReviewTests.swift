@@ -20,8 +20,8 @@ import Training
         #expect(!first.promoted && first.reviewed.isEmpty)
         #expect(try world.registry.production()?.name == "v1")
         var manifest = try world.registry.manifest(candidate)
-        #expect(manifest.status == (gates.promote ? .review : .candidate) && first.inReview == gates.promote)
-        if gates.promote {
+        #expect(manifest.status == (gates.passes ? .review : .candidate) && first.inReview == gates.passes)
+        if gates.passes {
             #expect(manifest.history.last?.by == "test-nightly" && manifest.statusReason?.hasPrefix("in review") == true)
         } else {
             // The gates of this tiny random model held back the candidate; review it as the night would have.

@@ -8,6 +8,10 @@ import Tokenizer
 import Training
 @testable import Loop
 
+/// Where `NightlyRunTests.World.template` is made (removed when the test process exits).
+private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
+    .appendingPathComponent("rounds-nightly-template-\(ProcessInfo.processInfo.processIdentifier)").path
+
 /// The nightly run end to end on a tiny random model that speaks SmolLM2's tokenizer and
 /// chat template (so the real encoding paths run in seconds): snapshot, reward model, DPO,
 /// held-out gates, promotion, the next queue, the report — and a run stopped at every stage
@@ -18,22 +22,63 @@ import Training
 
     struct Interrupted: Error {}
 
-    /// A folder with a fresh registry (base = a tiny 2-layer model with SmolLM2's tokenizer,
-    /// v1 = a LoRA policy on it, promoted), a feedback database of reviewed answers, and a
-    /// configuration small enough for seconds.
+    /// A folder with a fresh registry (a copy of `template`), a feedback database with
+    /// `prompts` prompts, and a configuration small enough for seconds.
     struct World {
         let folder: URL
         let registry: PolicyRegistry
         let store: FeedbackStore
         var config = NightlyConfig()
 
-        init() throws {
+        init(prompts: Int = 24, heldOutFraction: Double = 0.3) throws {
             guard FileManager.default.fileExists(atPath: NightlyRunTests.smolLM.path) else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: NightlyRunTests.smolLM.path,
                                                             NSLocalizedDescriptionKey: "run scripts/fetch-model.sh first"])
             }
             folder = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-nightly-\(UUID().uuidString)")
             registry = PolicyRegistry(root: folder.appendingPathComponent("policies"))
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: try World.template.get(), to: registry.root)
+            store = try FeedbackStore(path: folder.appendingPathComponent("feedback/rounds.sqlite").path)
+            for i in 0..<prompts {
+                let text = i % 2 == 0 ? "胸が痛くて息が苦しいです（\(i)）。どうすればいいですか？" : "My child has had a fever for \(i) hours. What should I do?"
+                try store.addPrompt(messages: [.init(role: "user", content: text)], heldOutFraction: heldOutFraction)
+            }
+            config.minComparisons = 4
+            config.minJudgments = 4
+            config.reward = .init(batchSize: 4, learningRate: 1e-3)
+            config.dpo = .init(batchSize: 4, learningRate: 1e-3)
+            config.kto = .init(batchSize: 4, learningRate: 1e-3)
+            config.loraRank = 4
+            config.loraAlpha = 8
+            config.maxLength = 96
+            config.maxPromptLength = 64
+            config.evaluation.freshPrompts = 3
+            config.evaluation.freshMaxTokens = 8
+            config.evaluation.validationFile = NightlyRunTests.packageRoot.appendingPathComponent("feedback/seed/sft-heldout.jsonl").path
+            config.evaluation.validationExamples = 6
+            // The world is small: a few units of evidence per gate (the bundled minimums are 10–20).
+            config.gates.minHeldOutPairs = 3
+            config.gates.minHeldOutJudgments = 3
+            config.gates.minFreshAnswers = 3
+            config.gates.minValidationExamples = 6
+            config.gates.bootstrapRounds = 500
+            config.sampling.prompts = 4
+            config.sampling.answersPerPrompt = 2
+            config.sampling.maxTokens = 8
+            config.report = "reports/stats.html"
+            config.threads = 1
+            config.promotion.mode = .offline  // the gates promote; clinician mode: NightlyReviewTests
+        }
+
+        /// The registry every world starts from, made once per test process (the model and
+        /// tokenizer files take seconds to write): base = a tiny 2-layer model with SmolLM2's
+        /// tokenizer, v1 = a LoRA policy on it, promoted. Manifests name the base relative to
+        /// the registry root, so a copy is a registry of its own.
+        static let template = Result<URL, any Error> {
+            atexit { try? FileManager.default.removeItem(atPath: nightlyTemplateFolder) }
+            let root = URL(fileURLWithPath: nightlyTemplateFolder).appendingPathComponent("policies")
+            let registry = PolicyRegistry(root: root)
             let base = registry.root.appendingPathComponent("base")
             try FileManager.default.createDirectory(at: base, withIntermediateDirectories: true)
             let model = LlamaModel(config: LlamaConfiguration(
@@ -51,31 +96,7 @@ import Training
                                    weights: .init(lora: LoRAConfiguration(rank: 4, alpha: 8, seed: 1)))
             try v1.save(v1.manifest(method: "sft", data: .init(), parameters: [:], metrics: [:], full: false))
             try registry.promote("v1", by: "test", reason: "first policy")
-
-            store = try FeedbackStore(path: folder.appendingPathComponent("feedback/rounds.sqlite").path)
-            for i in 0..<24 {
-                let text = i % 2 == 0 ? "胸が痛くて息が苦しいです（\(i)）。どうすればいいですか？" : "My child has had a fever for \(i) hours. What should I do?"
-                try store.addPrompt(messages: [.init(role: "user", content: text)], heldOutFraction: 0.3)
-            }
-            config.minComparisons = 4
-            config.minJudgments = 4
-            config.reward = .init(steps: 2, batchSize: 2, learningRate: 1e-3)
-            config.dpo = .init(steps: 3, batchSize: 2, learningRate: 1e-3)
-            config.kto = .init(steps: 2, batchSize: 2, learningRate: 1e-3)
-            config.loraRank = 4
-            config.loraAlpha = 8
-            config.maxLength = 96
-            config.maxPromptLength = 64
-            config.evaluation.freshPrompts = 3
-            config.evaluation.freshMaxTokens = 8
-            config.evaluation.validationFile = NightlyRunTests.packageRoot.appendingPathComponent("feedback/seed/sft-heldout.jsonl").path
-            config.evaluation.validationExamples = 2
-            config.sampling.prompts = 4
-            config.sampling.answersPerPrompt = 2
-            config.sampling.maxTokens = 8
-            config.report = "reports/stats.html"
-            config.threads = 1
-            config.promotion.mode = .offline  // the gates promote; clinician mode: NightlyReviewTests
+            return root
         }
 
         /// v1 answers every prompt twice; pairs of its own answers and single answers are
@@ -119,12 +140,20 @@ import Training
         #expect(run.status == .succeeded)
         #expect(run.outputPolicy == candidate)
         #expect(run.parentPolicy == "v1")
-        // The manifest names exactly the rows DPO learned from (at most steps × batch pairs,
-        // drawn from the snapshot) and the snapshot's hash.
+        // The manifest names exactly the rows DPO learned from: every resolved comparison of the
+        // snapshot, one epoch; rows available, used and left out add up.
         let snapshot = try world.store.trainingRunFeedback(id)
         let manifest = try world.registry.manifest(candidate)
+        let m = manifest.metrics
         #expect(Set(manifest.data.comparisonIds).isSubset(of: snapshot.comparisonIDs))
-        #expect(manifest.data.comparisonIds.count == world.config.dpo.steps * world.config.dpo.batchSize)
+        let withPreference = try world.store.comparisonRecords(split: .train)
+            .filter { snapshot.comparisonIDs.contains($0.id) && $0.preferencePair != nil }.count
+        #expect(m["comparisons_available"] == Double(withPreference) && withPreference > 0)
+        #expect(m["comparisons_used"] == Double(manifest.data.comparisonIds.count))
+        #expect(manifest.data.comparisonIds.count + Int(m["comparisons_unresolved"] ?? -1) + Int(m["comparisons_identical_skipped"] ?? -1) == withPreference)
+        // Both simulated reviewers apply the same rule without noise: nothing to resolve, all trained on.
+        #expect(m["comparisons_unresolved"] == 0 && manifest.data.comparisonIds.count > world.config.dpo.batchSize * 3)
+        #expect(m["epochs_run"] == 1 && m["stopped_by_time_budget"] == 0)
         #expect(manifest.data.judgmentIds.isEmpty)
         #expect(manifest.data.feedbackHash == snapshot.hash)
         #expect(run.feedbackHash == snapshot.hash)
@@ -136,11 +165,12 @@ import Training
         #expect(Set(reward.data.judgmentIds).isSubset(of: snapshot.judgmentIDs) && !reward.data.judgmentIds.isEmpty)
         // Every gate was evaluated or says why not, and the registry agrees with the decision.
         let decision = try #require(outcome.decision)
-        #expect(decision.checks.count == 5)
+        #expect(decision.gates.map(\.name) == ["pair accuracy", "judgment accuracy", "reward gain", "forgetting", "KL to parent"])
+        #expect(decision.gates.allSatisfy { $0.n >= $0.minimumN ? $0.lower != nil && $0.upper != nil : !$0.passed })
         #expect(manifest.metrics["eval_kl"] != nil && manifest.metrics["eval_validation_loss_candidate"] != nil)
         #expect(manifest.metrics["eval_reward_candidate"] != nil)
-        #expect((manifest.status == .production) == decision.promote)
-        if decision.promote {
+        #expect((manifest.status == .production) == decision.passes)
+        if decision.passes {
             #expect(try world.registry.manifest("v1").status == .retired)
             #expect(manifest.history.last?.by == "test-nightly")
         } else {
@@ -183,7 +213,7 @@ import Training
         #expect(most == world.config.sampling.answersPerPrompt)
         #expect(try world.count("SELECT COUNT(*) FROM (SELECT sample_id, other_sample_id FROM review_items GROUP BY kind, sample_id, other_sample_id HAVING COUNT(*) > 1)") == 0)
         #expect(!FileManager.default.fileExists(atPath: world.registry.folder(candidate).appendingPathComponent(PolicyFiles.checkpoint).path))
-        #expect(try GateDecision.load(from: world.registry.folder(candidate)) == outcome.decision)
+        #expect(try GateReport.load(from: world.registry.folder(candidate)) == outcome.decision)
     }
 
     @Test func aSecondRunWaitsForTheFirst() throws {
@@ -210,30 +240,62 @@ import Training
         #expect(throws: NightlyConfig.ConfigError.self) { try NightlyConfig.load(url) }
         try Data(#"{"gates": {"maxKL": 4}, "method": "kto"}"#.utf8).write(to: url)
         let config = try NightlyConfig.load(url)
-        #expect(config.gates.maxKL == 4 && config.method == .kto && config.gates.minPairAccuracy == 0.5 && config.dpo.steps == NightlyConfig().dpo.steps)
-        // The bundled file is valid.
-        _ = try NightlyConfig.load(NightlyRunTests.packageRoot.appendingPathComponent("feedback/nightly.json"))
+        #expect(config.gates.maxKL == 4 && config.method == .kto && config.gates.minPairAccuracy == 0.5 && config.dpo.epochs == NightlyConfig().dpo.epochs)
+        // A minimum of evidence the evaluation can never reach is refused, naming both fields.
+        try Data(#"{"gates": {"minHeldOutPairs": 100}, "evaluation": {"maxHeldOut": 50}}"#.utf8).write(to: url)
+        do {
+            _ = try NightlyConfig.load(url)
+            Issue.record("an unreachable minimum n was accepted")
+        } catch let NightlyConfig.ConfigError.invalid(_, field, reason) {
+            #expect(field == "gates.minHeldOutPairs" && reason.contains("evaluation.maxHeldOut"))
+        }
+        // The bundled file is valid and states the defaults (their one home is NightlyConfig).
+        let bundled = try NightlyConfig.load(NightlyRunTests.packageRoot.appendingPathComponent("feedback/nightly.json"))
+        #expect(bundled == NightlyConfig())
     }
 
-    @Test func gatesHoldOnlyWhenEveryCheckHolds() {
+    @Test func gatesHoldOnlyWhenEveryCheckHoldsOnItsBound() {
         var e = CandidateEvaluation()
-        (e.pairAccuracy, e.heldOutPairs) = (0.75, 8)
-        (e.judgmentAccuracy, e.heldOutJudgments) = (0.6, 10)
-        (e.rewardCandidate, e.rewardParent, e.freshAnswers) = (0.4, 0.3, 8)
-        (e.validationLossCandidate, e.validationLossParent) = (1.52, 1.50)
-        e.kl = 3
+        e.pairMargins = (0..<30).map { $0 < 27 ? 1.0 : -1.0 }           // 27/30: Wilson [0.74, 0.97]
+        e.judgmentMargins = (0..<30).map { $0 < 25 ? 0.5 : -0.5 }      // 25/30: Wilson [0.66, 0.93]
+        e.rewardGains = (0..<12).map { 0.1 + 0.01 * Double($0 % 3) }
+        e.kl = (0..<12).map { 2 + Double($0 % 4) }
+        e.validationLossIncrease = (0..<24).map { 0.2 * Double($0 % 3 - 1) }   // mean 0 nats per example
+        e.validationTokens = [Double](repeating: 40, count: 24)
         let gates = NightlyConfig.Gates()
-        #expect(GateDecision(e, gates: gates).promote)
-        var worse = e
-        worse.validationLossCandidate = 1.6  // forgot 0.1 nats/token > 0.05
-        let d = GateDecision(worse, gates: gates)
-        #expect(!d.promote && d.reason.contains("forgetting"))
-        var noData = e
-        noData.pairAccuracy = nil
-        #expect(GateDecision(noData, gates: gates).promote)
-        var strict = gates
-        strict.requireHeldOutData = true
-        #expect(!GateDecision(noData, gates: strict).promote)
+        let good = GateReport(candidate: "c", parent: "p", evaluation: e, gates: gates, seed: 1)
+        #expect(good.passes, "\(good)")
+        let pair = good.gates[0]
+        #expect(pair.n == 30 && pair.estimate == 0.9 && abs(pair.lower! - 0.7438) < 1e-3 && abs(pair.upper! - 0.9654) < 1e-3)
+        // Reproducible: the bootstrap is seeded.
+        #expect(GateReport(candidate: "c", parent: "p", evaluation: e, gates: gates, seed: 1) == good)
+
+        // A point estimate above the threshold is not enough: 12 of 20 (0.6) has a lower bound of 0.39.
+        var weak = e
+        weak.pairMargins = (0..<20).map { $0 < 12 ? 1.0 : -1.0 }
+        let w = GateReport(candidate: "c", parent: "p", evaluation: weak, gates: gates, seed: 1)
+        #expect(!w.passes && w.gates[0].estimate! > 0.5 && !w.gates[0].passed && w.reason.contains("pair accuracy"))
+
+        // Forgetting decides on the upper bound: a mean increase of 0.04 nats/token (under 0.05)
+        // whose interval reaches past 0.05 fails.
+        var noisy = e
+        noisy.validationLossIncrease = (0..<24).map { 40 * (0.04 + ($0 % 2 == 0 ? 0.05 : -0.05)) }
+        let f = GateReport(candidate: "c", parent: "p", evaluation: noisy, gates: gates, seed: 1).gates[3]
+        #expect(abs(f.estimate! - 0.04) < 1e-9 && f.upper! > 0.05 && !f.passed)
+
+        // Too little evidence fails and says so; a minimum of 0 switches a gate off.
+        var few = e
+        few.judgmentMargins = [1, 1, 1]
+        let r = GateReport(candidate: "c", parent: "p", evaluation: few, gates: gates, seed: 1)
+        #expect(!r.passes && r.gates[1].reason == "not enough evidence (n=3, need ≥ 20 held-out judgments)")
+        few.judgmentMargins = []
+        var off = gates
+        off.minHeldOutJudgments = 0
+        #expect(GateReport(candidate: "c", parent: "p", evaluation: few, gates: off, seed: 1).passes)
+        // A candidate whose scores overflowed fails rather than passing on NaN comparisons.
+        var broken = e
+        broken.kl[0] = .nan
+        #expect(!GateReport(candidate: "c", parent: "p", evaluation: broken, gates: gates, seed: 1).gates[4].passed)
         // Ties count half in the implicit-reward accuracy.
         #expect(CandidateEvaluator.accuracy([1, -1, 0, 2]) == 0.625)
     }

@@ -7,7 +7,7 @@ import Llama
 
 enum TinyPolicy {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Tests/Fixtures/reference")
+        .appendingPathComponent("Fixtures/reference")
     static let tiny = fixtures.appendingPathComponent("tiny-llama")
     static let preference = fixtures.appendingPathComponent("preference")
 

@@ -6,41 +6,44 @@ import Support
 import Tokenizer
 import Training
 
-/// How a candidate policy compares with its parent on held-out data only: the figures the
-/// promotion gates read (`NightlyGates`), stored in the candidate's manifest.
+/// How a candidate policy compares with its parent on held-out data only, item by item: the
+/// evidence the promotion gates read (`GateReport` turns each list into n, an estimate and a
+/// 95% interval). Stored in the candidate's gate report; its means go into the manifest.
 public struct CandidateEvaluation: Codable, Equatable, Sendable {
-    /// Implicit-reward accuracy on held-out comparisons: the share where
-    /// (log π/π_parent)(chosen) > (log π/π_parent)(rejected), ties half (DPO paper §5 "reward accuracy").
-    public var pairAccuracy: Double?
-    public var heldOutPairs = 0
-    /// Implicit-reward accuracy on held-out judgments: log π/π_parent > 0 for a correct answer,
-    /// < 0 for an incorrect one, 0 counts half.
-    public var judgmentAccuracy: Double?
-    public var heldOutJudgments = 0
-    /// Reward-model score of fresh answers to held-out prompts (mean per answer).
-    public var rewardCandidate: Double?
-    public var rewardParent: Double?
-    public var freshAnswers = 0
-    /// Mean negative log-likelihood per token of the SFT validation examples.
-    public var validationLossCandidate: Double?
-    public var validationLossParent: Double?
-    /// KL(candidate ‖ parent) per answer, Σ_t log π(y_t) − log π_parent(y_t) over the
-    /// candidate's own fresh answers (the k1 estimator of Schulman 2020).
-    public var kl: Double?
+    /// Per held-out comparison (one per pair of answers): the implicit-reward margin
+    /// (log π/π_parent)(chosen) − (log π/π_parent)(rejected); > 0 agrees with the clinicians
+    /// (DPO paper §5 "reward accuracy"), 0 counts half.
+    public var pairMargins: [Double] = []
+    /// Per held-out judgment (one per answer): log π/π_parent, sign flipped for an incorrect
+    /// answer, so > 0 agrees with the clinicians.
+    public var judgmentMargins: [Double] = []
+    /// Per fresh held-out prompt: reward-model score of the candidate's answer minus the parent's.
+    public var rewardGains: [Double] = []
+    /// Per fresh held-out prompt: the reward-model scores themselves (means for the manifest).
+    public var rewardCandidate: [Double] = [], rewardParent: [Double] = []
+    /// Per fresh held-out prompt: Σ_t log π(y_t) − log π_parent(y_t) over the candidate's own
+    /// answer (the k1 estimator of KL(candidate ‖ parent), Schulman 2020).
+    public var kl: [Double] = []
+    /// Per SFT validation example: summed NLL of candidate minus parent (nats), and its tokens;
+    /// their ratio of sums is the per-token loss increase.
+    public var validationLossIncrease: [Double] = [], validationTokens: [Double] = []
+    /// Mean NLL per token of the validation examples, candidate and parent.
+    public var validationLossCandidate: Double?, validationLossParent: Double?
 
     public init() {}
 
     /// The figures as manifest metrics (names prefixed `eval_`).
     public var metrics: [String: Double] {
-        var m: [String: Double] = ["eval_heldout_pairs": Double(heldOutPairs), "eval_heldout_judgments": Double(heldOutJudgments),
-                                   "eval_fresh_answers": Double(freshAnswers)]
-        m["eval_pair_accuracy"] = pairAccuracy
-        m["eval_judgment_accuracy"] = judgmentAccuracy
-        m["eval_reward_candidate"] = rewardCandidate
-        m["eval_reward_parent"] = rewardParent
+        func mean(_ v: [Double]) -> Double? { v.isEmpty ? nil : v.reduce(0, +) / Double(v.count) }
+        var m: [String: Double] = ["eval_heldout_pairs": Double(pairMargins.count), "eval_heldout_judgments": Double(judgmentMargins.count),
+                                   "eval_fresh_answers": Double(kl.count), "eval_validation_examples": Double(validationTokens.count)]
+        m["eval_pair_accuracy"] = CandidateEvaluator.accuracy(pairMargins)
+        m["eval_judgment_accuracy"] = CandidateEvaluator.accuracy(judgmentMargins)
+        m["eval_reward_candidate"] = mean(rewardCandidate)
+        m["eval_reward_parent"] = mean(rewardParent)
         m["eval_validation_loss_candidate"] = validationLossCandidate
         m["eval_validation_loss_parent"] = validationLossParent
-        m["eval_kl"] = kl
+        m["eval_kl"] = mean(kl)
         return m
     }
 }
@@ -76,18 +79,17 @@ struct CandidateEvaluator {
     /// Held-out comparisons and judgments scored by the implicit reward.
     func implicitRewards(_ feedback: NightlyFeedback, into e: inout CandidateEvaluation) throws {
         var encoder = self.encoder()
-        let pairs = try encoder.encode(pairs: feedback.heldOutPairs, sources: feedback.heldOutPairSources)
-        e.heldOutPairs = pairs.count
+        // A pair whose two answers encode to the same tokens has margin 0 whatever the policy: no evidence.
+        let pairs = try encoder.encode(pairs: feedback.heldOutPairs, sources: feedback.heldOutPairSources).filter { $0.chosen != $0.rejected }
         if !pairs.isEmpty {
             let r = try logRatios(pairs.flatMap { [CompletionSequence(prompt: $0.prompt, completion: $0.chosen),
                                                    CompletionSequence(prompt: $0.prompt, completion: $0.rejected)] })
-            e.pairAccuracy = Self.accuracy(pairs.indices.map { r[2 * $0] - r[2 * $0 + 1] })
+            e.pairMargins = pairs.indices.map { r[2 * $0] - r[2 * $0 + 1] }
         }
         let judgments = try encoder.encode(examples: feedback.heldOutJudgments, sources: feedback.heldOutJudgmentSources)
-        e.heldOutJudgments = judgments.count
         if !judgments.isEmpty {
             let r = try logRatios(judgments.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) })
-            e.judgmentAccuracy = Self.accuracy(zip(judgments, r).map { $0.desirable ? $1 : -$1 })
+            e.judgmentMargins = zip(judgments, r).map { $0.desirable ? $1 : -$1 }
         }
     }
 
@@ -105,28 +107,31 @@ struct CandidateEvaluator {
         }
         let mine = try answers.map { try sequence($0.prompt, $0.candidate) }
         let theirs = try answers.map { try sequence($0.prompt, $0.parent) }
-        e.freshAnswers = answers.count
         if let reward {
-            e.rewardCandidate = mean(try reward.score(mine, batchSize: 4))
-            e.rewardParent = mean(try reward.score(theirs, batchSize: 4))
+            e.rewardCandidate = try reward.score(mine, batchSize: 4)
+            e.rewardParent = try reward.score(theirs, batchSize: 4)
+            e.rewardGains = zip(e.rewardCandidate, e.rewardParent).map { $0 - $1 }
         }
-        e.kl = mean(try logRatios(mine))
+        e.kl = try logRatios(mine)
     }
 
-    /// Forgetting: loss on the SFT validation examples, candidate and parent.
+    /// Forgetting: loss on the SFT validation examples, candidate and parent, per example.
     func validationLoss(file: URL, into e: inout CandidateEvaluation) throws {
         guard FileManager.default.fileExists(atPath: file.path), config.evaluation.validationExamples > 0 else {
-            log("evaluation: no SFT validation file at \(file.path); the forgetting gate is skipped")
+            log("evaluation: no SFT validation file at \(file.path) (evaluation.validationFile); the forgetting gate has no evidence")
             return
         }
         var dataset = try SFTDataset.load(file, tokenizer: candidate.tokenizer, template: template,
                                           maxLength: config.maxLength, overLength: .truncate)
         dataset.examples = Array(dataset.examples.prefix(config.evaluation.validationExamples))
-        e.validationLossCandidate = try SFTTrainer.evaluate(model: candidate.model, dataset: dataset, batchSize: 4)
-        e.validationLossParent = try SFTTrainer.evaluate(model: parent.model, dataset: dataset, batchSize: 4)
-    }
-
-    private func mean(_ values: [Double]) -> Double? {
-        values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        let mine = try SFTTrainer.exampleLosses(model: candidate.model, dataset: dataset, batchSize: 4).filter { $0.tokens > 0 }
+        let theirs = try SFTTrainer.exampleLosses(model: parent.model, dataset: dataset, batchSize: 4).filter { $0.tokens > 0 }
+        e.validationLossIncrease = zip(mine, theirs).map { $0.nll - $1.nll }
+        e.validationTokens = mine.map { Double($0.tokens) }
+        let tokens = e.validationTokens.reduce(0, +)
+        if tokens > 0 {
+            e.validationLossCandidate = mine.reduce(0) { $0 + $1.nll } / tokens
+            e.validationLossParent = theirs.reduce(0) { $0 + $1.nll } / tokens
+        }
     }
 }

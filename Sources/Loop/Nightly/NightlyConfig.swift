@@ -1,4 +1,6 @@
+import FeedbackStore
 import Foundation
+import Generation
 import Training
 
 /// The nightly run's settings, read from a JSON file the team edits (`feedback/nightly.json`).
@@ -9,32 +11,58 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     /// there are enough judgments; or always `dpo`, `kto` or `ppo` (against the new reward model).
     public enum Method: String, Codable, Sendable, CaseIterable { case auto, dpo, kto, ppo }
 
-    /// Thresholds the candidate must meet to be promoted (all of them).
+    /// What the candidate must show to be promoted (every gate). Each gate is a statistic of
+    /// held-out evidence with n and a 95% interval (`GateReport`), and decides on the bound
+    /// that is unfavourable to the candidate, never on the point estimate. A gate with fewer
+    /// than its minimum n FAILS ("not enough evidence"); a minimum of 0 switches it off.
     public struct Gates: Codable, Equatable, Sendable {
-        /// Implicit-reward accuracy on held-out comparisons (ties count half).
+        /// Implicit-reward accuracy on held-out comparisons (ties count half): the LOWER Wilson
+        /// bound must be above this. 0.5 = chance, i.e. the parent (whose implicit reward
+        /// against itself is 0): the candidate must agree with clinicians demonstrably more
+        /// often than a coin.
         public var minPairAccuracy = 0.5
-        /// Implicit-reward accuracy on held-out correct / incorrect judgments.
+        /// The same on held-out correct / incorrect judgments (sign of log π/π_parent).
         public var minJudgmentAccuracy = 0.5
-        /// Reward-model score of fresh answers, candidate minus parent (mean per answer).
+        /// Reward-model score of fresh answers, candidate minus parent (mean per prompt): the
+        /// LOWER bootstrap bound must be at least this. −0.1 reward units: not measurably worse
+        /// than the parent, with a small non-inferiority margin for the reward model's noise.
         public var minRewardGain = -0.1
-        /// Loss on the SFT validation set, candidate minus parent (nats per token): forgetting.
+        /// Loss on the SFT validation set, candidate minus parent (nats per token): the UPPER
+        /// bootstrap bound must be at most this. 0.05 nats/token ≈ 5% perplexity: forgetting
+        /// smaller than the spread between SFT runs of different seeds.
         public var maxValidationLossIncrease = 0.05
-        /// KL(candidate ‖ parent) per answer (nats), estimated on the candidate's fresh answers.
+        /// KL(candidate ‖ parent) per answer (nats) on the candidate's fresh answers: the UPPER
+        /// bootstrap bound must be at most this. 8 nats per answer of up to `freshMaxTokens`
+        /// tokens: a step that stays near the parent (PPO and DPO keep KL in single digits).
         public var maxKL = 8.0
-        /// When a gate has no held-out data: true = it fails, false = it is skipped (and says so).
-        public var requireHeldOutData = false
+        /// Fewest held-out comparisons (distinct answer pairs) for the pair-accuracy gate. At 20
+        /// a Wilson lower bound above 0.5 needs ≥ 15 right (75%); fewer is a coin-flip's noise.
+        public var minHeldOutPairs = 20
+        /// Fewest held-out judgments (distinct answers) for the judgment-accuracy gate.
+        public var minHeldOutJudgments = 20
+        /// Fewest held-out prompts answered fresh by both policies (reward-gain and KL gates);
+        /// below 10 a bootstrap interval of a mean is unreliable.
+        public var minFreshAnswers = 10
+        /// Fewest SFT validation examples for the forgetting gate.
+        public var minValidationExamples = 20
+        /// Bootstrap resamples per interval (percentile method, seeded with `seed`).
+        public var bootstrapRounds = 2000
         public init() {}
     }
 
-    /// Optimizer settings of one trainer.
+    /// Optimizer settings of one trainer. A trainer passes over every training-split row of
+    /// the night's snapshot `epochs` times (batches of `batchSize`), or until `maxSeconds`.
     public struct Trainer: Codable, Equatable, Sendable {
-        public var steps: Int
+        public var epochs = 1
         public var batchSize: Int
         public var learningRate: Double
         public var warmupSteps = 2
         public var beta = 0.1
-        public init(steps: Int, batchSize: Int, learningRate: Double) {
-            self.steps = steps
+        /// Time budget in seconds (0: none). When it runs out the trainer stops after the step
+        /// in progress; the manifest records it (`stopped_by_time_budget`, `epochs_run`).
+        public var maxSeconds = 0.0
+        public init(epochs: Int = 1, batchSize: Int, learningRate: Double) {
+            self.epochs = epochs
             self.batchSize = batchSize
             self.learningRate = learningRate
         }
@@ -46,6 +74,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         public var klCoef = 0.05
         public var maxNewTokens = 96
         public var learningRate = 1e-5
+        /// Time budget in seconds (0: none); PPO stops after the iteration in progress.
+        public var maxSeconds = 0.0
         public init() {}
     }
 
@@ -53,14 +83,14 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public struct Evaluation: Codable, Equatable, Sendable {
         /// Held-out prompts answered fresh by candidate and parent (scored by the reward model;
         /// the answers are queued for review too).
-        public var freshPrompts = 6
+        public var freshPrompts = 10
         public var freshMaxTokens = 128
         /// SFT validation file (relative to the working folder) and how many examples to score.
         public var validationFile = "feedback/seed/sft-heldout.jsonl"
-        public var validationExamples = 12
+        public var validationExamples = 24
         /// At most this many held-out comparisons and as many held-out judgments are scored
         /// (by the gates and by the reward model's held-out accuracy and AUC).
-        public var maxHeldOut = 16
+        public var maxHeldOut = 64
         public init() {}
     }
 
@@ -80,9 +110,9 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     /// Fewest new comparisons (with a preference) for DPO, and judgments for KTO, under `auto`.
     public var minComparisons = 8
     public var minJudgments = 8
-    public var reward = Trainer(steps: 8, batchSize: 2, learningRate: 1e-4)
-    public var dpo = Trainer(steps: 8, batchSize: 2, learningRate: 5e-5)
-    public var kto = Trainer(steps: 8, batchSize: 4, learningRate: 5e-5)
+    public var reward = Trainer(batchSize: 2, learningRate: 1e-4)
+    public var dpo = Trainer(batchSize: 2, learningRate: 5e-5)
+    public var kto = Trainer(batchSize: 4, learningRate: 5e-5)
     public var ppo = PPOSettings()
     public var loraRank = 16
     public var loraAlpha: Float = 32
@@ -151,7 +181,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
             guard value > 0 else { throw ConfigError.invalid(path: path, field: field, reason: "must be positive") }
         }
         for (name, t) in [("reward", reward), ("dpo", dpo), ("kto", kto)] {
-            try positive(Double(t.steps), "\(name).steps")
+            try positive(Double(t.epochs), "\(name).epochs")
+            guard t.maxSeconds >= 0 else { throw ConfigError.invalid(path: path, field: "\(name).maxSeconds", reason: "must be 0 (no budget) or positive") }
             try positive(Double(t.batchSize), "\(name).batchSize")
             try positive(t.learningRate, "\(name).learningRate")
             try positive(t.beta, "\(name).beta")
@@ -167,6 +198,19 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
             throw ConfigError.invalid(path: path, field: "gates.minPairAccuracy / gates.minJudgmentAccuracy", reason: "must be between 0 and 1")
         }
         try promotion.validate(path: path)
+        try positive(Double(gates.bootstrapRounds), "gates.bootstrapRounds")
+        // A minimum n the evaluation can never reach would fail its gate every night.
+        for (minimum, field, cap, capField) in [
+            (gates.minHeldOutPairs, "gates.minHeldOutPairs", evaluation.maxHeldOut, "evaluation.maxHeldOut"),
+            (gates.minHeldOutJudgments, "gates.minHeldOutJudgments", evaluation.maxHeldOut, "evaluation.maxHeldOut"),
+            (gates.minFreshAnswers, "gates.minFreshAnswers", evaluation.freshPrompts, "evaluation.freshPrompts"),
+            (gates.minValidationExamples, "gates.minValidationExamples", evaluation.validationExamples, "evaluation.validationExamples"),
+        ] {
+            guard minimum >= 0 else { throw ConfigError.invalid(path: path, field: field, reason: "must be 0 (gate off) or positive") }
+            guard minimum <= cap else {
+                throw ConfigError.invalid(path: path, field: field, reason: "is \(minimum) but \(capField) is \(cap), so the gate could never have enough evidence; raise \(capField) or lower \(field)")
+            }
+        }
     }
 
     private static func checkKeys(_ value: Any, against defaults: Any, path: String, at prefix: String) throws {
@@ -184,5 +228,18 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         guard var base = defaults as? [String: Any], let over = value as? [String: Any] else { return value }
         for (key, child) in over { base[key] = merge(base[key] as Any, child) }
         return base
+    }
+}
+
+extension NightlyConfig {
+    /// How the night samples answers to queue: `answers` per prompt of `split`, with the
+    /// configured sampling settings and seed.
+    func samplingOptions(split: Split, answers: Int) -> QueueSampler.Options {
+        var o = QueueSampler.Options()
+        o.samplesPerPrompt = answers
+        o.split = split
+        o.overlap = sampling.overlap
+        o.sampling = SamplingParameters(temperature: sampling.temperature, topP: sampling.topP, maxNewTokens: sampling.maxTokens, seed: seed)
+        return o
     }
 }

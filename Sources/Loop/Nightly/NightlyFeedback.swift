@@ -1,77 +1,99 @@
 import FeedbackStore
 import Foundation
-import Tensor
+import Support
 import Tokenizer
 import Training
 
 /// The clinicians' feedback one nightly run uses, as the trainers take it (chat messages):
 /// the snapshot's training-split comparisons and judgments, and every live held-out rating
 /// for the evaluation gates. Ties and both-bad comparisons state no preference and are left out.
+///
+/// Several reviewers rate the same item (`sampling.overlap`), so ratings are resolved per
+/// item first (`RatingVotes`): two reviewers who disagree about the same two answers state no
+/// preference between them, and training on both directions would teach nothing — the two
+/// pairs have the same length, land in the same batch and cancel (DPO's step then logs
+/// logps/chosen = logps/rejected). Training keeps every rating that agrees with the item's
+/// majority; an item without a majority, and outvoted ratings, are left out and counted.
+/// Held-out items count once each (one unit of evidence per item, not per rating).
 struct NightlyFeedback {
     typealias Pair = Training.PreferencePair<[Tokenizer.ChatMessage]>
     typealias Judgment = Training.LabelledCompletion<[Tokenizer.ChatMessage]>
 
-    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [Int64] = []
-    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [Int64] = []
-    var heldOutPairs: [Pair] = [], heldOutPairSources: [String] = []
-    var heldOutJudgments: [Judgment] = [], heldOutJudgmentSources: [String] = []
+    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [Int64] = [], pairPromptIDs: [Int64] = []
+    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [Int64] = [], judgmentPromptIDs: [Int64] = []
+    var heldOutPairs: [Pair] = [], heldOutPairSources: [String] = [], heldOutPairPromptIDs: [Int64] = []
+    var heldOutJudgments: [Judgment] = [], heldOutJudgmentSources: [String] = [], heldOutJudgmentPromptIDs: [Int64] = []
+    /// Snapshot rows with a preference / verdict, before resolution ("rows available").
+    var availablePairs = 0, availableJudgments = 0
+    /// Snapshot rows left out by resolution: reviewers split evenly, or outvoted.
+    var unresolvedPairIDs: [Int64] = [], unresolvedJudgmentIDs: [Int64] = []
 
     /// Reads the rows named by `snapshot` (train split) and all live held-out rows.
     init(store: FeedbackStore, snapshot: FeedbackSnapshot) throws {
+        try self.init(heldOutFrom: store)
         let comparisonIDs = Set(snapshot.comparisonIDs), judgmentIDs = Set(snapshot.judgmentIDs)
-        for c in try store.comparisonRecords(split: .train) where comparisonIDs.contains(c.id) {
-            guard let pair = Self.pair(c) else { continue }
+        let comparisons = try store.comparisonRecords(split: .train).filter { comparisonIDs.contains($0.id) && $0.preferencePair != nil }
+        let resolvedPairs = RatingVotes.resolve(comparisons)
+        availablePairs = comparisons.count
+        for c in comparisons {
+            guard resolvedPairs.kept.contains(c.id), let pair = Self.pair(c) else { unresolvedPairIDs.append(c.id); continue }
             pairs.append(pair)
             pairSources.append("comparison \(c.id)")
             pairIDs.append(c.id)
+            pairPromptIDs.append(c.promptID)
         }
-        for j in try store.labelledCompletions(split: .train) where judgmentIDs.contains(j.judgmentID) {
+        let labelled = try store.labelledCompletions(split: .train).filter { judgmentIDs.contains($0.judgmentID) }
+        let resolvedJudgments = RatingVotes.resolve(labelled)
+        availableJudgments = labelled.count
+        for j in labelled {
+            guard resolvedJudgments.kept.contains(j.judgmentID) else { unresolvedJudgmentIDs.append(j.judgmentID); continue }
             judgments.append(Self.judgment(j))
             judgmentSources.append("judgment \(j.judgmentID)")
             self.judgmentIDs.append(j.judgmentID)
+            judgmentPromptIDs.append(j.promptID)
         }
-        for c in try store.comparisonRecords(split: .heldout) {
+    }
+
+    /// Only the live held-out ratings (what the gates score), one per item.
+    init(heldOutFrom store: FeedbackStore) throws {
+        let comparisons = try store.comparisonRecords(split: .heldout).filter { $0.preferencePair != nil }
+        let resolvedPairs = RatingVotes.resolve(comparisons)
+        for c in comparisons where resolvedPairs.representatives.contains(c.id) {
             guard let pair = Self.pair(c) else { continue }
             heldOutPairs.append(pair)
             heldOutPairSources.append("comparison \(c.id)")
+            heldOutPairPromptIDs.append(c.promptID)
         }
-        for j in try store.labelledCompletions(split: .heldout) {
+        let labelled = try store.labelledCompletions(split: .heldout)
+        let resolvedJudgments = RatingVotes.resolve(labelled)
+        for j in labelled where resolvedJudgments.representatives.contains(j.judgmentID) {
             heldOutJudgments.append(Self.judgment(j))
             heldOutJudgmentSources.append("judgment \(j.judgmentID)")
+            heldOutJudgmentPromptIDs.append(j.promptID)
         }
     }
 
-    /// At most `limit` training pairs and judgments, chosen by a seeded shuffle (kept in
-    /// their original order). A night's trainer sees `steps × batch` examples; encoding and
-    /// reference passes over the rest would cost time and teach nothing.
-    func limited(pairs maxPairs: Int, judgments maxJudgments: Int, seed: UInt64) -> NightlyFeedback {
-        var f = self
-        let p = Self.subset(count: pairs.count, limit: maxPairs, seed: seed)
-        (f.pairs, f.pairSources, f.pairIDs) = (p.map { pairs[$0] }, p.map { pairSources[$0] }, p.map { pairIDs[$0] })
-        let j = Self.subset(count: judgments.count, limit: maxJudgments, seed: seed ^ 0x10D6)
-        (f.judgments, f.judgmentSources, f.judgmentIDs) = (j.map { judgments[$0] }, j.map { judgmentSources[$0] }, j.map { judgmentIDs[$0] })
-        return f
-    }
-
-    /// The held-out ratings a night scores: at most `evaluation.maxHeldOut` comparisons and as
-    /// many judgments, by the same seeded shuffle, so the gates and the reward model's held-out
-    /// metrics always see one sample.
+    /// The held-out ratings a night scores: at most `evaluation.maxHeldOut` items of each kind,
+    /// those whose (seed, row) hash is smallest — a row's rank never depends on row order or on
+    /// the other rows, so the same ratings always give the same sample, and the gates and the
+    /// reward model's held-out metrics see one sample.
     func heldOutSample(_ config: NightlyConfig) -> NightlyFeedback {
         let limit = config.evaluation.maxHeldOut, seed = config.seed
         var f = self
-        let p = Self.subset(count: heldOutPairs.count, limit: limit, seed: seed)
-        (f.heldOutPairs, f.heldOutPairSources) = (p.map { heldOutPairs[$0] }, p.map { heldOutPairSources[$0] })
-        let j = Self.subset(count: heldOutJudgments.count, limit: limit, seed: seed ^ 0x10D6)
-        (f.heldOutJudgments, f.heldOutJudgmentSources) = (j.map { heldOutJudgments[$0] }, j.map { heldOutJudgmentSources[$0] })
+        let p = Self.stableSubset(heldOutPairSources, limit: limit, seed: seed)
+        (f.heldOutPairs, f.heldOutPairSources, f.heldOutPairPromptIDs) =
+            (p.map { heldOutPairs[$0] }, p.map { heldOutPairSources[$0] }, p.map { heldOutPairPromptIDs[$0] })
+        let j = Self.stableSubset(heldOutJudgmentSources, limit: limit, seed: seed)
+        (f.heldOutJudgments, f.heldOutJudgmentSources, f.heldOutJudgmentPromptIDs) =
+            (j.map { heldOutJudgments[$0] }, j.map { heldOutJudgmentSources[$0] }, j.map { heldOutJudgmentPromptIDs[$0] })
         return f
     }
 
-    static func subset(count: Int, limit: Int, seed: UInt64) -> [Int] {
-        guard count > limit else { return Array(0..<count) }
-        var rng = SeededRandom(seed: seed)
-        var order = Array(0..<count)
-        order.shuffle(using: &rng)
-        return order.prefix(max(0, limit)).sorted()
+    /// Indices of the `limit` keys with the smallest SHA-256 of "seed|key", in their original order.
+    static func stableSubset(_ keys: [String], limit: Int, seed: UInt64) -> [Int] {
+        guard keys.count > limit else { return Array(keys.indices) }
+        let ranked = keys.indices.map { i in (SHA256.hex("\(seed)|\(keys[i])"), i) }.sorted { $0 < $1 }
+        return ranked.prefix(max(0, limit)).map(\.1).sorted()
     }
 
     static func messages(_ stored: [StoredMessage]) -> [Tokenizer.ChatMessage] {

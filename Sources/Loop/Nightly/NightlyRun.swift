@@ -45,7 +45,7 @@ public final class NightlyRun {
         public var runID: Int64?
         public var candidate: String?
         public var rewardModel: String?
-        public var decision: GateDecision?
+        public var decision: GateReport?
         public var promoted = false
         /// Clinician mode: the candidate passed the gates and went into review instead.
         public var inReview = false
@@ -143,26 +143,26 @@ public final class NightlyRun {
 
         // 4) evaluate and decide (once; the decision is stored before any promotion).
         let folder = registry.folder(candidate)
-        let decision: GateDecision
-        if let stored = try GateDecision.load(from: folder) {
+        let decision: GateReport
+        if let stored = try GateReport.load(from: folder) {
             decision = stored
         } else {
             try stage(.evaluation, "evaluating \(candidate) against \(parent) on held-out data")
-            let evaluation = try evaluate(candidate: candidate, parent: parent, rewardModel: rewardModel, feedback: feedback)
-            decision = GateDecision(evaluation, gates: config.gates)
+            decision = try OfflineGates(store: store, registry: registry, config: config, root: root, log: log)
+                .evaluate(candidate: candidate, against: parent, rewardModel: rewardModel)
             var manifest = try registry.manifest(candidate)
-            manifest.metrics.merge(evaluation.metrics) { $1 }
-            manifest.metrics["gates_passed"] = decision.promote ? 1 : 0
-            manifest.statusReason = decision.promote ? "passed the nightly gates" : "kept as candidate: \(decision.reason)"
+            manifest.metrics.merge(decision.evaluation.metrics) { $1 }
+            manifest.metrics["gates_passed"] = decision.passes ? 1 : 0
+            manifest.statusReason = decision.passes ? "passed the nightly gates" : "kept as candidate: \(decision.reason)"
             try registry.save(manifest)
             try decision.save(to: folder)
         }
         try stage(.decision, "gates for \(candidate):\n\(decision)")
         outcome.decision = decision
-        if decision.promote, config.promotion.mode == .clinician {
+        if decision.passes, config.promotion.mode == .clinician {
             try review.beginReview(candidate, by: actor, reason: "nightly run \(id): \(decision.reason)")
             outcome.inReview = try registry.manifest(candidate).status == .review
-        } else if decision.promote {
+        } else if decision.passes {
             if try registry.manifest(candidate).status != .production {
                 try registry.promote(candidate, by: actor, reason: "nightly run \(id): \(decision.reason)")
             }
@@ -204,7 +204,7 @@ public final class NightlyRun {
         }
         let feedback = try NightlyFeedback(store: store, snapshot: snapshot)
         guard let method = chooseMethod(pairs: feedback.pairs.count, judgments: feedback.judgments.count) else {
-            outcome.skipped = "not enough new feedback since \(production.name) was trained: \(feedback.pairs.count) comparisons with a preference (need \(config.minComparisons) for DPO) and \(feedback.judgments.count) judgments (need \(config.minJudgments) for KTO)"
+            outcome.skipped = "not enough new feedback since \(production.name) was trained: \(feedback.pairs.count) comparisons with a preference the reviewers agree on (need \(config.minComparisons) for DPO) and \(feedback.judgments.count) judgments (need \(config.minJudgments) for KTO)"
             log(outcome.skipped!)
             return nil
         }
@@ -226,50 +226,6 @@ public final class NightlyRun {
         }
     }
 
-    private func evaluate(candidate: String, parent: String, rewardModel: String, feedback: NightlyFeedback) throws -> CandidateEvaluation {
-        let c = try PolicyLoader.load(candidate, registry: registry)
-        let p = try PolicyLoader.load(parent, registry: registry)
-        for m in [c.model, p.model] where m.adapter != nil { m.mergeAdapter() }
-        let template = try ChatTemplate.forTokenizer(c.tokenizer, override: nil)
-        let evaluator = CandidateEvaluator(candidate: c, parent: p, template: template, config: config, log: log)
-        var e = CandidateEvaluation()
-        try evaluator.implicitRewards(feedback.heldOutSample(config), into: &e)
-        try evaluator.validationLoss(file: resolve(config.evaluation.validationFile), into: &e)
-        // Fresh answers of both policies to the first held-out prompts; stored and queued for review too.
-        let prompts = try store.prompts(split: .heldout, limit: config.evaluation.freshPrompts)
-        if !prompts.isEmpty {
-            var options = samplingOptions(split: .heldout, answers: 1)
-            options.sampling.maxNewTokens = config.evaluation.freshMaxTokens
-            let sampler = QueueSampler(store: store)
-            var parentOptions = options
-            parentOptions.queuePairs = false  // the candidate's answers are paired with these below
-            try sampler.run(policy: parent, chat: ChatModel(model: p.model, tokenizer: p.tokenizer, template: template),
-                            baseline: nil, options: parentOptions, prompts: prompts)
-            try sampler.run(policy: candidate, chat: ChatModel(model: c.model, tokenizer: c.tokenizer, template: template),
-                            baseline: parent, options: options, prompts: prompts)
-            let ids = prompts.map { $0.id! }
-            let mine = Dictionary(grouping: try store.samples(policy: candidate, promptIDs: ids), by: \.promptID)
-            let theirs = Dictionary(grouping: try store.samples(policy: parent, promptIDs: ids), by: \.promptID)
-            let answers = prompts.compactMap { prompt -> (prompt: [Tokenizer.ChatMessage], candidate: String, parent: String)? in
-                guard let a = mine[prompt.id!]?.first, let b = theirs[prompt.id!]?.first else { return nil }
-                return (NightlyFeedback.messages(prompt.messages), a.text, b.text)
-            }
-            let reward = try RewardModel.load(rewardModel, registry: registry).reward
-            try evaluator.freshAnswers(answers, reward: reward, into: &e)
-        }
-        return e
-    }
-
-    private func samplingOptions(split: Split, answers: Int) -> QueueSampler.Options {
-        var o = QueueSampler.Options()
-        o.samplesPerPrompt = answers
-        o.split = split
-        o.overlap = config.sampling.overlap
-        o.sampling = SamplingParameters(temperature: config.sampling.temperature, topP: config.sampling.topP,
-                                        maxNewTokens: config.sampling.maxTokens, seed: config.seed)
-        return o
-    }
-
     /// Answers of `policy` (and one of `baseline` to each of the same prompts) to the first
     /// training-split prompts, queued as single answers and as pairs.
     private func sampleQueue(policy: String, baseline: String?) throws -> [QueueSampler.Summary] {
@@ -279,12 +235,12 @@ public final class NightlyRun {
         let sampler = QueueSampler(store: store)
         var summaries: [QueueSampler.Summary] = []
         if let baseline {
-            var options = samplingOptions(split: .train, answers: 1)
+            var options = config.samplingOptions(split: .train, answers: 1)
             options.queuePairs = false  // paired with the new policy's answers below
             summaries.append(try sampler.run(policy: baseline, chat: chatModel(baseline), baseline: nil, options: options, prompts: prompts))
         }
         summaries.append(try sampler.run(policy: policy, chat: chatModel(policy), baseline: baseline,
-                                         options: samplingOptions(split: .train, answers: config.sampling.answersPerPrompt), prompts: prompts))
+                                         options: config.samplingOptions(split: .train, answers: config.sampling.answersPerPrompt), prompts: prompts))
         for s in summaries { log("sample: \(s)") }
         return summaries
     }

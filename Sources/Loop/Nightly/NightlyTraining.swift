@@ -5,8 +5,9 @@ import Support
 import Training
 
 /// The training half of a nightly run: the reward model, then the policy update (DPO, KTO
-/// or PPO), each written to the registry as a policy whose manifest names the exact feedback
-/// rows it learned from. Each trainer checkpoints into its output folder; a restarted run
+/// or PPO), each over every resolved training row of the snapshot for its configured epochs
+/// (or until its time budget), written to the registry as a policy whose manifest names the
+/// exact feedback rows it learned from and how many were available. Each trainer checkpoints into its output folder; a restarted run
 /// resumes it (the run key ties the checkpoint to this snapshot and these settings).
 struct NightlyTraining {
     let registry: PolicyRegistry
@@ -16,15 +17,10 @@ struct NightlyTraining {
     let feedback: NightlyFeedback
     let log: (String) -> Void
 
-    /// The rows a trainer learned from (`used`: the subset it was given) and the hash of the
-    /// whole snapshot they were drawn from (its rows are in `training_run_feedback`).
-    func trainingData(_ used: NightlyFeedback) -> PolicyManifest.TrainingData {
-        .init(judgmentIds: used.judgmentIDs, comparisonIds: used.pairIDs, feedbackHash: snapshot.hash)
-    }
-
-    /// The examples one trainer gets: `steps × batch` of each kind at most.
-    func feedback(for t: NightlyConfig.Trainer) -> NightlyFeedback {
-        feedback.limited(pairs: t.steps * t.batchSize, judgments: t.steps * t.batchSize, seed: config.seed)
+    /// The rows a trainer learned from and the hash of the whole snapshot they were drawn
+    /// from (its rows are in `training_run_feedback`).
+    func trainingData(judgments: [Int64], comparisons: [Int64]) -> PolicyManifest.TrainingData {
+        .init(judgmentIds: judgments, comparisonIds: comparisons, feedbackHash: snapshot.hash)
     }
 
     func start(_ out: String) throws -> PolicyRun {
@@ -37,31 +33,37 @@ struct NightlyTraining {
         return run.runKey(files: [:], options: "nightly|\(what)|\(snapshot.hash)|\(json)|\(config.loraRank)|\(config.loraAlpha)|\(config.maxLength)|\(config.maxPromptLength)")
     }
 
-    /// A nightly trainer's run length and optimizer settings: `steps` optimizer steps (as many
-    /// epochs as it takes), a checkpoint every 4.
+    /// A nightly trainer's run length and optimizer settings: `epochs` passes over every row
+    /// it is given, a checkpoint every 4 steps.
     func steps(_ t: NightlyConfig.Trainer) -> StepParameters {
-        var s = StepParameters(batchSize: t.batchSize, epochs: t.steps, learningRate: t.learningRate, warmupSteps: t.warmupSteps)
-        s.maxSteps = t.steps
+        var s = StepParameters(batchSize: t.batchSize, epochs: t.epochs, learningRate: t.learningRate, warmupSteps: t.warmupSteps)
         s.checkpointEvery = 4
         s.seed = config.seed
         return s
     }
 
-    /// A progress line per step on a terminal, a log line per step otherwise.
-    func reporter(_ label: String) -> (_ step: Int, _ total: Int, _ line: String) -> Void {
+    /// A progress line per step on a terminal, a log line per step otherwise; `budget` says
+    /// whether to go on after the step just done.
+    func reporter(_ label: String, budget: TimeBudget) -> (_ step: Int, _ total: Int, _ line: String) -> Bool {
         let reporter = ProgressReporter(label, total: 1, unit: "steps")
         return { step, total, line in
             reporter.retotal(total)
             reporter.update(step)
             if !reporter.interactive || step == total { log(line) }
+            guard budget.allowsAnotherStep() else {
+                log("\(label): time budget of \(budget.seconds) s used up after step \(step) of \(total); stopping here")
+                return false
+            }
+            return true
         }
     }
 
     func parameters(_ t: NightlyConfig.Trainer, extra: [String: String]) -> [String: String] {
         var p = extra
-        p["steps"] = "\(t.steps)"
+        p["epochs"] = "\(t.epochs)"
         p["batch_size"] = "\(t.batchSize)"
         p["learning_rate"] = "\(t.learningRate)"
+        p["max_seconds"] = "\(t.maxSeconds)"
         p["lora_rank"] = "\(config.loraRank)"
         p["lora_alpha"] = "\(config.loraAlpha)"
         p["seed"] = "\(config.seed)"
@@ -69,36 +71,66 @@ struct NightlyTraining {
         return p
     }
 
+    /// What the manifest says about how much of the snapshot a trainer used: rows available
+    /// (with a preference / verdict), rows trained on, rows left out and why, epochs run.
+    func usage(pairs: TrainingRows<EncodedPair>?, trained: [Int]?, judgments: TrainingRows<EncodedJudgment>?,
+               trainedJudgments: [Int]?, steps: Int, batchesPerEpoch: Int, budget: TimeBudget) -> [String: Double] {
+        var m: [String: Double] = ["epochs_run": Double(steps) / Double(max(batchesPerEpoch, 1)),
+                                   "stopped_by_time_budget": budget.ranOut ? 1 : 0]
+        if let pairs, let trained {
+            m["comparisons_available"] = Double(feedback.availablePairs)
+            m["comparisons_used"] = Double(trained.count)
+            m["comparisons_unresolved"] = Double(feedback.unresolvedPairIDs.count)
+            m["comparisons_identical_skipped"] = Double(pairs.skipped.count)
+        }
+        if let judgments, let trainedJudgments {
+            m["judgments_available"] = Double(feedback.availableJudgments)
+            m["judgments_used"] = Double(trainedJudgments.count)
+            m["judgments_unresolved"] = Double(feedback.unresolvedJudgmentIDs.count)
+        }
+        return m
+    }
+
     /// Bradley-Terry on the comparisons plus the pointwise loss on the judgments; held-out
     /// ratings (the same `evaluation.maxHeldOut` sample the gates score) measure pairwise
     /// accuracy and ROC AUC.
     func trainReward(_ out: String) throws {
         let run = try start(out)
-        let used = feedback(for: config.reward)
         let heldOutFeedback = feedback.heldOutSample(config)
         var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-        let train = RewardTrainer.Data(pairs: try encoder.encode(pairs: used.pairs, sources: used.pairSources),
-                                       judgments: try encoder.encode(examples: used.judgments, sources: used.judgmentSources))
+        let pairs = TrainingRows(pairs: try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources), ids: feedback.pairIDs)
+        let judgments = TrainingRows(examples: try encoder.encode(examples: feedback.judgments, sources: feedback.judgmentSources),
+                                     ids: feedback.judgmentIDs)
+        let train = RewardTrainer.Data(pairs: pairs.examples, judgments: judgments.examples)
         let heldOut = RewardTrainer.Data(
             pairs: try encoder.encode(pairs: heldOutFeedback.heldOutPairs, sources: heldOutFeedback.heldOutPairSources),
             judgments: try encoder.encode(examples: heldOutFeedback.heldOutJudgments, sources: heldOutFeedback.heldOutJudgmentSources))
         log(run.encodingSummary(encoder, count: train.pairs.count + train.judgments.count, what: "comparisons and judgments for the reward model"))
+        logSkipped(pairs)
         var p = RewardTrainer.Parameters()
         p.steps = steps(config.reward)
         let head = ScalarHead(width: run.model.config.hiddenSize, seed: config.seed ^ 0x4EAD)
         let reward = try RewardModel(model: run.model, head: head)
-        let report = reporter("reward model \(out)")
+        let budget = TimeBudget(seconds: config.reward.maxSeconds)
+        let report = reporter("reward model \(out)", budget: budget)
         let result = try RewardTrainer.train(reward: reward, train: train, heldOut: heldOut, parameters: p, checkpoint: run.checkpoint,
                                              resume: true, runKey: try runKey(run, "reward", p)) { progress in
             report(progress.step, progress.totalSteps, progress.description)
-            return true
         }
         var metrics: [String: Double] = ["loss_final": result.finalLoss, "steps": Double(result.steps), "seconds": result.seconds]
         metrics["heldout_pair_accuracy"] = result.heldOutAfter?.pairwiseAccuracy
         metrics["heldout_roc_auc"] = result.heldOutAfter?.rocAUC
-        try run.save(run.manifest(method: RewardModel.method, data: trainingData(used), parameters: parameters(config.reward, extra: [:]),
+        metrics.merge(usage(pairs: pairs, trained: result.trainedPairs, judgments: judgments, trainedJudgments: result.trainedJudgments,
+                            steps: result.steps, batchesPerEpoch: result.batchesPerEpoch, budget: budget)) { $1 }
+        let data = trainingData(judgments: judgments.ids(at: result.trainedJudgments), comparisons: pairs.ids(at: result.trainedPairs))
+        try run.save(run.manifest(method: RewardModel.method, data: data, parameters: parameters(config.reward, extra: [:]),
                                   metrics: metrics, full: false), head: head)
         log("reward model \(out): \(result.steps) steps, held-out \(result.heldOutAfter?.description ?? "n/a (no held-out ratings)")")
+    }
+
+    private func logSkipped(_ pairs: TrainingRows<EncodedPair>) {
+        guard !pairs.skipped.isEmpty else { return }
+        log("left out \(pairs.skipped.count) comparisons whose two answers encode to the same tokens (comparisons \(pairs.skipped.map(String.init).joined(separator: ", ")))")
     }
 
     /// The policy update by `method`; `rewardModel` is the reward model trained before it.
@@ -106,46 +138,52 @@ struct NightlyTraining {
         let run = try start(out)
         var metrics: [String: Double]
         var settings: [String: String]
-        let used: NightlyFeedback
+        let data: PolicyManifest.TrainingData
         switch method {
         case .dpo, .auto:
-            used = feedback(for: config.dpo).limited(pairs: .max, judgments: 0, seed: 0)
             var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let pairs = try encoder.encode(pairs: used.pairs, sources: used.pairSources)
-            log(run.encodingSummary(encoder, count: pairs.count, what: "preference pairs"))
+            let pairs = TrainingRows(pairs: try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources), ids: feedback.pairIDs)
+            log(run.encodingSummary(encoder, count: pairs.examples.count, what: "preference pairs"))
+            logSkipped(pairs)
             var p = DPOTrainer.Parameters()
             p.objective = DPO.Parameters(beta: config.dpo.beta)
             p.steps = steps(config.dpo)
-            let report = reporter("dpo \(out)")
-            let r = try DPOTrainer.train(model: run.model, pairs: pairs, parameters: p, checkpoint: run.checkpoint, resume: true,
+            let budget = TimeBudget(seconds: config.dpo.maxSeconds)
+            let report = reporter("dpo \(out)", budget: budget)
+            let r = try DPOTrainer.train(model: run.model, pairs: pairs.examples, parameters: p, checkpoint: run.checkpoint, resume: true,
                                          runKey: try runKey(run, "dpo", p), referenceProgress: run.referenceReporter()) { progress in
                 report(progress.step, progress.totalSteps, progress.description)
-                return true
             }
             metrics = ["loss_final": r.finalLoss, "steps": Double(r.steps), "seconds": r.seconds, "reference_seconds": r.referenceSeconds]
             metrics["rewards_accuracies"] = r.finalMetrics?.rewardsAccuracies
             metrics["rewards_margins"] = r.finalMetrics?.rewardsMargins
-            settings = parameters(config.dpo, extra: ["beta": "\(config.dpo.beta)", "loss": "sigmoid", "pairs": "\(pairs.count)"])
+            metrics.merge(usage(pairs: pairs, trained: r.trainedPairs, judgments: nil, trainedJudgments: nil, steps: r.steps,
+                                batchesPerEpoch: r.batchesPerEpoch, budget: budget)) { $1 }
+            settings = parameters(config.dpo, extra: ["beta": "\(config.dpo.beta)", "loss": "sigmoid", "pairs": "\(pairs.examples.count)"])
+            data = trainingData(judgments: [], comparisons: pairs.ids(at: r.trainedPairs))
         case .kto:
-            used = feedback(for: config.kto).limited(pairs: 0, judgments: .max, seed: 0)
             var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let examples = try encoder.encode(examples: used.judgments, sources: used.judgmentSources)
-            log(run.encodingSummary(encoder, count: examples.count, what: "judged answers"))
+            let examples = TrainingRows(examples: try encoder.encode(examples: feedback.judgments, sources: feedback.judgmentSources),
+                                        ids: feedback.judgmentIDs)
+            log(run.encodingSummary(encoder, count: examples.examples.count, what: "judged answers"))
             var p = KTOTrainer.Parameters()
             p.beta = config.kto.beta
             p.steps = steps(config.kto)
-            let report = reporter("kto \(out)")
-            let r = try KTOTrainer.train(model: run.model, examples: examples, parameters: p, checkpoint: run.checkpoint, resume: true,
+            let budget = TimeBudget(seconds: config.kto.maxSeconds)
+            let report = reporter("kto \(out)", budget: budget)
+            let r = try KTOTrainer.train(model: run.model, examples: examples.examples, parameters: p, checkpoint: run.checkpoint, resume: true,
                                          runKey: try runKey(run, "kto", p), referenceProgress: run.referenceReporter()) { progress in
                 report(progress.step, progress.totalSteps, progress.description)
-                return true
             }
             metrics = ["loss_final": r.finalLoss, "steps": Double(r.steps), "seconds": r.seconds, "reference_seconds": r.referenceSeconds,
                        "desirable_weight": r.objective.desirableWeight, "undesirable_weight": r.objective.undesirableWeight]
-            settings = parameters(config.kto, extra: ["beta": "\(config.kto.beta)", "examples": "\(examples.count)"])
+            metrics.merge(usage(pairs: nil, trained: nil, judgments: examples, trainedJudgments: r.trainedExamples, steps: r.steps,
+                                batchesPerEpoch: r.batchesPerEpoch, budget: budget)) { $1 }
+            settings = parameters(config.kto, extra: ["beta": "\(config.kto.beta)", "examples": "\(examples.examples.count)"])
+            data = trainingData(judgments: examples.ids(at: r.trainedExamples), comparisons: [])
         case .ppo:
             // PPO learns from the reward model's scores, so its data are the reward model's rows.
-            used = feedback(for: config.reward)
+            data = try registry.manifest(rewardModel).data
             let (reward, _) = try RewardModel.load(rewardModel, registry: registry)
             let encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
             let promptIDs = try prompts.map { try encoder.promptIDs(NightlyFeedback.messages($0)) }
@@ -157,7 +195,8 @@ struct NightlyTraining {
             p.learningRate = config.ppo.learningRate
             p.checkpointEvery = 2
             p.seed = config.seed
-            let report = reporter("ppo \(out)")
+            let budget = TimeBudget(seconds: config.ppo.maxSeconds)
+            let report = reporter("ppo \(out)", budget: budget)
             let r = try PPOTrainer.train(
                 policy: run.model, valueHead: ScalarHead(width: run.model.config.hiddenSize, seed: config.seed ^ 0x7A1),
                 prompts: promptIDs, endTokens: Set(run.loaded.tokenizer.endOfTurnTokenIds.map(Int32.init)),
@@ -165,18 +204,18 @@ struct NightlyTraining {
                 runKey: try runKey(run, "ppo|\(rewardModel)", p)
             ) { progress in
                 report(progress.iteration, progress.totalIterations, progress.description)
-                return true
             }
-            metrics = ["iterations": Double(r.iterations), "seconds": r.seconds]
+            metrics = ["iterations": Double(r.iterations), "seconds": r.seconds, "stopped_by_time_budget": budget.ranOut ? 1 : 0]
             metrics["score_final"] = r.history.last?.meanScore
             metrics["kl_final"] = r.history.last?.meanKL
-            settings = ["iterations": "\(p.iterations)", "kl_coef": "\(p.ppo.klCoef)", "reward_model": rewardModel,
-                        "learning_rate": "\(p.learningRate)", "seed": "\(config.seed)", "parent": parent]
+            settings = ["iterations": "\(p.iterations)", "kl_coef": "\(p.ppo.klCoef)",
+                        "learning_rate": "\(p.learningRate)", "seed": "\(config.seed)", "parent": parent, "max_seconds": "\(config.ppo.maxSeconds)"]
         }
         let name = method == .auto ? "dpo" : method.rawValue
-        settings["snapshot_comparisons"] = "\(feedback.pairs.count)"
-        settings["snapshot_judgments"] = "\(feedback.judgments.count)"
-        try run.save(run.manifest(method: name, data: trainingData(used), parameters: settings, metrics: metrics, full: false))
+        settings["reward_model"] = rewardModel
+        settings["snapshot_comparisons"] = "\(feedback.availablePairs)"
+        settings["snapshot_judgments"] = "\(feedback.availableJudgments)"
+        try run.save(run.manifest(method: name, data: data, parameters: settings, metrics: metrics, full: false))
         log("\(name) \(out): saved \(run.folder.path)")
     }
 }

@@ -48,4 +48,11 @@ public struct LengthBatcher: Sendable, Equatable {
         let epoch = cursor / batches.count
         return (epoch, batches[order(epoch: epoch)[cursor % batches.count]])
     }
+
+    /// The examples in the batches at positions 0..<`cursor`, sorted: what a run that consumed
+    /// `cursor` batches has trained on (every example once a whole epoch is done).
+    public func visited(upTo cursor: Int) -> [Int] {
+        guard cursor < batches.count else { return batches.flatMap { $0 }.sorted() }
+        return (0..<max(cursor, 0)).flatMap { batch(at: $0).indices }.sorted()
+    }
 }

@@ -49,6 +49,10 @@ public enum DPOTrainer {
         /// The last step's loss and metrics.
         public var finalLoss: Double
         public var finalMetrics: DPO.Metrics?
+        /// Indices of the pairs the run trained on (all of them after a whole epoch).
+        public var trainedPairs: [Int]
+        /// Micro-batches per epoch (epochs run = steps × accumulation / this).
+        public var batchesPerEpoch: Int
     }
 
     /// Trains `model` (its adapter if one is attached, else every weight) on token-level pairs
@@ -106,7 +110,8 @@ public enum DPOTrainer {
         }
         return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
                       referenceSeconds: reference.seconds, referenceFromCache: reference.cached,
-                      finalLoss: lastLoss, finalMetrics: lastMetrics)
+                      finalLoss: lastLoss, finalMetrics: lastMetrics, trainedPairs: batcher.visited(upTo: loop.cursor),
+                      batchesPerEpoch: batcher.batches.count)
     }
 
     /// One micro-batch: forward of the B chosen and B rejected sequences in one batch (2B rows),

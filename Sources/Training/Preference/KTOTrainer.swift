@@ -62,6 +62,10 @@ public enum KTOTrainer {
         public var finalLoss: Double
         /// The weights used (after balancing).
         public var objective: KTO.Parameters
+        /// Indices of the examples the run trained on (all of them after a whole epoch).
+        public var trainedExamples: [Int]
+        /// Micro-batches per epoch.
+        public var batchesPerEpoch: Int
     }
 
     /// Trains `model` on labelled completions (ids; `PreferenceEncoder` makes them). Same
@@ -135,7 +139,7 @@ public enum KTOTrainer {
         }
         return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
                       referenceSeconds: reference.seconds, referenceFromCache: reference.cached, finalLoss: lastLoss,
-                      objective: objective)
+                      objective: objective, trainedExamples: batcher.visited(upTo: loop.cursor), batchesPerEpoch: batcher.batches.count)
     }
 
     /// The KL sequences of one batch: `KTO.klPairs` (completion list rotated by one).

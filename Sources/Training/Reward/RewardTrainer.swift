@@ -62,6 +62,11 @@ public enum RewardTrainer {
         public var finalLoss: Double
         public var heldOutBefore: RewardEvaluation?
         public var heldOutAfter: RewardEvaluation?
+        /// Indices of the comparisons and judgments the run trained on.
+        public var trainedPairs: [Int]
+        public var trainedJudgments: [Int]
+        /// Micro-batches per epoch (a pass over the longer of the two lists).
+        public var batchesPerEpoch: Int
     }
 
     /// Trains `reward` (its model's adapter or every weight, and its head) on `train`;
@@ -120,7 +125,9 @@ public enum RewardTrainer {
                 accuracy: losses.accuracy, learningRate: lr, gradNorm: norm, tokensPerSecond: loop.tokensPerSecond, heldOut: heldOutNow))
         }
         return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds,
-                      finalLoss: lastLoss, heldOutBefore: before, heldOutAfter: try evaluate())
+                      finalLoss: lastLoss, heldOutBefore: before, heldOutAfter: try evaluate(),
+                      trainedPairs: pairBatcher?.visited(upTo: loop.cursor) ?? [], trainedJudgments: judgmentBatcher?.visited(upTo: loop.cursor) ?? [],
+                      batchesPerEpoch: loop.batchesPerEpoch)
     }
 
     /// One micro-batch's losses (unweighted means over its comparisons / judgments).

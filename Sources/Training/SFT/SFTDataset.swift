@@ -33,12 +33,15 @@ public struct SFTDataset: Sendable {
         public var truncated: [String] = []
         public var dropped: [String] = []
         public var withoutTargets: [String] = []
+        /// Dropped because an assistant turn is longer than the answer budget.
+        public var overAnswerBudget: [String] = []
         public init(file: String) { self.file = file }
 
         public var description: String {
             var s = "\(file): \(lines) examples"
             if !truncated.isEmpty { s += ", \(truncated.count) truncated to the length limit (\(truncated.prefix(3).joined(separator: ", "))\(truncated.count > 3 ? ", …" : ""))" }
             if !dropped.isEmpty { s += ", \(dropped.count) dropped as too long (\(dropped.prefix(3).joined(separator: ", "))\(dropped.count > 3 ? ", …" : ""))" }
+            if !overAnswerBudget.isEmpty { s += ", \(overAnswerBudget.count) dropped with an answer longer than the answer budget (\(overAnswerBudget.prefix(3).joined(separator: ", "))\(overAnswerBudget.count > 3 ? ", …" : ""))" }
             if !withoutTargets.isEmpty { s += ", \(withoutTargets.count) skipped with no assistant tokens left (\(withoutTargets.prefix(3).joined(separator: ", ")))" }
             return s
         }
@@ -56,9 +59,12 @@ public struct SFTDataset: Sendable {
     }
 
     /// Parses and tokenizes every line of `url`. Throws on the first malformed line with
-    /// `file:line` and the reason.
+    /// `file:line` and the reason. `maxAnswerTokens`: drop examples with an assistant turn
+    /// longer than this many tokens, its end-of-turn token included (the sampling cap: an
+    /// answer the sampler cannot finish teaches the policy to be cut off).
     public static func load(
-        _ url: URL, tokenizer: BPETokenizer, template: ChatTemplate, maxLength: Int, overLength: OverLength
+        _ url: URL, tokenizer: BPETokenizer, template: ChatTemplate, maxLength: Int, overLength: OverLength,
+        maxAnswerTokens: Int? = nil
     ) throws -> SFTDataset {
         var report = Report(file: url.path)
         var parsed: [(String, ChatExample)] = []
@@ -81,6 +87,10 @@ public struct SFTDataset: Sendable {
         var examples: [Example] = []
         for (place, example) in parsed {
             let chat = try example.render(with: template).tokenize(with: tokenizer)
+            if let maxAnswerTokens, longestRun(chat.assistantMask) > maxAnswerTokens {
+                report.overAnswerBudget.append(place)
+                continue
+            }
             var ids = chat.ids.map(Int32.init)
             // Position t is trained when token t+1 is an assistant token.
             var mask = (0..<ids.count).map { t in t + 1 < ids.count && chat.assistantMask[t + 1] }
@@ -101,6 +111,16 @@ public struct SFTDataset: Sendable {
             examples.append(Example(ids: ids, targetMask: mask, source: place))
         }
         return SFTDataset(examples: examples, report: report)
+    }
+
+    /// The longest stretch of consecutive `true` (an assistant turn's tokens).
+    static func longestRun(_ mask: [Bool]) -> Int {
+        var best = 0, run = 0
+        for on in mask {
+            run = on ? run + 1 : 0
+            best = max(best, run)
+        }
+        return best
     }
 
     /// Splits off a held-out part deterministically (by a hash of each example's tokens),

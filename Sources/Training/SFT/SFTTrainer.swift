@@ -102,19 +102,27 @@ public enum SFTTrainer {
 
     /// Mean negative log-likelihood per assistant token over `dataset` (no dropout).
     public static func evaluate(model: LlamaModel, dataset: SFTDataset, batchSize: Int) throws -> Double {
-        var total = 0.0, count = 0
+        let losses = try exampleLosses(model: model, dataset: dataset, batchSize: batchSize)
+        let count = losses.reduce(0) { $0 + $1.tokens }
+        return count > 0 ? losses.reduce(0) { $0 + $1.nll } / Double(count) : .nan
+    }
+
+    /// Each example's summed negative log-likelihood over its target tokens and their count,
+    /// in dataset order (forward only).
+    public static func exampleLosses(model: LlamaModel, dataset: SFTDataset, batchSize: Int) throws -> [(nll: Double, tokens: Int)] {
+        var out = [(nll: Double, tokens: Int)](repeating: (0, 0), count: dataset.examples.count)
         let batcher = LengthBatcher(lengths: dataset.examples.map(\.ids.count), batchSize: batchSize, seed: 0)
         for indices in batcher.batches {
             let batch = try TokenBatch(ids: indices.map { dataset.examples[$0].ids }, targetMask: indices.map { dataset.examples[$0].targetMask })
-            let out = try model.forward(batch, training: false)
-            for (b, row) in out.logprobs.enumerated() {
+            let result = try model.forward(batch, training: false)
+            for (b, row) in result.logprobs.enumerated() {
                 for t in row.indices where batch.targetMask[b][t] {
-                    total -= Double(row[t])
-                    count += 1
+                    out[indices[b]].nll -= Double(row[t])
+                    out[indices[b]].tokens += 1
                 }
             }
         }
-        return count > 0 ? total / Double(count) : .nan
+        return out
     }
 }
 

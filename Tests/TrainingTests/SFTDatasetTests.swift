@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import Tokenizer
+@testable import Training
+
+/// What SFT learns to end with, on the base model's tokenizer: the last trained position of
+/// every assistant turn predicts the end-of-turn token (so the policy learns to stop), and
+/// `maxAnswerTokens` keeps only examples whose answers fit the sampling cap.
+struct SFTDatasetTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let baseModel = packageRoot.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
+
+    func load(_ lines: [String], maxAnswerTokens: Int? = nil) throws -> SFTDataset {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sft-\(UUID()).jsonl")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let tokenizer = try BPETokenizer.load(modelPath: Self.baseModel)
+        return try SFTDataset.load(file, tokenizer: tokenizer, template: try ChatTemplate.forTokenizer(tokenizer), maxLength: 512,
+                                   overLength: .truncate, maxAnswerTokens: maxAnswerTokens)
+    }
+
+    @Test func everyAssistantTurnTrainsItsEndOfTurnToken() throws {
+        let tokenizer = try BPETokenizer.load(modelPath: Self.baseModel)
+        let endOfTurn = try #require(tokenizer.tokenId("<|im_end|>"))
+        let data = try load([
+            #"{"messages":[{"role":"system","content":"S"},{"role":"user","content":"胸が痛いです。"},{"role":"assistant","content":"緊急度：救急。"}]}"#,
+            #"{"messages":[{"role":"user","content":"Q1"},{"role":"assistant","content":"A1."},{"role":"user","content":"Q2"},{"role":"assistant","content":"A2."}]}"#,
+        ])
+        for (example, turns) in zip(data.examples, [1, 2]) {
+            // Position t predicts token t+1: the last position of each trained run predicts <|im_end|>.
+            let runEnds = example.targetMask.indices.filter { example.targetMask[$0] && ($0 + 1 == example.targetMask.count || !example.targetMask[$0 + 1]) }
+            #expect(runEnds.count == turns)
+            for t in runEnds { #expect(Int(example.ids[t + 1]) == endOfTurn, "\(example.source): run ending at \(t)") }
+        }
+    }
+
+    @Test func answersOverTheBudgetAreDroppedAndReported() throws {
+        let long = String(repeating: "Rest and drink fluids. ", count: 20)
+        let lines = [
+            #"{"messages":[{"role":"user","content":"Cold?"},{"role":"assistant","content":"Rest and drink fluids."}]}"#,
+            #"{"messages":[{"role":"user","content":"Flu?"},{"role":"assistant","content":"\#(long)"}]}"#,
+            #"{"messages":[{"role":"user","content":"Q"},{"role":"assistant","content":"Short."},{"role":"user","content":"More?"},{"role":"assistant","content":"\#(long)"}]}"#,
+        ]
+        #expect(try load(lines).examples.count == 3)
+        let kept = try load(lines, maxAnswerTokens: 32)
+        #expect(kept.examples.map { $0.source.split(separator: ":").last! } == ["1"])
+        #expect(kept.report.overAnswerBudget.count == 2)
+        #expect(SFTDataset.longestRun(kept.examples[0].targetMask) <= 32)
+    }
+}
