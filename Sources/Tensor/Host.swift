@@ -158,6 +158,18 @@ public struct MachineSummary: Sendable, Codable {
         return Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
+    /// What `rounds doctor` and `rounds-bench machine` print: the sgemm rate alone (what the
+    /// child of `rateInChild` prints), one JSON object, or the lines. `childArguments` run this
+    /// executable's own sgemm-only command.
+    public static func report(json: Bool, sgemmOnly: Bool, childArguments: [String]) throws -> String {
+        if sgemmOnly { return String(BLASStatus.sgemmRate()) }
+        let summary = measure { rateInChild(kernel: $0, arguments: childArguments) }
+        guard json else { return summary.lines.joined(separator: "\n") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(summary), as: UTF8.self)
+    }
+
     public var lines: [String] {
         var out = [
             "cpu: \(cpu.brand.isEmpty ? cpu.vendor : cpu.brand) (\(cpu.vendor) family \(cpu.family) model \(cpu.model) stepping \(cpu.stepping))",

@@ -17,22 +17,13 @@ struct MachineBench: ParsableCommand {
     var sgemmOnly = false
 
     func run() throws {
-        if sgemmOnly {
-            print(BLASStatus.sgemmRate())
-            return
-        }
-        let summary = Self.measure()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            summary.lines.forEach { print($0) }
-        }
+        print(try MachineSummary.report(json: json, sgemmOnly: sgemmOnly, childArguments: Self.childArguments))
     }
+
+    static let childArguments = ["machine", "--sgemm-only"]
 
     /// The machine, with the best kernels' sgemm rate measured by this executable in a child.
     static func measure() -> MachineSummary {
-        MachineSummary.measure { MachineSummary.rateInChild(kernel: $0, arguments: ["machine", "--sgemm-only"]) }
+        MachineSummary.measure { MachineSummary.rateInChild(kernel: $0, arguments: childArguments) }
     }
 }

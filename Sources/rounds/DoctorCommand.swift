@@ -17,17 +17,6 @@ struct DoctorCommand: ParsableCommand {
     var sgemmOnly = false
 
     func run() throws {
-        if sgemmOnly {
-            print(BLASStatus.sgemmRate())
-            return
-        }
-        let summary = MachineSummary.measure { MachineSummary.rateInChild(kernel: $0, arguments: ["doctor", "--sgemm-only"]) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            summary.lines.forEach { print($0) }
-        }
+        print(try MachineSummary.report(json: json, sgemmOnly: sgemmOnly, childArguments: ["doctor", "--sgemm-only"]))
     }
 }
