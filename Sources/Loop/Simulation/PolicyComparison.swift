@@ -1,6 +1,8 @@
+import FeedbackStore
 import Foundation
 import Generation
 import Support
+import Tensor
 import Tokenizer
 
 /// A blind head-to-head of two policies on prompts neither trained on, rated by the simulated
@@ -12,9 +14,9 @@ public struct PolicyComparison: Sendable {
     /// One prompt: the conversation the policies answer, and the text the reviewer reads as
     /// the prompt (its last user message, as the review queue stores a prompt).
     public struct Prompt: Sendable {
-        public var messages: [ChatMessage]
+        public var messages: [Tokenizer.ChatMessage]
         public var reviewText: String
-        public init(messages: [ChatMessage], reviewText: String) {
+        public init(messages: [Tokenizer.ChatMessage], reviewText: String) {
             self.messages = messages
             self.reviewText = reviewText
         }
@@ -129,7 +131,7 @@ public struct PolicyComparison: Sendable {
     /// interval with a fractional count; ties have less variance than a coin flip, so this
     /// is conservative about the ties, but it treats the pairs as independent).
     public var winRateWilson: (lower: Double, upper: Double) {
-        Self.wilson(successes: Double(wins) + Double(ties) / 2, total: Double(pairs.count))
+        Self.wilson(successes: Double(wins) + Double(ties) / 2, total: pairs.count)
     }
 
     /// Percentile bootstrap of the win rate resampling whole prompts (all of a prompt's pairs
@@ -156,34 +158,19 @@ public struct PolicyComparison: Sendable {
     public func correctDifferenceBootstrap(resamples: Int = 4000, seed: UInt64 = 3) -> (lower: Double, upper: Double) {
         let c = Dictionary(grouping: candidate, by: \.prompt), b = Dictionary(grouping: baseline, by: \.prompt)
         let groups = c.keys.sorted().map { p in
-            (c[p]!.filter(\.shape.correct).count - b[p]!.filter(\.shape.correct).count, c[p]!.count)
+            (score: Double(c[p]!.filter(\.shape.correct).count - b[p]!.filter(\.shape.correct).count), count: Double(c[p]!.count))
         }
-        var rng = SplitMix(seed)
-        var values: [Double] = []
-        values.reserveCapacity(resamples)
-        for _ in 0..<resamples {
-            var diff = 0, count = 0
-            for _ in groups.indices {
-                let g = groups[Int(rng.next() % UInt64(groups.count))]
-                diff += g.0
-                count += g.1
-            }
-            values.append(Double(diff) / Double(max(count, 1)))
-        }
-        return Self.percentiles(values)
+        return Self.bootstrap(groups, resamples: resamples, seed: seed)
     }
 
-    public static func wilson(successes x: Double, total n: Double, z: Double = 1.959963984540054) -> (lower: Double, upper: Double) {
-        guard n > 0 else { return (.nan, .nan) }
-        let p = x / n, z2 = z * z
-        let center = (p + z2 / (2 * n)) / (1 + z2 / n)
-        let half = z / (1 + z2 / n) * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
-        return (max(0, center - half), min(1, center + half))
+    /// Stats' Wilson score interval, (nan, nan) when there is nothing to count.
+    static func wilson(successes x: Double, total n: Int) -> (lower: Double, upper: Double) {
+        Stats.wilsonInterval(successes: x, total: n) ?? (.nan, .nan)
     }
 
     static func bootstrap(_ groups: [(score: Double, count: Double)], resamples: Int, seed: UInt64) -> (lower: Double, upper: Double) {
         guard !groups.isEmpty else { return (.nan, .nan) }
-        var rng = SplitMix(seed)
+        var rng = SplitMix64(seed: seed)
         var values: [Double] = []
         values.reserveCapacity(resamples)
         for _ in 0..<resamples {
@@ -204,18 +191,6 @@ public struct PolicyComparison: Sendable {
         return (at(0.025), at(0.975))
     }
 
-    struct SplitMix {
-        var state: UInt64
-        init(_ seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     // MARK: - Report
 
     /// The figures as plain text.
@@ -232,7 +207,7 @@ public struct PolicyComparison: Sendable {
         for (name, answers) in [(candidateName, candidate), (baselineName, baseline)] {
             let n = answers.count
             let correct = answers.filter(\.shape.correct).count
-            let w = Self.wilson(successes: Double(correct), total: Double(n))
+            let w = Self.wilson(successes: Double(correct), total: n)
             lines.append("  correct rate \(name): \(correct)/\(n) = \(pct(Double(correct) / Double(max(n, 1))))  95% Wilson \(interval(w))  bootstrap over prompts \(interval(Self.rateBootstrap(answers, \.correct)))")
         }
         let cRate = Double(candidate.filter(\.shape.correct).count) / Double(max(candidate.count, 1))
