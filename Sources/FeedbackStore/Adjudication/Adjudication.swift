@@ -61,7 +61,7 @@ public struct AdjudicationCase: Hashable, Sendable {
 public struct AdjudicationSummary: Codable, Sendable, Hashable {
     /// Items (answers or answer pairs, gold left out) with live ratings from two or more reviewers.
     public var multiplyRated: Int
-    /// Of those, items whose ratings all agree (verdict, or preferred answer).
+    /// Of those, items whose ratings all agree (verdict; for a pair A, B, tie or both bad).
     public var agreed: Int
     public var agreementRate: Double?
     public var agreementLower: Double?
