@@ -29,5 +29,7 @@ struct Rounds: AsyncParsableCommand {
             DoctorCommand.self,
             ScrubCommand.self,
             EvalSFTCommand.self,
+            GoldCommand.self,
+            AuditCommand.self,
         ])
 }

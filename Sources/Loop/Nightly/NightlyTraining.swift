@@ -68,6 +68,8 @@ struct NightlyTraining {
         p["lora_alpha"] = "\(config.loraAlpha)"
         p["seed"] = "\(config.seed)"
         p["parent"] = parent
+        p["flagged_reviewers"] = feedback.flaggedReviewers.joined(separator: ",")
+        p["flagged_weight"] = "\(feedback.flaggedWeight)"
         return p
     }
 
@@ -76,7 +78,12 @@ struct NightlyTraining {
     func usage(pairs: TrainingRows<EncodedPair>?, trained: [Int]?, judgments: TrainingRows<EncodedJudgment>?,
                trainedJudgments: [Int]?, steps: Int, batchesPerEpoch: Int, budget: TimeBudget) -> [String: Double] {
         var m: [String: Double] = ["epochs_run": Double(steps) / Double(max(batchesPerEpoch, 1)),
-                                   "stopped_by_time_budget": budget.ranOut ? 1 : 0]
+                                   "stopped_by_time_budget": budget.ranOut ? 1 : 0,
+                                   "flagged_reviewers": Double(feedback.flaggedReviewers.count),
+                                   "flagged_ratings": Double(feedback.flaggedRatings),
+                                   "flagged_ratings_left_out": Double(feedback.flaggedLeftOut),
+                                   "adjudicated_comparisons": Double(feedback.adjudicatedPairs),
+                                   "adjudicated_judgments": Double(feedback.adjudicatedJudgments)]
         if let pairs, let trained {
             m["comparisons_available"] = Double(feedback.availablePairs)
             m["comparisons_used"] = Double(trained.count)
