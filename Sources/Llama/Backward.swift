@@ -31,8 +31,7 @@ extension LlamaModel {
         func grad(_ offset: Int) -> UnsafeMutablePointer<Float>? { g.map { $0 + offset } }
         let dres = s + scratchLayout.dres, dln = s + scratchLayout.dln, dattOut = s + scratchLayout.dattOut
         let dqkv = s + scratchLayout.dqkv, dact = s + scratchLayout.dact, dGateUp = s + scratchLayout.dGateUp
-        let shape = AttentionShape(heads: cfg.headCount, kvHeads: cfg.kvHeadCount, headDim: cfg.headDim,
-                                   ld: qkvWidth, qOffset: 0, kOffset: hd, vOffset: hd + kvd)
+        let arch = cfg.architecture
 
         // LM head and final norm.
         dln.update(repeating: 0, count: n * c)
@@ -61,11 +60,27 @@ extension LlamaModel {
                 let w = layout.layers[l], act = saved.layers[l]
                 // The first layer's input gradient only matters for the embedding.
                 let needInput = trainsBase || l > 0
-                // MLP block: dres is d(next residual) = d(down output) and d(mid) so far.
+                let shape = AttentionShape(heads: cfg.headCount, kvHeads: cfg.kvHeadCount, headDim: cfg.headDim,
+                                           ld: qkvWidth, qOffset: 0, kOffset: hd, vOffset: hd + kvd,
+                                           scale: arch.attentionScale, window: arch.window(layer: l))
+                let table = ropeTable(layer: l)
+                // MLP block: dres is d(next residual) = d(down output) and d(mid) so far
+                // (with a post-norm, d(down output) is that norm's input gradient, in dproj).
+                var dDown = UnsafePointer(dres)
+                if let postNorm = w.postFFNNorm {
+                    let dproj = s + scratchLayout.dproj
+                    dproj.update(repeating: 0, count: n * c)
+                    rmsnormBackward(dinp: dproj, dweight: grad(postNorm), dout: dres, inp: a + act.mlpOut, weight: p + postNorm,
+                                    rstd: a + act.rstdPostFFN, n: n, c: c)
+                    dDown = UnsafePointer(dproj)
+                }
                 dact.update(repeating: 0, count: n * f)
-                matmulBackward(dinp: dact, dweight: grad(w.wDown), dout: dres, inp: a + act.act, weight: p + w.wDown, n: n, c: f, oc: c)
-                adapter?.backward(layer: l, .down, x: a + act.act, ldx: f, dOut: dres, ldDout: c, dx: dact, ldDx: f, rows: n)
-                swigluBackward(dGateUp: dGateUp, dout: dact, gateUp: a + act.gateUp, n: n, f: f)
+                matmulBackward(dinp: dact, dweight: grad(w.wDown), dout: dDown, inp: a + act.act, weight: p + w.wDown, n: n, c: f, oc: c)
+                adapter?.backward(layer: l, .down, x: a + act.act, ldx: f, dOut: dDown, ldDout: c, dx: dact, ldDx: f, rows: n)
+                switch arch.activation {
+                case .silu: swigluBackward(dGateUp: dGateUp, dout: dact, gateUp: a + act.gateUp, n: n, f: f)
+                case .geluTanh: gegluBackward(dGateUp: dGateUp, dout: dact, gateUp: a + act.gateUp, n: n, f: f)
+                }
                 dln.update(repeating: 0, count: n * c)
                 matmulBackward(dinp: dln, dweight: grad(w.wGateUp), dout: dGateUp, inp: a + act.ln2, weight: p + w.wGateUp,
                                n: n, c: c, oc: 2 * f)
@@ -74,13 +89,29 @@ extension LlamaModel {
                 rmsnormBackward(dinp: dres, dweight: grad(w.ffnNorm), dout: dln, inp: a + act.mid, weight: p + w.ffnNorm,
                                 rstd: a + act.rstd2, n: n, c: c)
                 // Attention block: dres is now d(mid) = d(o output) and d(resid) so far.
+                var dO = UnsafePointer(dres)
+                if let postNorm = w.postAttentionNorm {
+                    let dproj = s + scratchLayout.dproj
+                    dproj.update(repeating: 0, count: n * c)
+                    rmsnormBackward(dinp: dproj, dweight: grad(postNorm), dout: dres, inp: a + act.attnProj, weight: p + postNorm,
+                                    rstd: a + act.rstdPostAttn, n: n, c: c)
+                    dO = UnsafePointer(dproj)
+                }
                 dattOut.update(repeating: 0, count: n * hd)
-                matmulBackward(dinp: dattOut, dweight: grad(w.wo), dout: dres, inp: a + act.attOut, weight: p + w.wo, n: n, c: hd, oc: c)
-                adapter?.backward(layer: l, .o, x: a + act.attOut, ldx: hd, dOut: dres, ldDout: c, dx: dattOut, ldDx: hd, rows: n)
+                matmulBackward(dinp: dattOut, dweight: grad(w.wo), dout: dO, inp: a + act.attOut, weight: p + w.wo, n: n, c: hd, oc: c)
+                adapter?.backward(layer: l, .o, x: a + act.attOut, ldx: hd, dOut: dO, ldDout: c, dx: dattOut, ldDx: hd, rows: n)
                 attentionBackward(dqkv: dqkv, scratch: s + scratchLayout.datt, dout: dattOut, att: a + act.att, qkv: a + act.qkv,
                                   starts: state.starts, lengths: state.lengths, shape: shape)
-                ropeBackward(dqkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: rope)
-                ropeBackward(dqkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: rope)
+                ropeBackward(dqkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: table)
+                ropeBackward(dqkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: table)
+                if let qNorm = w.qNorm, let kNorm = w.kNorm {
+                    // In place: d(normed q, k) → d(projected q, k); v passes through.
+                    headNormBackward(dqkv, dweight: grad(qNorm), x: a + act.qkvRaw, ld: qkvWidth, n: n, heads: cfg.headCount,
+                                     d: cfg.headDim, weight: p + qNorm, rstd: a + act.qkRstd)
+                    headNormBackward(dqkv + hd, dweight: grad(kNorm), x: a + act.qkvRaw + hd, ld: qkvWidth, n: n,
+                                     heads: cfg.kvHeadCount, d: cfg.headDim, weight: p + kNorm, rstd: a + act.qkRstd + n * cfg.headCount)
+                }
+                if let bias = w.qkvBias, let gb = grad(bias) { biasBackward(gb, dy: dqkv, ld: qkvWidth, n: n, width: qkvWidth) }
                 dln.update(repeating: 0, count: n * c)
                 matmulBackward(dinp: needInput ? dln : nil, dweight: grad(w.wqkv), dout: dqkv, inp: a + act.ln1, weight: p + w.wqkv,
                                n: n, c: c, oc: qkvWidth)
@@ -95,6 +126,7 @@ extension LlamaModel {
             }
         }
         if let g {
+            if let scale = arch.embeddingScale { scaleInPlace(dres, count: n * c, by: scale) }
             ws.ids.withUnsafeBufferPointer { ids in
                 embeddingBackward(dtable: g + layout.embedding, dout: dres, ids: ids.baseAddress!, n: n, c: c)
             }

@@ -1,10 +1,14 @@
 import Foundation
 import Tensor
 
-// The Llama forward pass over a packed batch (HF `LlamaForCausalLM`, llm.c `gpt2_forward`):
+// The decoder forward pass over a packed batch (HF `LlamaForCausalLM`, llm.c `gpt2_forward`):
 //   x = embed[ids]; per layer: h = x + o(Attn(RoPE(q, k), v)(RMSNorm₁(x)));
 //   x = h + down(silu(gate(n)) ⊙ up(n)) with n = RMSNorm₂(h); final RMSNorm; log-probs of
 //   the selected targets through the (tied or untied) LM head, in chunks.
+// The other families are options of the same pass (`Architecture`): q/k/v biases (Qwen2),
+// per-head q/k RMSNorm before RoPE (Qwen3, Gemma 3), and for Gemma 3 embeddings × √C,
+// GeGLU, RMSNorms on the attention and MLP outputs before each residual add, a q·k scale of
+// its own, and sliding-window layers with their own RoPE base.
 // Every activation the backward needs is saved in `workspace.activations`.
 
 extension LlamaModel {
@@ -55,37 +59,68 @@ extension LlamaModel {
         adapter?.prepare(rows: n, training: training)
 
         let p = parameters.pointer, a = ws.activations.pointer
-        let shape = AttentionShape(heads: cfg.headCount, kvHeads: cfg.kvHeadCount, headDim: cfg.headDim,
-                                   ld: qkvWidth, qOffset: 0, kOffset: hd, vOffset: hd + kvd)
+        let arch = cfg.architecture
         ws.ids.withUnsafeBufferPointer { ids in
             embeddingForward(a + saved.layers[0].resid, ids: ids.baseAddress!, table: p + layout.embedding, n: n, c: c)
         }
+        if let scale = arch.embeddingScale { scaleInPlace(a + saved.layers[0].resid, count: n * c, by: scale) }
         ws.positions.withUnsafeBufferPointer { positionBuffer in
             let positions = positionBuffer.baseAddress!
             for (l, w) in self.layout.layers.enumerated() {
                 let act = saved.layers[l]
                 let next = l + 1 < cfg.layerCount ? saved.layers[l + 1].resid : saved.residFinal
+                let shape = AttentionShape(heads: cfg.headCount, kvHeads: cfg.kvHeadCount, headDim: cfg.headDim,
+                                           ld: qkvWidth, qOffset: 0, kOffset: hd, vOffset: hd + kvd,
+                                           scale: arch.attentionScale, window: arch.window(layer: l))
+                let table = ropeTable(layer: l)
                 // Attention block.
                 rmsnormForward(a + act.ln1, a + act.rstd1, a + act.resid, p + w.attnNorm, n: n, c: c, eps: cfg.rmsNormEps)
-                matmulForward(a + act.qkv, a + act.ln1, p + w.wqkv, n: n, c: c, oc: qkvWidth)
-                adapter?.forward(layer: l, .q, x: a + act.ln1, ldx: c, out: a + act.qkv, ldOut: qkvWidth, rows: n)
-                adapter?.forward(layer: l, .k, x: a + act.ln1, ldx: c, out: a + act.qkv + hd, ldOut: qkvWidth, rows: n)
-                adapter?.forward(layer: l, .v, x: a + act.ln1, ldx: c, out: a + act.qkv + hd + kvd, ldOut: qkvWidth, rows: n)
-                ropeForward(a + act.qkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: rope)
-                ropeForward(a + act.qkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: rope)
+                let raw = a + act.qkvRaw
+                matmulForward(raw, a + act.ln1, p + w.wqkv, n: n, c: c, oc: qkvWidth)
+                adapter?.forward(layer: l, .q, x: a + act.ln1, ldx: c, out: raw, ldOut: qkvWidth, rows: n)
+                adapter?.forward(layer: l, .k, x: a + act.ln1, ldx: c, out: raw + hd, ldOut: qkvWidth, rows: n)
+                adapter?.forward(layer: l, .v, x: a + act.ln1, ldx: c, out: raw + hd + kvd, ldOut: qkvWidth, rows: n)
+                if let bias = w.qkvBias { addBias(raw, ld: qkvWidth, n: n, bias: p + bias, width: qkvWidth) }
+                if let qNorm = w.qNorm, let kNorm = w.kNorm {
+                    (a + act.qkv).update(from: raw, count: n * qkvWidth)
+                    headNormForward(a + act.qkv, rstd: a + act.qkRstd, raw, ld: qkvWidth, n: n, heads: cfg.headCount,
+                                    d: cfg.headDim, weight: p + qNorm, eps: cfg.rmsNormEps)
+                    headNormForward(a + act.qkv + hd, rstd: a + act.qkRstd + n * cfg.headCount, raw + hd, ld: qkvWidth, n: n,
+                                    heads: cfg.kvHeadCount, d: cfg.headDim, weight: p + kNorm, eps: cfg.rmsNormEps)
+                }
+                ropeForward(a + act.qkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: table)
+                ropeForward(a + act.qkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: table)
                 attentionForward(a + act.attOut, att: a + act.att, qkv: a + act.qkv, starts: starts, lengths: lengths, shape: shape)
-                (a + act.mid).update(from: a + act.resid, count: n * c)
-                matmulForward(a + act.mid, a + act.attOut, p + w.wo, n: n, c: hd, oc: c, accumulate: true)
-                adapter?.forward(layer: l, .o, x: a + act.attOut, ldx: hd, out: a + act.mid, ldOut: c, rows: n)
+                if let postNorm = w.postAttentionNorm {
+                    // mid = resid + RMSNorm(o(attention)); the normed output passes through ln2.
+                    matmulForward(a + act.attnProj, a + act.attOut, p + w.wo, n: n, c: hd, oc: c)
+                    adapter?.forward(layer: l, .o, x: a + act.attOut, ldx: hd, out: a + act.attnProj, ldOut: c, rows: n)
+                    rmsnormForward(a + act.ln2, a + act.rstdPostAttn, a + act.attnProj, p + postNorm, n: n, c: c, eps: cfg.rmsNormEps)
+                    for i in 0..<(n * c) { a[act.mid + i] = a[act.resid + i] + a[act.ln2 + i] }
+                } else {
+                    (a + act.mid).update(from: a + act.resid, count: n * c)
+                    matmulForward(a + act.mid, a + act.attOut, p + w.wo, n: n, c: hd, oc: c, accumulate: true)
+                    adapter?.forward(layer: l, .o, x: a + act.attOut, ldx: hd, out: a + act.mid, ldOut: c, rows: n)
+                }
                 // MLP block.
                 rmsnormForward(a + act.ln2, a + act.rstd2, a + act.mid, p + w.ffnNorm, n: n, c: c, eps: cfg.rmsNormEps)
                 matmulForward(a + act.gateUp, a + act.ln2, p + w.wGateUp, n: n, c: c, oc: 2 * f)
                 adapter?.forward(layer: l, .gate, x: a + act.ln2, ldx: c, out: a + act.gateUp, ldOut: 2 * f, rows: n)
                 adapter?.forward(layer: l, .up, x: a + act.ln2, ldx: c, out: a + act.gateUp + f, ldOut: 2 * f, rows: n)
-                swigluForward(a + act.act, a + act.gateUp, n: n, f: f)
-                (a + next).update(from: a + act.mid, count: n * c)
-                matmulForward(a + next, a + act.act, p + w.wDown, n: n, c: f, oc: c, accumulate: true)
-                adapter?.forward(layer: l, .down, x: a + act.act, ldx: f, out: a + next, ldOut: c, rows: n)
+                switch arch.activation {
+                case .silu: swigluForward(a + act.act, a + act.gateUp, n: n, f: f)
+                case .geluTanh: gegluForward(a + act.act, a + act.gateUp, n: n, f: f)
+                }
+                if let postNorm = w.postFFNNorm {
+                    matmulForward(a + act.mlpOut, a + act.act, p + w.wDown, n: n, c: f, oc: c)
+                    adapter?.forward(layer: l, .down, x: a + act.act, ldx: f, out: a + act.mlpOut, ldOut: c, rows: n)
+                    rmsnormForward(a + next, a + act.rstdPostFFN, a + act.mlpOut, p + postNorm, n: n, c: c, eps: cfg.rmsNormEps)
+                    for i in 0..<(n * c) { a[next + i] += a[act.mid + i] }
+                } else {
+                    (a + next).update(from: a + act.mid, count: n * c)
+                    matmulForward(a + next, a + act.act, p + w.wDown, n: n, c: f, oc: c, accumulate: true)
+                    adapter?.forward(layer: l, .down, x: a + act.act, ldx: f, out: a + next, ldOut: c, rows: n)
+                }
             }
         }
         rmsnormForward(a + saved.lnf, a + saved.rstdf, a + saved.residFinal, p + self.layout.finalNorm,

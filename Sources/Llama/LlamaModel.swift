@@ -25,6 +25,8 @@ public final class LlamaModel: @unchecked Sendable {
     /// had them); what an export should write as config.json.
     public let hfConfig: HFConfig
     public let rope: RoPETable
+    /// The RoPE table of sliding-window layers (Gemma 3's local base), if the model has them.
+    public let localRope: RoPETable?
     let workspace = Workspace()
     /// What the last forward saw (needed by backward and `logits(at:)`).
     var state: ForwardState?
@@ -34,21 +36,29 @@ public final class LlamaModel: @unchecked Sendable {
     public var trainsBase: Bool = false {
         didSet {
             if trainsBase, gradients == nil { gradients = FloatBuffer(count: layout.count) }
+            if trainsBase { blockWeights = [:] }
         }
     }
+
+    /// Compact forms of the GGUF's quantized matrices (K-quants, Q5_0, Q8_0) built from
+    /// its blocks, by parameter offset; the decoder uses them while they still equal the
+    /// fp32 weights (see CompactDecoderWeights.swift). Dropped once the base is trained.
+    public internal(set) var blockWeights: [Int: CompactMatrix] = [:]
 
     /// A model with zero weights (fill `parameters` yourself, or use `load(from:)`).
     public init(config: LlamaConfiguration, hfConfig: HFConfig? = nil) {
         self.config = config
-        self.hfConfig = hfConfig ?? HFConfig(
-            vocabSize: config.vocabularySize, hiddenSize: config.hiddenSize, intermediateSize: config.intermediateSize,
-            numHiddenLayers: config.layerCount, numAttentionHeads: config.headCount, numKeyValueHeads: config.kvHeadCount,
-            headDim: config.headDim, rmsNormEps: Double(config.rmsNormEps), ropeTheta: config.ropeTheta,
-            tieWordEmbeddings: config.tieWordEmbeddings, maxPositionEmbeddings: config.contextLength)
+        self.hfConfig = hfConfig ?? HFConfig(config)
         layout = ParameterLayout(config: config)
         parameters = FloatBuffer(count: layout.count)
-        rope = RoPETable(headDim: config.headDim, theta: config.ropeTheta, positions: min(config.contextLength, 4096))
+        let tables = config.architecture.ropeTables(
+            headDim: config.headDim, theta: config.ropeTheta, positions: min(config.contextLength, 4096))
+        rope = tables.global
+        localRope = tables.local
     }
+
+    /// The RoPE table layer `l` uses.
+    func ropeTable(layer l: Int) -> RoPETable { config.architecture.isSliding(l) ? localRope ?? rope : rope }
 
     /// Zeroes the base gradients (if any) and the adapter's.
     public func zeroGrad() {

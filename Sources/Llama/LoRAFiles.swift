@@ -90,5 +90,6 @@ extension LlamaModel {
             }
         }
         self.adapter = nil
+        blockWeights = [:]
     }
 }

@@ -16,11 +16,17 @@ extension LlamaModel {
     }
 
     /// Loads from a parsed GGUF, dequantizing every tensor to Float32 and undoing the
-    /// converter's q/k row permutation.
+    /// converter's q/k row permutation (llama only). Gemma norm scales are stored as 1 + w in
+    /// GGUF files, which is the form the model keeps.
     public static func loadGGUF(_ gguf: GGUFFile) throws -> LlamaModel {
         let hf = try HFConfig(gguf: gguf)
         try hf.validate(file: gguf.url.path)
-        let model = LlamaModel(config: LlamaConfiguration(hf), hfConfig: hf)
+        var config = LlamaConfiguration(hf)
+        if gguf.tensors.contains(where: { $0.name == "rope_freqs.weight" }) {
+            // Llama 3.1+ as llama.cpp converts it: the scaled frequencies as divisors.
+            config.architecture.ropeFrequencyDivisors = try gguf.floats("rope_freqs.weight", shape: [config.headDim / 2])
+        }
+        let model = LlamaModel(config: config, hfConfig: hf)
         for t in model.layout.tensors {
             let values = try gguf.floats(t.ggufName, shape: t.shape)
             let dst = model.parameters.pointer + t.offset
@@ -29,8 +35,28 @@ extension LlamaModel {
             } else {
                 values.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: t.count) }
             }
+            if t.shape.count == 2, let compact = try blockMatrix(gguf, t) { model.blockWeights[t.offset] = compact }
         }
         return model
+    }
+
+    /// A quantized matrix's compact form from its blocks, rows in the model's order.
+    private static func blockMatrix(_ gguf: GGUFFile, _ t: ParameterTensor) throws -> CompactMatrix? {
+        guard let unpacked = try gguf.levels(t.ggufName) else { return nil }
+        var (levels, scales, offsets) = (unpacked.levels, unpacked.scales, unpacked.offsets)
+        let group = unpacked.groupSize
+        let rows = t.shape[0], columns = t.shape[1]
+        if let heads = t.permutedHeads {
+            func rowsInOrder<T>(_ a: [T], _ width: Int) -> [T] {
+                var out = a
+                out.withUnsafeMutableBufferPointer { unpermuteRows($0.baseAddress!, a, heads: heads, rows: rows, columns: width) }
+                return out
+            }
+            levels = rowsInOrder(levels, columns)
+            scales = rowsInOrder(scales, columns / group)
+            offsets = rowsInOrder(offsets, columns / group)
+        }
+        return CompactMatrix.fromLevels(rows: rows, columns: columns, groupSize: group, levels: levels, scales: scales, offsets: offsets)
     }
 
     /// Loads `config.json` and the safetensors weights of a Hugging Face folder (one file
@@ -40,9 +66,14 @@ extension LlamaModel {
         let config = try hf.config()
         let model = LlamaModel(config: LlamaConfiguration(config), hfConfig: config)
         let weights = try hf.weights()
+        let offset = model.config.architecture.normWeightOffset
         for t in model.layout.tensors {
             let values = try weights.floats(t.name, shape: t.shape)
-            values.withUnsafeBufferPointer { (model.parameters.pointer + t.offset).update(from: $0.baseAddress!, count: t.count) }
+            let dst = model.parameters.pointer + t.offset
+            values.withUnsafeBufferPointer { dst.update(from: $0.baseAddress!, count: t.count) }
+            if offset != 0, ParameterLayout.isNorm(t) {
+                for i in 0..<t.count { dst[i] += offset }
+            }
         }
         return model
     }
@@ -50,7 +81,7 @@ extension LlamaModel {
 
 /// Inverse of llama.cpp's `LlamaModel.permute` (convert_hf_to_gguf.py): inside each head of
 /// D rows, GGUF row 2i + j holds HF row j·D/2 + i. Writes HF (rotate-half) order to `dst`.
-func unpermuteRows(_ dst: UnsafeMutablePointer<Float>, _ src: [Float], heads: Int, rows: Int, columns: Int) {
+func unpermuteRows<T>(_ dst: UnsafeMutablePointer<T>, _ src: [T], heads: Int, rows: Int, columns: Int) {
     let d = rows / heads, half = d / 2
     src.withUnsafeBufferPointer { s in
         for h in 0..<heads {

@@ -30,6 +30,12 @@ public struct LayerOffsets: Sendable, Equatable {
     public var wGateUp: Int  // gate (F, C) then up (F, C)
     public var wUp: Int
     public var wDown: Int  // (C, F)
+    /// Qwen2: q (H·D) then k (KVH·D) then v (KVH·D) biases, one fused row.
+    public var qkvBias: Int?
+    /// Qwen3, Gemma 3: per-head RMSNorm scales (D) of q and k.
+    public var qNorm: Int?, kNorm: Int?
+    /// Gemma 3: RMSNorm (C) of the attention output and of the MLP output.
+    public var postAttentionNorm: Int?, postFFNNorm: Int?
 }
 
 public struct ParameterLayout: Sendable, Equatable {
@@ -55,21 +61,45 @@ public struct ParameterLayout: Sendable, Equatable {
             offset += shape.reduce(1, *)
             return start
         }
+        let arch = cfg.architecture
+        // Only llama.cpp's "llama" conversion interleaves q/k rows; Qwen and Gemma GGUFs keep
+        // Hugging Face's rotate-half order (llama.cpp runs them with NEOX-style RoPE).
+        let permuted = arch.family == .llama
         embedding = add("model.embed_tokens.weight", "token_embd.weight", [v, c])
         var layers: [LayerOffsets] = []
         for i in 0..<cfg.layerCount {
             let hf = "model.layers.\(i).", gg = "blk.\(i)."
             let attnNorm = add(hf + "input_layernorm.weight", gg + "attn_norm.weight", [c])
-            let wq = add(hf + "self_attn.q_proj.weight", gg + "attn_q.weight", [hd, c], permuted: cfg.headCount)
-            let wk = add(hf + "self_attn.k_proj.weight", gg + "attn_k.weight", [kvd, c], permuted: cfg.kvHeadCount)
+            let wq = add(hf + "self_attn.q_proj.weight", gg + "attn_q.weight", [hd, c], permuted: permuted ? cfg.headCount : nil)
+            let wk = add(hf + "self_attn.k_proj.weight", gg + "attn_k.weight", [kvd, c], permuted: permuted ? cfg.kvHeadCount : nil)
             let wv = add(hf + "self_attn.v_proj.weight", gg + "attn_v.weight", [kvd, c])
+            var qkvBias: Int?, qNorm: Int?, kNorm: Int?, postAttentionNorm: Int?, postFFNNorm: Int?
+            if arch.qkvBias {
+                qkvBias = add(hf + "self_attn.q_proj.bias", gg + "attn_q.bias", [hd])
+                _ = add(hf + "self_attn.k_proj.bias", gg + "attn_k.bias", [kvd])
+                _ = add(hf + "self_attn.v_proj.bias", gg + "attn_v.bias", [kvd])
+            }
+            if arch.qkNorm {
+                qNorm = add(hf + "self_attn.q_norm.weight", gg + "attn_q_norm.weight", [cfg.headDim])
+                kNorm = add(hf + "self_attn.k_norm.weight", gg + "attn_k_norm.weight", [cfg.headDim])
+            }
             let wo = add(hf + "self_attn.o_proj.weight", gg + "attn_output.weight", [c, hd])
-            let ffnNorm = add(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", [c])
+            let ffnNorm: Int
+            if arch.sandwichNorms {
+                postAttentionNorm = add(hf + "post_attention_layernorm.weight", gg + "post_attention_norm.weight", [c])
+                ffnNorm = add(hf + "pre_feedforward_layernorm.weight", gg + "ffn_norm.weight", [c])
+            } else {
+                ffnNorm = add(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", [c])
+            }
             let gate = add(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", [f, c])
             let up = add(hf + "mlp.up_proj.weight", gg + "ffn_up.weight", [f, c])
             let down = add(hf + "mlp.down_proj.weight", gg + "ffn_down.weight", [c, f])
+            if arch.sandwichNorms {
+                postFFNNorm = add(hf + "post_feedforward_layernorm.weight", gg + "post_ffw_norm.weight", [c])
+            }
             layers.append(LayerOffsets(
-                attnNorm: attnNorm, wqkv: wq, wk: wk, wv: wv, wo: wo, ffnNorm: ffnNorm, wGateUp: gate, wUp: up, wDown: down))
+                attnNorm: attnNorm, wqkv: wq, wk: wk, wv: wv, wo: wo, ffnNorm: ffnNorm, wGateUp: gate, wUp: up, wDown: down,
+                qkvBias: qkvBias, qNorm: qNorm, kNorm: kNorm, postAttentionNorm: postAttentionNorm, postFFNNorm: postFFNNorm))
         }
         self.layers = layers
         finalNorm = add("model.norm.weight", "output_norm.weight", [c])
@@ -77,6 +107,10 @@ public struct ParameterLayout: Sendable, Equatable {
         count = offset
         self.tensors = tensors
     }
+
+    /// Whether a tensor is an RMSNorm scale (stored as 1 + w for Gemma, see
+    /// `Architecture.normWeightOffset`).
+    public static func isNorm(_ t: ParameterTensor) -> Bool { t.name.hasSuffix("norm.weight") }
 
     /// The tensor with this Hugging Face name, if any.
     public func tensor(named name: String) -> ParameterTensor? { tensors.first { $0.name == name } }

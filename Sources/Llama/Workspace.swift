@@ -5,6 +5,10 @@ import Tensor
 struct ActivationLayout {
     struct Layer {
         var resid = 0, ln1 = 0, rstd1 = 0, qkv = 0, att = 0, attOut = 0, mid = 0, ln2 = 0, rstd2 = 0, gateUp = 0, act = 0
+        /// q/k norm: the projections before the norm (= qkv without one) and the per-head rstd.
+        var qkvRaw = 0, qkRstd = 0
+        /// Sandwich norms: the attention and MLP outputs before their post-norms, and rstds.
+        var attnProj = 0, rstdPostAttn = 0, mlpOut = 0, rstdPostFFN = 0
     }
 
     var layers: [Layer] = []
@@ -14,6 +18,7 @@ struct ActivationLayout {
     init(config cfg: LlamaConfiguration, n: Int, att: Int) {
         let c = cfg.hiddenSize, f = cfg.intermediateSize
         let hd = cfg.headCount * cfg.headDim, qkv = hd + 2 * cfg.kvHeadCount * cfg.headDim
+        let arch = cfg.architecture
         var offset = 0
         func take(_ size: Int) -> Int {
             defer { offset += size }
@@ -32,6 +37,17 @@ struct ActivationLayout {
             l.rstd2 = take(n)
             l.gateUp = take(n * 2 * f)
             l.act = take(n * f)
+            l.qkvRaw = l.qkv
+            if arch.qkNorm {
+                l.qkvRaw = take(n * qkv)
+                l.qkRstd = take(n * (cfg.headCount + cfg.kvHeadCount))
+            }
+            if arch.sandwichNorms {
+                l.attnProj = take(n * c)
+                l.rstdPostAttn = take(n)
+                l.mlpOut = take(n * c)
+                l.rstdPostFFN = take(n)
+            }
             layers.append(l)
         }
         residFinal = take(n * c)
@@ -44,6 +60,8 @@ struct ActivationLayout {
 /// Offsets of the backward's scratch gradients (one layer's worth, reused by every layer).
 struct GradientScratchLayout {
     var dres = 0, dln = 0, dattOut = 0, dqkv = 0, dact = 0, dGateUp = 0, datt = 0
+    /// Sandwich norms: the gradient of the attention or MLP output before its post-norm.
+    var dproj = 0
     var count = 0
 
     init(config cfg: LlamaConfiguration, n: Int, att: Int) {
@@ -56,7 +74,8 @@ struct GradientScratchLayout {
         dact = dqkv + n * qkv
         dGateUp = dact + n * f
         datt = dGateUp + n * 2 * f
-        count = datt + att
+        dproj = datt + att
+        count = dproj + (cfg.architecture.sandwichNorms ? n * c : 0)
     }
 }
 

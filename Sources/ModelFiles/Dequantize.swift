@@ -9,7 +9,7 @@ import Foundation
 typealias BlockDecoder = (_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ blocks: Int) -> Void
 
 /// The ggml types Rounds can convert to Float32.
-public let dequantizableTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q4_K, .q6_K]
+public let dequantizableTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q8_0, .q4_0, .q4_1, .q5_0, .q4_K, .q5_K, .q6_K]
 
 func blockDecoder(for type: GGMLType) -> BlockDecoder? {
     switch type {
@@ -19,7 +19,9 @@ func blockDecoder(for type: GGMLType) -> BlockDecoder? {
     case .q8_0: return decodeQ8_0
     case .q4_0: return decodeQ4_0
     case .q4_1: return decodeQ4_1
+    case .q5_0: return decodeQ5_0
     case .q4_K: return decodeQ4_K
+    case .q5_K: return decodeQ5_K
     case .q6_K: return decodeQ6_K
     default: return nil
     }

@@ -31,6 +31,31 @@ public struct HFConfig: Codable, Equatable, Sendable {
     public var bosTokenIds: [Int]
     public var eosTokenIds: [Int]
     public var padTokenId: Int?
+    /// RoPE scaling parameters (`linear`: factor; `llama3`: all four).
+    public var ropeFactor: Double?
+    public var ropeLowFreqFactor: Double?
+    public var ropeHighFreqFactor: Double?
+    public var ropeOriginalContext: Int?
+    /// Gemma 3: q·k is scaled by this^−½; local (sliding-window) layers, their window and RoPE base.
+    public var queryPreAttnScalar: Double?
+    public var slidingWindow: Int?
+    public var localRopeTheta: Double?
+    /// Per layer: true for a sliding-window layer (from `layer_types` or the older
+    /// `sliding_window_pattern`); empty when every layer is global.
+    public var slidingLayers: [Bool]
+    /// Features Rounds does not run; validation rejects them when set.
+    public var finalLogitSoftcapping: Double?
+    public var attnLogitSoftcapping: Double?
+    public var useSlidingWindow: Bool
+
+    /// "llama", "qwen2", "qwen3" or "gemma3" (`gemma3_text` in config.json).
+    public var family: String {
+        switch modelType {
+        case nil: return "llama"
+        case "gemma3_text"?: return "gemma3"
+        case let t?: return t
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case architectures
@@ -54,20 +79,76 @@ public struct HFConfig: Codable, Equatable, Sendable {
         case bosTokenId = "bos_token_id"
         case eosTokenId = "eos_token_id"
         case padTokenId = "pad_token_id"
+        case hiddenActivation = "hidden_activation"
+        case queryPreAttnScalar = "query_pre_attn_scalar"
+        case slidingWindow = "sliding_window"
+        case slidingWindowPattern = "sliding_window_pattern"
+        case layerTypes = "layer_types"
+        case ropeLocalBaseFreq = "rope_local_base_freq"
+        case finalLogitSoftcapping = "final_logit_softcapping"
+        case attnLogitSoftcapping = "attn_logit_softcapping"
+        case useSlidingWindow = "use_sliding_window"
     }
 
     /// `rope_parameters` (transformers 5) or `rope_scaling` (transformers 4).
-    struct RopeParameters: Codable {
+    struct RopeSet: Codable {
         var ropeTheta: Double?
         var ropeType: String?
         /// transformers 4 spelled the scheme `type` in older configs.
         var type: String?
+        var factor: Double?
+        var lowFreqFactor: Double?
+        var highFreqFactor: Double?
+        var originalMaxPositionEmbeddings: Int?
 
         enum CodingKeys: String, CodingKey {
             case ropeTheta = "rope_theta"
             case ropeType = "rope_type"
-            case type
+            case type, factor
+            case lowFreqFactor = "low_freq_factor"
+            case highFreqFactor = "high_freq_factor"
+            case originalMaxPositionEmbeddings = "original_max_position_embeddings"
         }
+
+        var scheme: String? { ropeType ?? type }
+    }
+
+    /// One `RopeSet`, or (transformers 5, Gemma 3) one per layer type.
+    struct RopeParameters: Codable {
+        var flat: RopeSet
+        var fullAttention: RopeSet?
+        var slidingAttention: RopeSet?
+
+        enum CodingKeys: String, CodingKey {
+            case fullAttention = "full_attention"
+            case slidingAttention = "sliding_attention"
+        }
+
+        init(flat: RopeSet, fullAttention: RopeSet? = nil, slidingAttention: RopeSet? = nil) {
+            self.flat = flat
+            self.fullAttention = fullAttention
+            self.slidingAttention = slidingAttention
+        }
+
+        init(from decoder: Decoder) throws {
+            flat = try RopeSet(from: decoder)
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            fullAttention = try c.decodeIfPresent(RopeSet.self, forKey: .fullAttention)
+            slidingAttention = try c.decodeIfPresent(RopeSet.self, forKey: .slidingAttention)
+        }
+
+        func encode(to encoder: Encoder) throws {
+            if fullAttention != nil || slidingAttention != nil {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encodeIfPresent(fullAttention, forKey: .fullAttention)
+                try c.encodeIfPresent(slidingAttention, forKey: .slidingAttention)
+            } else {
+                try flat.encode(to: encoder)
+            }
+        }
+
+        /// The global layers' parameters.
+        var global: RopeSet { fullAttention ?? flat }
     }
 
     public init(
@@ -96,6 +177,8 @@ public struct HFConfig: Codable, Equatable, Sendable {
         self.bosTokenIds = bosTokenIds
         self.eosTokenIds = eosTokenIds
         self.padTokenId = padTokenId
+        slidingLayers = []
+        useSlidingWindow = false
     }
 
     public init(from decoder: Decoder) throws {
@@ -112,12 +195,35 @@ public struct HFConfig: Codable, Equatable, Sendable {
             ?? (numAttentionHeads > 0 ? hiddenSize / numAttentionHeads : 0)
         rmsNormEps = try c.decodeIfPresent(Double.self, forKey: .rmsNormEps) ?? 1e-6
         let parameters = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeParameters)
-        let scaling = try c.decodeIfPresent(RopeParameters.self, forKey: .ropeScaling)
-        ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? parameters?.ropeTheta ?? 10000
-        ropeType = parameters?.ropeType ?? scaling?.ropeType ?? scaling?.type ?? "default"
-        tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? false
+        let scaling = try c.decodeIfPresent(RopeSet.self, forKey: .ropeScaling)
+        let global = parameters?.global
+        ropeTheta = try c.decodeIfPresent(Double.self, forKey: .ropeTheta) ?? global?.ropeTheta ?? 10000
+        let scheme = global?.scheme ?? scaling?.scheme ?? "default"
+        ropeType = scheme
+        let rope = global?.scheme == nil ? scaling : global
+        if scheme != "default" {
+            ropeFactor = rope?.factor
+            ropeLowFreqFactor = rope?.lowFreqFactor
+            ropeHighFreqFactor = rope?.highFreqFactor
+            ropeOriginalContext = rope?.originalMaxPositionEmbeddings
+        }
+        tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? (modelType == "gemma3_text")
         maxPositionEmbeddings = try c.decodeIfPresent(Int.self, forKey: .maxPositionEmbeddings) ?? 2048
-        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
+        hiddenAct = try c.decodeIfPresent(String.self, forKey: .hiddenActivation)
+            ?? c.decodeIfPresent(String.self, forKey: .hiddenAct) ?? "silu"
+        queryPreAttnScalar = try c.decodeIfPresent(Double.self, forKey: .queryPreAttnScalar)
+        slidingWindow = try c.decodeIfPresent(Int.self, forKey: .slidingWindow)
+        localRopeTheta = try parameters?.slidingAttention?.ropeTheta ?? c.decodeIfPresent(Double.self, forKey: .ropeLocalBaseFreq)
+        if let types = try c.decodeIfPresent([String].self, forKey: .layerTypes) {
+            slidingLayers = types.map { $0 == "sliding_attention" }
+        } else if let pattern = try c.decodeIfPresent(Int.self, forKey: .slidingWindowPattern), pattern > 0 {
+            slidingLayers = (0..<numHiddenLayers).map { ($0 + 1) % pattern != 0 }
+        } else {
+            slidingLayers = []
+        }
+        finalLogitSoftcapping = try c.decodeIfPresent(Double.self, forKey: .finalLogitSoftcapping)
+        attnLogitSoftcapping = try c.decodeIfPresent(Double.self, forKey: .attnLogitSoftcapping)
+        useSlidingWindow = try c.decodeIfPresent(Bool.self, forKey: .useSlidingWindow) ?? false
         attentionBias = try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false
         mlpBias = try c.decodeIfPresent(Bool.self, forKey: .mlpBias) ?? false
         bosTokenIds = try Self.tokenIds(c, .bosTokenId)
@@ -144,11 +250,24 @@ public struct HFConfig: Codable, Equatable, Sendable {
         try c.encode(numKeyValueHeads, forKey: .numKeyValueHeads)
         try c.encode(headDim, forKey: .headDim)
         try c.encode(rmsNormEps, forKey: .rmsNormEps)
-        try c.encode(ropeTheta, forKey: .ropeTheta)
-        try c.encode(RopeParameters(ropeTheta: ropeTheta, ropeType: ropeType), forKey: .ropeParameters)
+        let global = RopeSet(ropeTheta: ropeTheta, ropeType: ropeType, factor: ropeFactor, lowFreqFactor: ropeLowFreqFactor,
+                             highFreqFactor: ropeHighFreqFactor, originalMaxPositionEmbeddings: ropeOriginalContext)
+        if family == "gemma3" {
+            let local = RopeSet(ropeTheta: localRopeTheta ?? 10000, ropeType: "default")
+            try c.encode(RopeParameters(flat: global, fullAttention: global, slidingAttention: local), forKey: .ropeParameters)
+            try c.encodeIfPresent(queryPreAttnScalar, forKey: .queryPreAttnScalar)
+            try c.encode(hiddenAct, forKey: .hiddenActivation)
+        } else {
+            try c.encode(ropeTheta, forKey: .ropeTheta)
+            try c.encode(RopeParameters(flat: global), forKey: .ropeParameters)
+            try c.encode(hiddenAct, forKey: .hiddenAct)
+        }
+        if !slidingLayers.isEmpty {
+            try c.encode(slidingLayers.map { $0 ? "sliding_attention" : "full_attention" }, forKey: .layerTypes)
+        }
+        try c.encodeIfPresent(slidingWindow, forKey: .slidingWindow)
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
-        try c.encode(hiddenAct, forKey: .hiddenAct)
         try c.encode(attentionBias, forKey: .attentionBias)
         try c.encode(mlpBias, forKey: .mlpBias)
         try Self.encodeIds(bosTokenIds, &c, .bosTokenId)

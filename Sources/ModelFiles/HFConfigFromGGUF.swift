@@ -7,9 +7,10 @@ import Foundation
 extension HFConfig {
     public init(gguf: GGUFFile) throws {
         let arch = try gguf.string("general.architecture")
-        guard arch == "llama" else {
+        guard HFConfig.families.contains(arch) else {
             throw ModelFileError.invalidConfig(
-                file: gguf.url.path, field: "general.architecture", reason: "is \"\(arch)\"; Rounds runs Llama-architecture models only")
+                file: gguf.url.path, field: "general.architecture",
+                reason: "is \"\(arch)\"; Rounds runs \(HFConfig.families.joined(separator: ", ")) models")
         }
         func optionalInt(_ key: String) -> Int? { gguf.metadata[key]?.intValue }
         let heads = try gguf.int("\(arch).attention.head_count")
@@ -33,8 +34,31 @@ extension HFConfig {
             bosTokenIds: optionalInt("tokenizer.ggml.bos_token_id").map { [$0] } ?? [],
             eosTokenIds: optionalInt("tokenizer.ggml.eos_token_id").map { [$0] } ?? [],
             padTokenId: optionalInt("tokenizer.ggml.padding_token_id"))
+        modelType = arch == "gemma3" ? "gemma3_text" : arch
+        architectures = [["llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM", "qwen3": "Qwen3ForCausalLM",
+                          "gemma3": "Gemma3ForCausalLM"][arch]!]
         if let scaling = gguf.metadata["\(arch).rope.scaling.type"]?.stringValue, scaling != "none" {
             ropeType = scaling
+            ropeFactor = gguf.metadata["\(arch).rope.scaling.factor"]?.doubleValue
+        }
+        if arch == "gemma3" {
+            hiddenAct = "gelu_pytorch_tanh"
+            slidingWindow = optionalInt("\(arch).attention.sliding_window")
+            localRopeTheta = gguf.metadata["\(arch).rope.freq_base_swa"]?.doubleValue ?? 10000
+            // llama.cpp's defaults for Gemma 3 when the file does not name them: every sixth
+            // layer global, q·k scaled by 1/√head_dim.
+            if let pattern = gguf.metadata["\(arch).attention.sliding_window_pattern"] {
+                slidingLayers = pattern.arrayValue?.map { $0 == .bool(true) }
+                    ?? (0..<numHiddenLayers).map { ($0 + 1) % max(pattern.intValue ?? 6, 1) != 0 }
+            } else {
+                slidingLayers = (0..<numHiddenLayers).map { ($0 + 1) % 6 != 0 }
+            }
+            if let scale = gguf.metadata["\(arch).attention.scale"]?.doubleValue, scale > 0 {
+                let s = Double(Float(scale))
+                queryPreAttnScalar = 1 / (s * s)
+            } else {
+                queryPreAttnScalar = Double(headDim)
+            }
         }
     }
 }

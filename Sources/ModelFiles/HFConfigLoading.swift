@@ -54,8 +54,11 @@ extension HFConfig {
         func bad(_ field: String, _ reason: String) -> ModelFileError {
             .invalidConfig(file: file, field: field, reason: reason)
         }
-        if let modelType, modelType != "llama" {
-            throw bad("model_type", "is \"\(modelType)\"; Rounds runs Llama-architecture models (\"llama\") only")
+        if modelType == "gemma3" {
+            throw bad("model_type", "is \"gemma3\" (the multimodal checkpoint); Rounds runs the text model: use a \"gemma3_text\" folder such as gemma-3-1b")
+        }
+        guard Self.families.contains(family) else {
+            throw bad("model_type", "is \"\(modelType ?? "")\"; Rounds runs \(Self.families.map { "\"\($0)\"" }.joined(separator: ", ")) (gemma3 as \"gemma3_text\")")
         }
         for (field, value) in [
             ("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
@@ -71,12 +74,33 @@ extension HFConfig {
         guard headDim % 2 == 0 else { throw bad("head_dim", "is \(headDim), must be even for RoPE") }
         guard rmsNormEps > 0, rmsNormEps.isFinite else { throw bad("rms_norm_eps", "is \(rmsNormEps), must be positive") }
         guard ropeTheta > 0, ropeTheta.isFinite else { throw bad("rope_theta", "is \(ropeTheta), must be positive") }
-        guard ropeType == "default" else {
-            throw bad("rope_parameters.rope_type", "is \"\(ropeType)\"; only plain RoPE (\"default\") is supported")
+        guard ["default", "linear", "llama3"].contains(ropeType) else {
+            throw bad("rope_parameters.rope_type", "is \"\(ropeType)\"; Rounds supports \"default\", \"linear\" and \"llama3\" RoPE")
         }
-        guard hiddenAct == "silu" else { throw bad("hidden_act", "is \"\(hiddenAct)\"; Llama uses \"silu\"") }
-        guard !attentionBias else { throw bad("attention_bias", "is true; Llama attention has no bias") }
-        guard !mlpBias else { throw bad("mlp_bias", "is true; Llama MLP has no bias") }
+        if ropeType != "default", !((ropeFactor ?? 0) > 0) {
+            throw bad("rope_parameters.factor", "is missing or not positive for rope_type \"\(ropeType)\"")
+        }
+        if family == "gemma3" {
+            guard hiddenAct == "gelu_pytorch_tanh" else {
+                throw bad("hidden_activation", "is \"\(hiddenAct)\"; Gemma 3 uses \"gelu_pytorch_tanh\"")
+            }
+            guard finalLogitSoftcapping == nil, attnLogitSoftcapping == nil else {
+                throw bad("final_logit_softcapping", "is set; Rounds runs Gemma 3 without logit soft-capping")
+            }
+            if slidingLayers.contains(true), !((slidingWindow ?? 0) > 0) {
+                throw bad("sliding_window", "is missing or not positive but layer_types has sliding layers")
+            }
+        } else {
+            guard hiddenAct == "silu" else { throw bad("hidden_act", "is \"\(hiddenAct)\"; \(family) uses \"silu\"") }
+            guard !useSlidingWindow else { throw bad("use_sliding_window", "is true; Rounds runs \(family) with full attention only") }
+            guard family == "qwen2" || !attentionBias else {
+                throw bad("attention_bias", "is true; Rounds runs \(family) attention without biases")
+            }
+        }
+        if !slidingLayers.isEmpty, slidingLayers.count != numHiddenLayers {
+            throw bad("layer_types", "has \(slidingLayers.count) entries for \(numHiddenLayers) layers")
+        }
+        guard !mlpBias else { throw bad("mlp_bias", "is true; Rounds runs MLPs without biases") }
         for (field, ids) in [("bos_token_id", bosTokenIds), ("eos_token_id", eosTokenIds), ("pad_token_id", padTokenId.map { [$0] } ?? [])] {
             if let id = ids.first(where: { $0 < 0 || $0 >= vocabSize }) {
                 throw bad(field, "holds \(id), outside the vocabulary 0..<\(vocabSize)")
@@ -84,12 +108,18 @@ extension HFConfig {
         }
     }
 
-    /// Parameters of the Llama described: embeddings, per-layer attention, MLP and two
-    /// norms, the final norm, and the LM head unless tied.
+    /// The families `validate` accepts (see `family`).
+    public static let families = ["llama", "qwen2", "qwen3", "gemma3"]
+
+    /// Parameters of the model described: embeddings, per-layer attention (with Qwen2's
+    /// biases, the q/k norms of Qwen3 and Gemma 3), MLP and norms (four in Gemma), the final
+    /// norm, and the LM head unless tied.
     public var parameterCount: Int {
-        let attention = hiddenSize * numAttentionHeads * headDim * 2 + hiddenSize * numKeyValueHeads * headDim * 2
+        var attention = hiddenSize * numAttentionHeads * headDim * 2 + hiddenSize * numKeyValueHeads * headDim * 2
+        if family == "qwen2" { attention += (numAttentionHeads + 2 * numKeyValueHeads) * headDim }
+        if family == "qwen3" || family == "gemma3" { attention += 2 * headDim }
         let mlp = 3 * hiddenSize * intermediateSize
-        let layer = attention + mlp + 2 * hiddenSize
+        let layer = attention + mlp + (family == "gemma3" ? 4 : 2) * hiddenSize
         return vocabSize * hiddenSize * (tieWordEmbeddings ? 1 : 2) + numHiddenLayers * layer + hiddenSize
     }
 }

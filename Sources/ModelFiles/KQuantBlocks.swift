@@ -8,6 +8,10 @@
 //   Elements come in 4 chunks of 64 sharing 32 bytes of qs: the low nibbles are
 //   sub-block 2c, the high nibbles sub-block 2c+1.  x = d*sc[i]*q - dmin*m[i].
 //
+// block_q5_K (176 bytes): f16 d | f16 dmin | uint8 scales[12] | uint8 qh[32] | uint8 qs[128]
+//   As Q4_K, with a fifth bit: element l of sub-block i adds bit i of qh[l] as bit 4.
+//   x = d*sc[i]*q - dmin*m[i], q ∈ 0…31.
+//
 // block_q6_K (210 bytes): uint8 ql[128] | uint8 qh[64] | int8 scales[16] | f16 d
 //   q (6 bits) = low 4 bits from ql, high 2 bits from qh, minus 32; element i uses
 //   scales[i / 16]. Two halves of 128; in half h, for l in 0..<32 with ql' = ql[64h...],
@@ -44,6 +48,31 @@ func decodeQ4_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ b
             for l in 0..<32 {
                 out[l] = d1 * Float(q[l] & 0x0F) - min1
                 out[l + 32] = d2 * Float(q[l] >> 4) - min2
+            }
+        }
+    }
+}
+
+func decodeQ5_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ blocks: Int) {
+    for b in 0..<blocks {
+        let p = src + 176 * b
+        let y = dst + 256 * b
+        let d = loadHalf(p, 0)
+        let dmin = loadHalf(p, 2)
+        let scales = (p + 4).assumingMemoryBound(to: UInt8.self)
+        let qh = (p + 16).assumingMemoryBound(to: UInt8.self)
+        let qs = (p + 48).assumingMemoryBound(to: UInt8.self)
+        for c in 0..<4 {
+            let (sc1, m1) = q4KScaleMin(2 * c, scales)
+            let (sc2, m2) = q4KScaleMin(2 * c + 1, scales)
+            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
+            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
+            let q = qs + 32 * c
+            let out = y + 64 * c
+            for l in 0..<32 {
+                let h1 = (qh[l] >> UInt8(2 * c)) & 1, h2 = (qh[l] >> UInt8(2 * c + 1)) & 1
+                out[l] = d1 * Float((q[l] & 0x0F) | h1 << 4) - min1
+                out[l + 32] = d2 * Float((q[l] >> 4) | h2 << 4) - min2
             }
         }
     }

@@ -17,8 +17,13 @@ public struct AttentionShape: Sendable {
     public var heads: Int, kvHeads: Int, headDim: Int
     /// Row stride of the fused qkv buffer and the column offsets of q, k, v inside it.
     public var ld: Int, qOffset: Int, kOffset: Int, vOffset: Int
+    /// Multiplies q·k: 1/√D unless the model says otherwise (Gemma: query_pre_attn_scalar^−½).
+    public var scale: Float
+    /// Sliding-window attention: a query at t sees keys j with t − j < window (nil: all j ≤ t).
+    public var window: Int?
 
-    public init(heads: Int, kvHeads: Int, headDim: Int, ld: Int, qOffset: Int, kOffset: Int, vOffset: Int) {
+    public init(heads: Int, kvHeads: Int, headDim: Int, ld: Int, qOffset: Int, kOffset: Int, vOffset: Int,
+                scale: Float? = nil, window: Int? = nil) {
         self.heads = heads
         self.kvHeads = kvHeads
         self.headDim = headDim
@@ -26,7 +31,13 @@ public struct AttentionShape: Sendable {
         self.qOffset = qOffset
         self.kOffset = kOffset
         self.vOffset = vOffset
+        self.scale = scale ?? 1 / Float(headDim).squareRoot()
+        self.window = window
     }
+
+    /// First key position a query at `t` attends to.
+    @inline(__always)
+    public func firstKey(_ t: Int) -> Int { window.map { max(0, t - $0 + 1) } ?? 0 }
 }
 
 /// Floats needed for the saved probabilities of sequences with these lengths.
@@ -81,7 +92,7 @@ public func attentionForward(
     starts: [Int], lengths: [Int], shape: AttentionShape
 ) {
     let h = shape.heads, d = shape.headDim, ld = shape.ld, group = shape.heads / shape.kvHeads
-    let scale = 1 / Float(d).squareRoot()
+    let scale = shape.scale
     let items = AttentionItems(lengths: lengths, heads: h)
     for (s, l) in lengths.enumerated() where l > 0 {
         let rows = qkv + starts[s] * ld
@@ -96,9 +107,11 @@ public func attentionForward(
         let (s, head, t) = items.locate(item)
         let l = lengths[s]
         let p = att + items.attStart[s] + (head * l + t) * l
-        let maxScore = maxElement(p, t + 1)
-        let inv = 1 / sumExp(p, t + 1, shift: maxScore)
-        scaledExpInPlace(p, t + 1, shift: maxScore, scale: inv)
+        let lo = shape.firstKey(t)
+        let maxScore = maxElement(p + lo, t + 1 - lo)
+        let inv = 1 / sumExp(p + lo, t + 1 - lo, shift: maxScore)
+        scaledExpInPlace(p + lo, t + 1 - lo, shift: maxScore, scale: inv)
+        if lo > 0 { p.update(repeating: 0, count: lo) }
         if t + 1 < l { (p + t + 1).update(repeating: 0, count: l - t - 1) }
     }
     for (s, l) in lengths.enumerated() where l > 0 {
@@ -124,7 +137,7 @@ public func attentionBackward(
 ) {
     let h = shape.heads, d = shape.headDim, ld = shape.ld, group = shape.heads / shape.kvHeads
     let hd = h * d
-    let scale = 1 / Float(d).squareRoot()
+    let scale = shape.scale
     let items = AttentionItems(lengths: lengths, heads: h)
     for (s, l) in lengths.enumerated() where l > 0 {
         for head in 0..<h {

@@ -24,13 +24,20 @@
 import CKernels
 
 public final class CompactMatrix: @unchecked Sendable {
-    public enum Format: String, Sendable { case q4_1, q8_0, bf16 }
+    public enum Format: String, Sendable {
+        case q4_1, q8_0, bf16
+        /// Int8 levels with a scale and offset per 16 weights (CompactLevels.swift): the
+        /// form of GGUF Q5_K and Q6_K matrices.
+        case int8x16
+    }
 
     public let format: Format
     public let rows: Int, columns: Int
-    /// Q4_1: (OC, C/2) nibble bytes; Q8_0: (OC, C) Int8; BF16: (OC, C) UInt16.
+    /// Q4_1: (OC, C/2) nibble bytes; Q8_0: (OC, C) Int8; BF16: (OC, C) UInt16; int8x16:
+    /// (OC, C) Int8.
     let quants: UnsafeMutableRawPointer
-    /// Per block of 32 (OC, C/32): scale d (Q4_1, Q8_0) and offset m (Q4_1).
+    /// Per block of 32 (OC, C/32): scale d (Q4_1, Q8_0) and offset m (Q4_1); per group of
+    /// 16 (OC, C/16) for int8x16.
     let scales: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Float>
 
     /// Bytes of weight data one pass over the matrix reads.
@@ -39,6 +46,7 @@ public final class CompactMatrix: @unchecked Sendable {
         case .q4_1: return rows * columns / 2 + 2 * rows * (columns / 32) * 4
         case .q8_0: return rows * columns + rows * (columns / 32) * 4
         case .bf16: return rows * columns * 2
+        case .int8x16: return rows * columns + 2 * rows * (columns / 16) * 4
         }
     }
 
@@ -54,12 +62,12 @@ public final class CompactMatrix: @unchecked Sendable {
         return nil
     }
 
-    private init(format: Format, rows: Int, columns: Int) {
+    init(format: Format, rows: Int, columns: Int) {
         self.format = format
         self.rows = rows
         self.columns = columns
-        let blocks = max(1, rows * (columns / 32))
-        let quantBytes = format == .q4_1 ? rows * columns / 2 : format == .q8_0 ? rows * columns : rows * columns * 2
+        let blocks = max(1, rows * (columns / (format == .int8x16 ? 16 : 32)))
+        let quantBytes = format == .q4_1 ? rows * columns / 2 : format == .q8_0 || format == .int8x16 ? rows * columns : rows * columns * 2
         quants = .allocate(byteCount: quantBytes, alignment: 64)
         scales = .allocate(capacity: blocks)
         offsets = .allocate(capacity: blocks)
@@ -106,6 +114,8 @@ public final class CompactMatrix: @unchecked Sendable {
                 offsets[block] = m
             }
             return true
+        case .int8x16:
+            return false  // built from levels only (CompactLevels.swift)
         case .q8_0:
             for b in 0..<(columns / 32) {
                 let x = w + 32 * b, block = r * (columns / 32) + b
@@ -182,6 +192,13 @@ public final class CompactMatrix: @unchecked Sendable {
         case .q8_0:
             rounds_decode_q8_0((quants + r * blocks * 32).assumingMemoryBound(to: UInt8.self),
                                scales + r * blocks, Int32(blocks), out)
+        case .int8x16:
+            let q = (quants + r * c).assumingMemoryBound(to: Int8.self), groups = c / 16
+            let s = scales + r * groups, m = offsets + r * groups
+            for g in 0..<groups {
+                let d = s[g], o = m[g]
+                for j in 0..<16 { out[16 * g + j] = Float(q[16 * g + j]) * d + o }
+            }
         }
     }
 

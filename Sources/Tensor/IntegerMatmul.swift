@@ -21,7 +21,7 @@ public func integerMatmulForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: CompactMatrix,
     m: Int, accumulate: Bool = false, ldOut: Int? = nil, ldInp: Int? = nil
 ) {
-    precondition(weight.format != .bf16, "integer decode takes Q4_1 or Q8_0 weights")
+    precondition(weight.format == .q4_1 || weight.format == .q8_0, "integer decode takes Q4_1 or Q8_0 weights")
     let c = weight.columns, oc = weight.rows, blocks = c / 32, pairs = blocks / 2
     guard m > 0, oc > 0 else { return }
     let ldo = ldOut ?? oc, ldi = ldInp ?? c

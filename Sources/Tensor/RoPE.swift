@@ -7,17 +7,48 @@
 
 import Foundation
 
+/// How the inverse frequencies θ^(−2i/D) are rescaled for long contexts (transformers
+/// `ROPE_INIT_FUNCTIONS`): `linear` divides every one by the factor; `llama3` (Llama 3.1+)
+/// divides the low frequencies (wavelength above original/lowFreqFactor) by the factor,
+/// keeps the high ones (below original/highFreqFactor) and blends in between.
+public enum RoPEScaling: Sendable, Equatable, Codable {
+    case none
+    case linear(factor: Double)
+    case llama3(factor: Double, lowFreqFactor: Double, highFreqFactor: Double, originalContext: Double)
+
+    /// The scaled inverse frequency of pair i of a head of dimension `headDim`.
+    public func inverseFrequency(_ i: Int, headDim: Int, theta: Double) -> Double {
+        let base = pow(theta, -Double(2 * i) / Double(headDim))
+        switch self {
+        case .none: return base
+        case let .linear(factor): return base / factor
+        case let .llama3(factor, low, high, original):
+            let wavelength = 2 * Double.pi / base
+            if wavelength < original / high { return base }
+            if wavelength > original / low { return base / factor }
+            let smooth = (original / wavelength - low) / (high - low)
+            return (1 - smooth) * base / factor + smooth * base
+        }
+    }
+}
+
 /// Precomputed cos/sin tables, (P, D/2) each, for positions 0..<P.
 public final class RoPETable: @unchecked Sendable {
     public let headDim: Int
     public let theta: Double
+    public let scaling: RoPEScaling
+    /// Per-pair divisors of the frequencies read from a GGUF `rope_freqs` tensor (llama.cpp's
+    /// form of Llama 3 scaling), applied instead of `scaling` when present.
+    public let frequencyDivisors: [Float]?
     public private(set) var positions: Int
     public private(set) var cos: [Float]
     public private(set) var sin: [Float]
 
-    public init(headDim: Int, theta: Double, positions: Int) {
+    public init(headDim: Int, theta: Double, positions: Int, scaling: RoPEScaling = .none, frequencyDivisors: [Float]? = nil) {
         self.headDim = headDim
         self.theta = theta
+        self.scaling = scaling
+        self.frequencyDivisors = frequencyDivisors
         self.positions = 0
         cos = []
         sin = []
@@ -29,9 +60,13 @@ public final class RoPETable: @unchecked Sendable {
         guard n > positions else { return }
         let half = headDim / 2
         var c = [Float](repeating: 0, count: n * half), s = c
+        let inverse = (0..<half).map { i in
+            frequencyDivisors.map { pow(theta, -Double(2 * i) / Double(headDim)) / Double($0[i]) }
+                ?? scaling.inverseFrequency(i, headDim: headDim, theta: theta)
+        }
         for p in 0..<n {
             for i in 0..<half {
-                let invFreq = pow(theta, -Double(2 * i) / Double(headDim))
+                let invFreq = inverse[i]
                 let angle = Double(p) * invFreq
                 c[p * half + i] = Float(Foundation.cos(angle))
                 s[p * half + i] = Float(Foundation.sin(angle))

@@ -7,6 +7,8 @@
 //   SmolLM2 and Qwen2 insert a default system message when the first message is not one.
 // Llama 3:  <|begin_of_text|><|start_header_id|>{role}<|end_header_id|>\n\n{content}<|eot_id|> …
 //   then <|start_header_id|>assistant<|end_header_id|>\n\n (content is trimmed, as its template does).
+// Gemma:  <bos><start_of_turn>{user|model}\n{content}<end_of_turn>\n …  then <start_of_turn>model\n
+//   (content trimmed; a system message becomes the first user turn's opening paragraph).
 
 /// One turn of a conversation, as in the SFT format `{"messages":[{"role":…,"content":…}]}`.
 public struct ChatMessage: Codable, Equatable, Sendable {
@@ -43,18 +45,24 @@ public enum ChatTemplate: Equatable, Sendable {
     /// ChatML; `defaultSystemPrompt` is inserted when the first message is not a system message.
     case chatml(defaultSystemPrompt: String?)
     case llama3
+    case gemma
 
     /// SmolLM2's default system prompt (its `tokenizer.chat_template`).
     public static let smolLMSystemPrompt = "You are a helpful AI assistant named SmolLM, trained by Hugging Face"
 
     /// The names accepted by `--chat-template`.
-    public static let names = ["chatml", "chatml-smollm", "llama3"]
+    public static let names = ["chatml", "chatml-smollm", "chatml-qwen", "llama3", "gemma"]
+
+    /// Qwen2 / Qwen2.5's default system prompt (its `chat_template`).
+    public static let qwenSystemPrompt = "You are Qwen, created by Alibaba Cloud. You are a helpful assistant."
 
     public init(named name: String) throws {
         switch name.lowercased() {
         case "chatml": self = .chatml(defaultSystemPrompt: nil)
         case "chatml-smollm": self = .chatml(defaultSystemPrompt: Self.smolLMSystemPrompt)
+        case "chatml-qwen": self = .chatml(defaultSystemPrompt: Self.qwenSystemPrompt)
         case "llama3", "llama-3": self = .llama3
+        case "gemma", "gemma3": self = .gemma
         default: throw TokenizerError.unknownChatTemplateName(name)
         }
     }
@@ -63,8 +71,10 @@ public enum ChatTemplate: Equatable, Sendable {
         switch self {
         case .chatml(nil): return "chatml"
         case .chatml(Self.smolLMSystemPrompt): return "chatml-smollm"
+        case .chatml(Self.qwenSystemPrompt): return "chatml-qwen"
         case let .chatml(prompt?): return "chatml (default system prompt \(prompt.debugDescription))"
         case .llama3: return "llama3"
+        case .gemma: return "gemma"
         }
     }
 
@@ -81,6 +91,7 @@ public enum ChatTemplate: Equatable, Sendable {
             throw TokenizerError.unknownChatTemplate(source: source, excerpt: "(the model has no chat template)")
         }
         if jinja.contains("<|start_header_id|>"), jinja.contains("<|eot_id|>") { return .llama3 }
+        if jinja.contains("<start_of_turn>"), jinja.contains("<end_of_turn>") { return .gemma }
         if jinja.contains("<|im_start|>"), jinja.contains("<|im_end|>") {
             return .chatml(defaultSystemPrompt: defaultSystemPrompt(inChatML: jinja))
         }
@@ -109,6 +120,7 @@ public enum ChatTemplate: Equatable, Sendable {
         switch self {
         case .chatml: return "<|im_start|>assistant\n"
         case .llama3: return "<|start_header_id|>assistant<|end_header_id|>\n\n"
+        case .gemma: return "<start_of_turn>model\n"
         }
     }
 
@@ -117,6 +129,7 @@ public enum ChatTemplate: Equatable, Sendable {
         switch self {
         case .chatml: return "<|im_end|>"
         case .llama3: return "<|eot_id|>"
+        case .gemma: return "<end_of_turn>"
         }
     }
 
@@ -126,6 +139,12 @@ public enum ChatTemplate: Equatable, Sendable {
         guard !messages.isEmpty else { throw TokenizerError.badConversation("the conversation has no messages") }
         var text = ""
         var spans: [Range<Int>] = []
+        var messages = messages
+        var firstUserPrefix = ""
+        if case .gemma = self, messages[0].role == "system" {
+            firstUserPrefix = messages.removeFirst().content + "\n\n"
+            guard !messages.isEmpty else { throw TokenizerError.badConversation("the conversation has only a system message") }
+        }
         func turn(_ m: ChatMessage, trained: Bool) throws {
             guard !m.role.isEmpty else { throw TokenizerError.badConversation("a message has an empty role (use system, user or assistant)") }
             let content: String
@@ -136,11 +155,18 @@ public enum ChatTemplate: Equatable, Sendable {
             case .llama3:
                 text += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n"
                 content = m.content.trimmingCharacters(in: .whitespacesAndNewlines)
+            case .gemma:
+                text += "<start_of_turn>\(m.role == "assistant" ? "model" : m.role)\n" + firstUserPrefix
+                firstUserPrefix = ""
+                content = m.content.trimmingCharacters(in: .whitespacesAndNewlines)
             }
             let start = text.utf8.count
             text += content + endOfTurn
             if trained { spans.append(start..<text.utf8.count) }
-            if case .chatml = self { text += "\n" }
+            switch self {
+            case .chatml, .gemma: text += "\n"
+            case .llama3: break
+            }
         }
         switch self {
         case let .chatml(defaultSystemPrompt):
@@ -149,9 +175,12 @@ public enum ChatTemplate: Equatable, Sendable {
             }
         case .llama3:
             text += "<|begin_of_text|>"
+        case .gemma:
+            text += "<bos>"
         }
+        let dropped = firstUserPrefix.isEmpty ? 0 : 1  // index shift of a folded system message
         for (i, m) in messages.enumerated() {
-            try turn(m, trained: m.role == "assistant" && i >= trainFrom)
+            try turn(m, trained: m.role == "assistant" && i + dropped >= trainFrom)
         }
         if addGenerationPrompt { text += generationPrompt }
         return RenderedChat(text: text, assistantSpans: spans)

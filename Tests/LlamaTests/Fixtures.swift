@@ -7,6 +7,9 @@ enum Fixtures {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let root = packageRoot.appendingPathComponent("Tests/Fixtures/reference")
     static let tiny = root.appendingPathComponent("tiny-llama")
+    /// The tiny per-family checkpoints of scripts/fixtures/make-tiny-<family>.py.
+    static func family(_ name: String) -> URL { packageRoot.appendingPathComponent("Tests/Fixtures/\(name)") }
+    static let families = ["qwen2", "qwen3", "llama3", "gemma3"]
     static let baseModel = packageRoot.appendingPathComponent("policies/base/SmolLM2-135M-Instruct.Q4_1.gguf")
 
     static func json(_ url: URL) throws -> [String: Any] {
@@ -17,8 +20,8 @@ enum Fixtures {
     struct Batch {
         var ids: [[Int32]], lengths: [Int], lossMask: [[Bool]]
 
-        init() throws {
-            let j = try Fixtures.json(Fixtures.tiny.appendingPathComponent("batch.json"))
+        init(folder: URL = Fixtures.tiny) throws {
+            let j = try Fixtures.json(folder.appendingPathComponent("batch.json"))
             ids = (j["input_ids"] as! [[Int]]).map { $0.map(Int32.init) }
             lengths = j["lengths"] as! [Int]
             lossMask = (j["loss_mask"] as! [[Int]]).map { $0.map { $0 == 1 } }

@@ -92,11 +92,11 @@ func patch<T: FixedWidthInteger>(_ data: Data, at offset: Int, _ value: T) -> Da
     let dir = try scratchDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
     var w = GGUFWriter()
-    try w.addRaw("blk.0.ffn_up.weight", bytes: Data(count: 176), shape: [1, 256], type: .q5_K)
-    let url = dir.appendingPathComponent("q5.gguf")
+    try w.addRaw("blk.0.ffn_up.weight", bytes: Data(count: 110), shape: [1, 256], type: .q3_K)
+    let url = dir.appendingPathComponent("q3.gguf")
     try w.write(to: url)
     let file = try GGUFFile(url: url)
-    #expect(throws: ModelFileError.unsupportedTensorType(file: url.path, tensor: "blk.0.ffn_up.weight", type: "Q5_K")) {
+    #expect(throws: ModelFileError.unsupportedTensorType(file: url.path, tensor: "blk.0.ffn_up.weight", type: "Q3_K")) {
         try file.floats("blk.0.ffn_up.weight")
     }
     #expect(throws: ModelFileError.missingTensor(file: url.path, tensor: "nope")) { try file.floats("nope") }

@@ -130,8 +130,8 @@ import Testing
 }
 
 @Test func dequantizeRejectsBadInput() throws {
-    #expect(throws: ModelFileError.unsupportedTensorType(file: "(memory)", tensor: "(unnamed)", type: "Q5_K")) {
-        try dequantized([UInt8](repeating: 0, count: 176), .q5_K, count: 256)
+    #expect(throws: ModelFileError.unsupportedTensorType(file: "(memory)", tensor: "(unnamed)", type: "Q3_K")) {
+        try dequantized([UInt8](repeating: 0, count: 110), .q3_K, count: 256)
     }
     // 31 elements are not a whole Q8_0 block; 33 bytes are one byte short of a block.
     #expect(throws: ModelFileError.self) { try dequantized([UInt8](repeating: 0, count: 34), .q8_0, count: 31) }

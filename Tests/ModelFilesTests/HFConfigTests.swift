@@ -59,9 +59,15 @@ func decodeConfig(_ json: String) throws -> HFConfig {
         """
     let cases: [(String, String)] = [
         (#""num_key_value_heads": 4"#, "num_key_value_heads"),
-        (#""model_type": "qwen2""#, "model_type"),
+        (#""model_type": "mistral""#, "model_type"),
+        (#""model_type": "gemma3""#, "model_type"),
         (#""rope_parameters": {"rope_theta": 1e4, "rope_type": "yarn"}"#, "rope_parameters.rope_type"),
-        (#""rope_scaling": {"type": "linear", "factor": 2.0}"#, "rope_parameters.rope_type"),
+        (#""rope_scaling": {"type": "linear"}"#, "rope_parameters.factor"),
+        (#""model_type": "qwen2", "use_sliding_window": true"#, "use_sliding_window"),
+        (#""model_type": "gemma3_text", "hidden_activation": "gelu_pytorch_tanh", "final_logit_softcapping": 30.0"#,
+         "final_logit_softcapping"),
+        (#""model_type": "gemma3_text", "hidden_activation": "gelu_pytorch_tanh", "layer_types": ["full_attention"]"#,
+         "layer_types"),
         (#""head_dim": 7"#, "head_dim"),
         (#""rms_norm_eps": 0"#, "rms_norm_eps"),
         (#""hidden_act": "gelu""#, "hidden_act"),

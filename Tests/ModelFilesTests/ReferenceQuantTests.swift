@@ -44,13 +44,14 @@ private func ggmlType(_ name: String) throws -> GGMLType {
 
 @Test func dequantizationMatchesGGUFPy() throws {
     let fixture = try loadFixture()
-    #expect(Set(fixture.dequantize.map(\.type)) == ["Q8_0", "Q4_0", "Q4_1", "Q4_K", "Q6_K"])
+    #expect(Set(fixture.dequantize.map(\.type)) == ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q4_K", "Q5_K", "Q6_K"])
     for case_ in fixture.dequantize {
         let x = try dequantized(hexBytes(case_.bytes), try ggmlType(case_.type), count: case_.count)
-        // gguf-py computes in float32 too, with the same operation order up to one rounding.
+        // gguf-py computes in float32 with the same operations in the same order: every
+        // value is bit for bit the same (the fixture's doubles are exact float32 values).
         let expected = case_.values.map { Float($0) }
-        let tol = (expected.map(abs).max() ?? 0) * 1e-6
-        #expect(close(x, expected, tol: tol, case_.type), "\(case_.type) vs \(fixture.generator)")
+        let differing = zip(x, expected).enumerated().filter { $0.element.0.bitPattern != $0.element.1.bitPattern }.map(\.offset)
+        #expect(x.count == expected.count && differing.isEmpty, "\(case_.type) vs \(fixture.generator): elements \(differing.prefix(8)) differ")
     }
 }
 

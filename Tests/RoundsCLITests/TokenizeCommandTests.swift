@@ -21,7 +21,7 @@ import Testing
         do {
             _ = try Tokenize.parse(["--chat", "--chat-template", "mistral", "hi"])
         } catch {
-            #expect(Tokenize.message(for: error).contains("chatml, chatml-smollm, llama3"))
+            #expect(Tokenize.message(for: error).contains("chatml, chatml-smollm, chatml-qwen, llama3, gemma"))
         }
         #expect(throws: Never.self) { try Tokenize.parse(["--chat", "--chat-template", "llama3", "hi"]) }
     }

@@ -1,6 +1,6 @@
 // Grouped-query attention of new query rows against the KV cache (the decode-time form of
 // HF `eager_attention_forward`): row r, at position p of slot s, attends to that slot's
-// keys 0...p — causal by construction, since a forward writes all its rows' keys before
+// keys 0...p (p − window < j ≤ p in a sliding-window layer) — causal by construction, since a forward writes all its rows' keys before
 // any row attends. Rows of different slots never see each other, so prompts of different
 // lengths need no padding or mask. Scores q·k/√D, softmax in fp32.
 //
@@ -17,23 +17,25 @@ func cacheAttentionForward(
 ) {
     let g = cache.geometry
     let h = g.heads, d = g.headDim, group = g.heads / g.kvHeads, p = cache.capacity
-    let scale = 1 / Float(d).squareRoot()
+    let scale = g.architecture.attentionScale ?? 1 / Float(d).squareRoot()
+    let window = g.architecture.window(layer: layer)
     // Work items (row, head); interleaved so long and short rows of a prefill balance.
     parallelForInterleaved(n * h) { item in
         let row = item / h, head = item % h
         let slot = Int(slots[row]), length = Int(positions[row]) + 1
+        let first = window.map { max(0, length - $0) } ?? 0
         let q = qkv + row * ld + head * d
         let keys = cache.keyBlock(layer: layer, slot: slot, kvHead: head / group)
         let values = cache.valueBlock(layer: layer, slot: slot, kvHead: head / group)
         let s = scores + item * p
         var maxScore = -Float.infinity
-        for j in 0..<length {
+        for j in first..<length {
             let dot = dotProduct(q, keys + j * d, d) * scale
             s[j] = dot
             maxScore = max(maxScore, dot)
         }
         var sum: Float = 0
-        for j in 0..<length {
+        for j in first..<length {
             let e = expf(s[j] - maxScore)
             s[j] = e
             sum += e
@@ -41,7 +43,7 @@ func cacheAttentionForward(
         let y = out + row * h * d + head * d
         y.update(repeating: 0, count: d)
         let inv = 1 / sum
-        for j in 0..<length { axpy(y, s[j] * inv, values + j * d, d) }
+        for j in first..<length { axpy(y, s[j] * inv, values + j * d, d) }
     }
 }
 

@@ -7,6 +7,7 @@ extension DecoderGeometry {
                   heads: config.headCount, kvHeads: config.kvHeadCount, headDim: config.headDim,
                   vocabulary: config.vocabularySize, ropeTheta: config.ropeTheta, normEps: config.rmsNormEps,
                   maxPositions: config.contextLength)
+        architecture = config.architecture
     }
 }
 
@@ -17,9 +18,15 @@ extension DecoderWeights {
         self.init(
             embedding: p + layout.embedding,
             layers: layout.layers.map { l in
-                DecoderLayerWeights(
+                var w = DecoderLayerWeights(
                     attentionNorm: p + l.attnNorm, wq: p + l.wqkv, wk: p + l.wk, wv: p + l.wv, wo: p + l.wo,
                     ffnNorm: p + l.ffnNorm, wGate: p + l.wGateUp, wUp: p + l.wUp, wDown: p + l.wDown)
+                w.qkvBias = l.qkvBias.map { p + $0 }
+                w.qNorm = l.qNorm.map { p + $0 }
+                w.kNorm = l.kNorm.map { p + $0 }
+                w.postAttentionNorm = l.postAttentionNorm.map { p + $0 }
+                w.postFFNNorm = l.postFFNNorm.map { p + $0 }
+                return w
             },
             finalNorm: p + layout.finalNorm,
             lmHead: p + layout.lmHead)
@@ -30,7 +37,9 @@ extension LlamaModel {
     /// The base weights as decoder views (a LoRA adapter, if attached, is not applied:
     /// merge it into a copy of the parameters first).
     public var decoderWeights: DecoderWeights {
-        DecoderWeights(layout: layout, parameters: parameters.pointer)
+        var weights = DecoderWeights(layout: layout, parameters: parameters.pointer)
+        for (offset, matrix) in blockWeights { weights.candidates[UnsafePointer(parameters.pointer + offset)] = matrix }
+        return weights
     }
 
     public var decoderGeometry: DecoderGeometry { DecoderGeometry(config) }

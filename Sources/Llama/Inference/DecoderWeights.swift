@@ -14,6 +14,8 @@ public struct DecoderGeometry: Sendable, Equatable {
     public var ropeTheta: Double, normEps: Float
     /// Longest sequence the model supports (RoPE table and cache capacity bound).
     public var maxPositions: Int
+    /// The family's options (biases, q/k norms, sandwich norms, windows, RoPE scaling…).
+    public var architecture: Architecture = .llama
 
     public init(layers: Int, width: Int, ffnWidth: Int, heads: Int, kvHeads: Int, headDim: Int,
                 vocabulary: Int, ropeTheta: Double, normEps: Float, maxPositions: Int) {
@@ -52,6 +54,11 @@ public struct DecoderLayerWeights {
     /// The same matrices in a lossless compact encoding, when they have one (set by
     /// `DecoderWeights.compacted`): fused q|k|v, Wo, fused gate|up, Wdown.
     public var compact: CompactLayerWeights?
+    /// Options of the other families (see `Architecture`): the fused q|k|v bias
+    /// ((H + 2·KVH)·D), per-head q/k norm scales (D), the post-attention and post-MLP norms (C).
+    public var qkvBias: UnsafePointer<Float>?
+    public var qNorm: UnsafePointer<Float>?, kNorm: UnsafePointer<Float>?
+    public var postAttentionNorm: UnsafePointer<Float>?, postFFNNorm: UnsafePointer<Float>?
 
     public init(attentionNorm: UnsafePointer<Float>, wq: UnsafePointer<Float>, wk: UnsafePointer<Float>,
                 wv: UnsafePointer<Float>, wo: UnsafePointer<Float>, ffnNorm: UnsafePointer<Float>,
@@ -79,6 +86,9 @@ public struct DecoderWeights {
     public var lmHead: UnsafePointer<Float>
     /// `lmHead` in a lossless compact encoding, when it has one.
     public var compactLMHead: CompactMatrix?
+    /// Compact forms built from a GGUF's quantized blocks, by the fp32 matrix they stand for
+    /// (`compacted` uses one only if it still decodes to that matrix exactly).
+    public var candidates: [UnsafePointer<Float>: CompactMatrix] = [:]
 
     public init(embedding: UnsafePointer<Float>, layers: [DecoderLayerWeights],
                 finalNorm: UnsafePointer<Float>, lmHead: UnsafePointer<Float>) {

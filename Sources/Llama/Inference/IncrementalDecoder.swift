@@ -39,9 +39,16 @@ public final class IncrementalDecoder {
     /// Rows per forward chunk (longer prefills run in chunks of this many rows).
     public let maxRows: Int
     private let rope: RoPETable
+    /// Sliding-window layers' RoPE table, when they have their own base.
+    private let localRope: RoPETable?
 
     // Activations (maxRows rows each).
     private let x, xn, rstd, qkv, attention, gateUp, hidden, scores: FloatBuffer
+    /// Sandwich norms: an attention or MLP output before its post-norm; q/k norm: the
+    /// projections before the norm.
+    private let projected: FloatBuffer
+    /// q/k norm: per-head rstd scratch.
+    private let headRstd: FloatBuffer
     // Per-row bookkeeping.
     private let rowTokens, rowSlots, rowPositions: UnsafeMutablePointer<Int32>
     /// Which logits row each forward row fills (-1: none).
@@ -66,8 +73,12 @@ public final class IncrementalDecoder {
         cache = KVCache(geometry: g, slots: slots, capacity: capacity)
         self.maxRows = max(maxRows, slots)
         let n = self.maxRows
-        rope = RoPETable(headDim: g.headDim, theta: g.ropeTheta, positions: capacity)
+        let tables = g.architecture.ropeTables(headDim: g.headDim, theta: g.ropeTheta, positions: capacity)
+        rope = tables.global
+        localRope = tables.local
         x = FloatBuffer(count: n * g.width)
+        headRstd = FloatBuffer(count: g.architecture.qkNorm ? n * g.heads : 0)
+        projected = FloatBuffer(count: g.architecture.sandwichNorms || g.architecture.qkNorm ? n * max(g.width, g.qkvWidth) : 0)
         xn = FloatBuffer(count: n * g.width)
         rstd = FloatBuffer(count: n)
         qkv = FloatBuffer(count: n * g.qkvWidth)
@@ -157,38 +168,71 @@ public final class IncrementalDecoder {
         guard n > 0 else { return }
         let g = geometry, c = g.width, f = g.ffnWidth, hd = g.heads * g.headDim, kvd = g.kvHeads * g.headDim
         let qkvW = g.qkvWidth
+        let arch = g.architecture
         embeddingForward(x.pointer, ids: rowTokens, table: weights.embedding, n: n, c: c)
+        if let scale = arch.embeddingScale { scaleInPlace(x.pointer, count: n * c, by: scale) }
         for (l, w) in weights.layers.enumerated() {
+            let table = arch.isSliding(l) ? localRope ?? rope : rope
             // Attention block: x += Wo · attention(rope(Wqkv · rmsnorm(x)))
             rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.attentionNorm, n: n, c: c, eps: g.normEps)
-            if w.wk == w.wq + hd * c, w.wv == w.wk + kvd * c {
+            if w.wk == w.wq + hd * c, w.wv == w.wk + kvd * c, w.compact?.q == nil || n > smallMatmulMaxRows {
                 linear(qkv.pointer, xn.pointer, w.wq, w.compact?.qkv, n: n, c: c, oc: qkvW)
             } else {
-                linear(qkv.pointer, xn.pointer, w.wq, n: n, c: c, oc: hd, ldOut: qkvW)
-                linear(qkv.pointer + hd, xn.pointer, w.wk, n: n, c: c, oc: kvd, ldOut: qkvW)
-                linear(qkv.pointer + hd + kvd, xn.pointer, w.wv, n: n, c: c, oc: kvd, ldOut: qkvW)
+                linear(qkv.pointer, xn.pointer, w.wq, w.compact?.q, n: n, c: c, oc: hd, ldOut: qkvW)
+                linear(qkv.pointer + hd, xn.pointer, w.wk, w.compact?.k, n: n, c: c, oc: kvd, ldOut: qkvW)
+                linear(qkv.pointer + hd + kvd, xn.pointer, w.wv, w.compact?.v, n: n, c: c, oc: kvd, ldOut: qkvW)
             }
-            ropeForward(qkv.pointer, ld: qkvW, n: n, heads: g.heads, positions: rowPositions, table: rope)
-            ropeForward(qkv.pointer + hd, ld: qkvW, n: n, heads: g.kvHeads, positions: rowPositions, table: rope)
+            if let bias = w.qkvBias { addBias(qkv.pointer, ld: qkvW, n: n, bias: bias, width: qkvW) }
+            if let qNorm = w.qNorm, let kNorm = w.kNorm {
+                let raw = projected.pointer
+                raw.update(from: qkv.pointer, count: n * qkvW)
+                headNormForward(qkv.pointer, rstd: headRstd.pointer, raw, ld: qkvW, n: n, heads: g.heads, d: g.headDim,
+                                weight: qNorm, eps: g.normEps)
+                headNormForward(qkv.pointer + hd, rstd: headRstd.pointer, raw + hd, ld: qkvW, n: n, heads: g.kvHeads,
+                                d: g.headDim, weight: kNorm, eps: g.normEps)
+            }
+            ropeForward(qkv.pointer, ld: qkvW, n: n, heads: g.heads, positions: rowPositions, table: table)
+            ropeForward(qkv.pointer + hd, ld: qkvW, n: n, heads: g.kvHeads, positions: rowPositions, table: table)
             storeKeysAndValues(layer: l, n: n)
             cacheAttentionForward(attention.pointer, qkv: qkv.pointer, ld: qkvW, slots: rowSlots,
                                   positions: rowPositions, n: n, cache: cache, layer: l, scores: scores.pointer)
-            linear(x.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c, accumulate: true)
+            if let postNorm = w.postAttentionNorm {
+                linear(projected.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c)
+                addNormed(projected.pointer, norm: postNorm, n: n)
+            } else {
+                linear(x.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c, accumulate: true)
+            }
 
             // Feed-forward block: x += Wdown · swiglu(Wgate·n, Wup·n), n = rmsnorm(x)
             rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.ffnNorm, n: n, c: c, eps: g.normEps)
-            if w.wUp == w.wGate + f * c {
+            if w.wUp == w.wGate + f * c, w.compact?.gate == nil || n > smallMatmulMaxRows {
                 linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gateUp, n: n, c: c, oc: 2 * f)
             } else {
-                linear(gateUp.pointer, xn.pointer, w.wGate, n: n, c: c, oc: f, ldOut: 2 * f)
-                linear(gateUp.pointer + f, xn.pointer, w.wUp, n: n, c: c, oc: f, ldOut: 2 * f)
+                linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gate, n: n, c: c, oc: f, ldOut: 2 * f)
+                linear(gateUp.pointer + f, xn.pointer, w.wUp, w.compact?.up, n: n, c: c, oc: f, ldOut: 2 * f)
             }
-            swigluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
-            linear(x.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c, accumulate: true)
+            switch arch.activation {
+            case .silu: swigluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
+            case .geluTanh: gegluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
+            }
+            if let postNorm = w.postFFNNorm {
+                linear(projected.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c)
+                addNormed(projected.pointer, norm: postNorm, n: n)
+            } else {
+                linear(x.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c, accumulate: true)
+            }
         }
         for r in 0..<n where rowOutputs[r] >= 0 {
             (finalHidden.pointer + rowOutputs[r] * c).update(from: x.pointer + r * c, count: c)
         }
+    }
+
+    /// x += rmsnorm(y) · norm for rows 0..<n (Gemma's post-norms; y is overwritten).
+    private func addNormed(_ y: UnsafeMutablePointer<Float>, norm: UnsafePointer<Float>, n: Int) {
+        let c = geometry.width
+        rmsnormForward(xn.pointer, rstd.pointer, y, norm, n: n, c: c, eps: geometry.normEps)
+        let xp = x.pointer, np = xn.pointer
+        for i in 0..<(n * c) { xp[i] += np[i] }
     }
 
     /// Copies each row's rotated key and value into its slot's cache block.
@@ -222,7 +266,7 @@ public final class IncrementalDecoder {
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         _ compact: CompactMatrix? = nil,
                         n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
-        if n <= smallMatmulMaxRows, let compact, integerProducts, compact.format != .bf16 {
+        if n <= smallMatmulMaxRows, let compact, integerProducts, compact.format == .q4_1 || compact.format == .q8_0 {
             integerMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
         } else if n <= smallMatmulMaxRows, let compact {
             compactMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)

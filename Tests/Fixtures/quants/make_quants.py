@@ -26,11 +26,11 @@ def random_blocks(qtype, nblocks):
     elements, size = gguf.GGML_QUANT_SIZES[qtype]
     raw = rng.integers(0, 256, size=(nblocks, size), dtype=np.uint8)
     scales = rng.uniform(0.001, 0.05, size=(nblocks, 2)) * rng.choice([-1, 1], size=(nblocks, 2))
-    if qtype in (T.Q8_0, T.Q4_0):
+    if qtype in (T.Q8_0, T.Q4_0, T.Q5_0):
         raw[:, 0:2] = half_bytes(scales[:, :1]).reshape(nblocks, 2)
-    elif qtype in (T.Q4_1, T.Q4_K):
+    elif qtype in (T.Q4_1, T.Q4_K, T.Q5_K):
         # d (and dmin) positive, min of Q4_1 of either sign
-        s = np.abs(scales) if qtype == T.Q4_K else np.stack([np.abs(scales[:, 0]), scales[:, 1]], axis=1)
+        s = np.abs(scales) if qtype in (T.Q4_K, T.Q5_K) else np.stack([np.abs(scales[:, 0]), scales[:, 1]], axis=1)
         raw[:, 0:4] = half_bytes(s).reshape(nblocks, 4)
     elif qtype == T.Q6_K:
         raw[:, size - 2:size] = half_bytes(scales[:, :1]).reshape(nblocks, 2)
@@ -38,7 +38,7 @@ def random_blocks(qtype, nblocks):
 
 
 out = {"generator": f"gguf-py {importlib.metadata.version('gguf')}, numpy {np.__version__}", "dequantize": [], "quantize": []}
-for qtype in (T.Q8_0, T.Q4_0, T.Q4_1, T.Q4_K, T.Q6_K):
+for qtype in (T.Q8_0, T.Q4_0, T.Q4_1, T.Q5_0, T.Q4_K, T.Q5_K, T.Q6_K):
     nblocks = 3
     raw, elements = random_blocks(qtype, nblocks)
     values = quants.dequantize(raw.reshape(-1), qtype).astype(np.float32)
