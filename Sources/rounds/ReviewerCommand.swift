@@ -20,14 +20,19 @@ struct ReviewerCommand: ParsableCommand {
         var displayName: String?
 
         func validate() throws {
-            guard !name.isEmpty, name.count <= 64, !name.contains(where: \.isWhitespace) else {
-                throw ValidationError("The reviewer name is a handle of 1–64 characters without spaces, e.g. rounds reviewer add tanaka --display-name \"田中 花子\"")
+            guard NameRules.handleProblem(name) == nil else {
+                throw ValidationError("The reviewer name is a handle of 1–64 printable characters without spaces, e.g. rounds reviewer add tanaka --display-name \"田中 花子\"")
+            }
+            if let displayName, let problem = NameRules.displayNameProblem(displayName) {
+                throw ValidationError("--display-name: \(problem)")
             }
         }
 
+        static func shown(_ name: String) -> String { TerminalText.neutralised(name, multiline: false) }
+
         func run() throws {
             let reviewer = try database.open().registerReviewer(name: name, displayName: displayName)
-            print("Added reviewer \(reviewer.name) (\(TerminalText.neutralised(reviewer.displayName, multiline: false))).")
+            print("Added reviewer \(Self.shown(reviewer.name)) (\(Self.shown(reviewer.displayName))).")
         }
     }
 
@@ -37,9 +42,11 @@ struct ReviewerCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
+            // Names are neutralised even though they are checked when added: a database
+            // written by an older version or by hand may hold anything.
             for reviewer in try database.openExisting().reviewers() {
-                let shown = TerminalText.neutralised(reviewer.displayName, multiline: false)
-                print(reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(shown)")
+                let (name, display) = (Add.shown(reviewer.name), Add.shown(reviewer.displayName))
+                print(reviewer.name == reviewer.displayName ? name : "\(name)\t\(display)")
             }
         }
     }

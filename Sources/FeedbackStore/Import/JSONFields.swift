@@ -43,7 +43,13 @@ enum JSONField {
     static func string(_ object: [String: Any], _ key: String) throws -> String? {
         guard let value = object[key], !(value is NSNull) else { return nil }
         guard let string = value as? String else { throw reason("field '\(key)' must be a string") }
+        try requireNoNUL(string, key)
         return string
+    }
+
+    /// SQLite's text functions stop at a NUL, so a NUL would hide the rest of the text.
+    static func requireNoNUL(_ text: String, _ key: String) throws {
+        if text.utf8.contains(0) { throw reason("field '\(key)' holds a NUL character (\\u0000); remove it") }
     }
 
     static func messages(_ value: Any, _ key: String) throws -> [ChatMessage] {
@@ -54,6 +60,7 @@ enum JSONField {
             guard let message = entry as? [String: Any], let role = message["role"] as? String,
                   let content = message["content"] as? String
             else { throw reason("\(key)[\(index)] must be {\"role\": \"user\", \"content\": \"…\"} with string values") }
+            try requireNoNUL(role + content, "\(key)[\(index)]")
             return ChatMessage(role: role, content: content)
         }
     }
@@ -85,7 +92,10 @@ enum JSONField {
     static func prompt(_ object: [String: Any]) throws -> PromptKey {
         do {
             if let value = object["prompt"], !(value is NSNull) {
-                if let text = value as? String { return try PromptKey(text: text) }
+                if let text = value as? String {
+                    try requireNoNUL(text, "prompt")
+                    return try PromptKey(text: text)
+                }
                 guard value is [Any] else { throw reason("field 'prompt' must be a string or a list of {\"role\": …, \"content\": …} messages") }
                 return try PromptKey(messages: messages(value, "prompt"))
             }
