@@ -26,7 +26,7 @@ public enum DatabaseAccess: Equatable, Sendable {
 // opening, SQLite's quick_check.
 extension FeedbackStore {
     /// The access the database files in `folder` get (see `DatabaseAccess`).
-    public static func access(forFolder folder: String) -> DatabaseAccess {
+    public static func databaseAccess(forFolder folder: String) -> DatabaseAccess {
         var info = stat()
         guard stat(folder, &info) == 0, info.st_mode & S_ISGID != 0 else { return .ownerOnly }
         return .group(info.st_gid)
@@ -41,7 +41,7 @@ extension FeedbackStore {
         var info = stat()
         if stat(folder, &info) == 0 {
             if info.st_mode & S_IWOTH != 0 { throw FeedbackStoreError.unsafeFolder(path: folder) }
-            if FileManager.default.fileExists(atPath: path), Foundation.access(folder, W_OK) != 0 {
+            if FileManager.default.fileExists(atPath: path), !isWritable(folder) {
                 throw FeedbackStoreError.database(
                     path: path, code: ResultCode.SQLITE_READONLY.rawValue, message: "its folder \(folder) is read-only")
             }
@@ -53,14 +53,14 @@ extension FeedbackStore {
                 throw FeedbackStoreError.cannotCreate(path: folder, reason: error.localizedDescription)
             }
         }
-        let access = access(forFolder: folder)
-        let fd = open(path, O_CREAT | O_RDWR, access == .ownerOnly ? 0o600 : 0o660)
+        let rights = databaseAccess(forFolder: folder)
+        let fd = open(path, O_CREAT | O_RDWR, rights == .ownerOnly ? 0o600 : 0o660)
         guard fd >= 0 else {
             throw FeedbackStoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
         }
         close(fd)
-        applyAccess(access, to: path)
-        return access
+        applyAccess(rights, to: path)
+        return rights
     }
 
     /// Sets the permissions (and, for a group, the group) of the database and its journal
@@ -77,10 +77,15 @@ extension FeedbackStore {
     }
 
     /// SQLite's quick_check of the file (every page's structure, not index contents: a
-    /// fraction of a full integrity_check): nil when it is sound, else what it found.
-    static func quickCheck(_ reader: any DatabaseReader, path: String) throws -> String? {
+    /// fraction of a full integrity_check), through a plain connection that only reads, made
+    /// before anything else opens the file (setting up a pool in WAL mode writes to it; a
+    /// read-only connection cannot open a WAL database whose -wal file is missing): nil when
+    /// it is sound, else what it found.
+    static func quickCheck(path: String, configuration: Configuration) throws -> String? {
         do {
-            let findings = try reader.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+            let findings = try DatabaseQueue(path: path, configuration: configuration).read { db in
+                try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
+            }
             return findings == ["ok"] ? nil : findings.joined(separator: "; ")
         } catch let error as DatabaseError where error.resultCode.primaryResultCode == .SQLITE_CORRUPT {
             return error.message ?? "\(error.resultCode)"
@@ -89,3 +94,6 @@ extension FeedbackStore {
         }
     }
 }
+
+/// Whether this process may create files in `folder` (false on a read-only file system too).
+private func isWritable(_ folder: String) -> Bool { access(folder, W_OK) == 0 }

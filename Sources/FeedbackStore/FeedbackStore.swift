@@ -38,13 +38,21 @@ public final class FeedbackStore: Sendable {
         path: String, claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         let access = try Self.prepareFile(at: path)
-        let pool: DatabasePool
-        do { pool = try DatabasePool(path: path, configuration: Self.configuration()) } catch {
+        let writer: any DatabaseWriter
+        let damage = try Self.quickCheck(path: path, configuration: Self.configuration())
+        do {
+            if damage == nil {
+                writer = try DatabasePool(path: path, configuration: Self.configuration())
+            } else {
+                // Damaged: a plain connection, without the pool's WAL set-up (which writes);
+                // `write` refuses everything else.
+                writer = try DatabaseQueue(path: path, configuration: Self.configuration())
+            }
+        } catch {
             throw FeedbackStoreError.wrap(error, path: path)
         }
         Self.applyAccess(access, to: path)
-        let damage = try Self.quickCheck(pool, path: path)
-        try self.init(writer: pool, path: path, damage: damage, claimLifetime: claimLifetime, now: now)
+        try self.init(writer: writer, path: path, damage: damage, claimLifetime: claimLifetime, now: now)
     }
 
     /// A private in-memory database (tests, previews).

@@ -5,7 +5,7 @@ import Foundation
 /// `--db PATH`, shared by every command that reads or writes the feedback database.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The feedback database (SQLite). Commands that add data create it if missing; commands that only read it (reviewer list, stats, export, review, policy status) refuse a missing one. Its folder must not be writable by others.",
+        "The feedback database (SQLite). Commands that add data create it if missing; commands that only read it (reviewer list, stats, export, review, policy status) refuse a missing one. Owner-only (0600), or group read-write (0660) in a folder shared the Unix way (chgrp GROUP DIR; chmod 2770 DIR); a folder anyone may write to, such as /tmp, is refused.",
         valueName: "path"))
     var db: String = FeedbackStore.defaultPath
 

@@ -75,6 +75,6 @@ import Testing
             }
         }
         // Both outcomes were exercised
-        #expect(failures > 100 && imported > 50, "failures \(failures), imported \(imported)")
+        #expect(failures > 100 && imported > 10, "failures \(failures), imported \(imported)")
     }
 }

@@ -65,10 +65,17 @@ enum JSONField {
         }
     }
 
+    /// Whether a parsed JSON value was `true` or `false` (on Linux every NSNumber bridges to
+    /// Bool, so `is Bool` would also refuse 0 and 1: booleans are the NSNumbers of type "c").
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return value is Bool }
+        return String(cString: number.objCType) == "c"
+    }
+
     /// A number that must be a whole number (`"seed": 7`, not 7.5 or "7").
     static func integer(_ object: [String: Any], _ key: String) throws -> Int64? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), let whole = Int64(exactly: number.doubleValue) else {
+        guard let number = value as? NSNumber, !isBoolean(value), let whole = Int64(exactly: number.doubleValue) else {
             throw reason("field '\(key)' must be a whole number")
         }
         return whole
@@ -76,7 +83,7 @@ enum JSONField {
 
     static func double(_ object: [String: Any], _ key: String) throws -> Double? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.isFinite else {
+        guard let number = value as? NSNumber, !isBoolean(value), number.doubleValue.isFinite else {
             throw reason("field '\(key)' must be a number")
         }
         return number.doubleValue

@@ -77,7 +77,7 @@ extension FeedbackStore {
     public func undoLast(reviewer: Reviewer, among assignments: Set<Int64>? = nil) throws -> UndoneRating? {
         let reviewerID = try Self.requireID(reviewer)
         if let assignments, assignments.isEmpty { return nil }
-        let only = assignments.map { " AND assignment_id IN (\($0.sorted().map(String.init).joined(separator: ",")))" } ?? ""
+        let only = assignments.map { ids in " AND assignment_id IN (\(ids.sorted().map { String($0) }.joined(separator: ",")))" } ?? ""
         return try write { db in
             let judgment = try Judgment.fetchOne(db, sql: """
                 SELECT * FROM judgments j WHERE reviewer_id = ? AND assignment_id IS NOT NULL\(only) AND \(Self.live("j", "judgments"))

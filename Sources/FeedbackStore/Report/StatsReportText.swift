@@ -68,17 +68,17 @@ extension StatsReport {
         func add(_ section: String, _ key: String, _ metric: String, _ value: Double?) {
             rows.append(CSV.line(text: [section, key, metric], numbers: [CSV.number(value)]))
         }
-        func add(_ section: String, _ key: String, _ metric: String, _ count: Int) {
+        func addCount(_ section: String, _ key: String, _ metric: String, _ count: Int) {
             rows.append(CSV.line(text: [section, key, metric], numbers: [CSV.number(count)]))
         }
         for r in reviewers {
-            add("reviewer", r.name, "judgments", r.judgments)
-            add("reviewer", r.name, "comparisons", r.comparisons)
+            addCount("reviewer", r.name, "judgments", r.judgments)
+            addCount("reviewer", r.name, "comparisons", r.comparisons)
             add("reviewer", r.name, "median_seconds", r.medianSeconds)
         }
         for c in correctRates {
-            add("correct_rate", c.policy, "correct", c.correct)
-            add("correct_rate", c.policy, "total", c.total)
+            addCount("correct_rate", c.policy, "correct", c.correct)
+            addCount("correct_rate", c.policy, "total", c.total)
             add("correct_rate", c.policy, "rate", c.rate)
             add("correct_rate", c.policy, "wilson_lower", c.lower)
             add("correct_rate", c.policy, "wilson_upper", c.upper)
@@ -86,10 +86,10 @@ extension StatsReport {
         for (i, a) in policies.enumerated() {
             for (j, b) in policies.enumerated() where i != j {
                 let cell = winMatrix.cells[i][j]
-                add("win_matrix", "\(a) vs \(b)", "wins", cell.wins)
-                add("win_matrix", "\(a) vs \(b)", "ties", cell.ties)
-                add("win_matrix", "\(a) vs \(b)", "both_bad", cell.bothBad)
-                add("win_matrix", "\(a) vs \(b)", "losses", cell.losses)
+                addCount("win_matrix", "\(a) vs \(b)", "wins", cell.wins)
+                addCount("win_matrix", "\(a) vs \(b)", "ties", cell.ties)
+                addCount("win_matrix", "\(a) vs \(b)", "both_bad", cell.bothBad)
+                addCount("win_matrix", "\(a) vs \(b)", "losses", cell.losses)
             }
         }
         for r in ratings {
@@ -98,7 +98,7 @@ extension StatsReport {
             add("bradley_terry", r.policy, "upper", r.upper)
         }
         for (section, agreement) in [("agreement_judgments", judgmentAgreement), ("agreement_comparisons", comparisonAgreement)] {
-            add(section, "all", "units", agreement.units)
+            addCount(section, "all", "units", agreement.units)
             add(section, "all", "fleiss_kappa", agreement.fleissKappa)
             add(section, "all", "krippendorff_alpha", agreement.krippendorffAlpha)
             for pair in agreement.cohen { add(section, "\(pair.first) – \(pair.second)", "cohen_kappa", pair.kappa) }
