@@ -56,16 +56,24 @@ let package = Package(
         .target(
             name: "Loop",
             dependencies: ["FeedbackStore", "Training", "Generation", "Support"]),
+        // Not production code: the scripted reviewers and simulated worlds of the tests, and
+        // the synthetic feedback the benchmarks seed. The CLI uses it only for its labelled
+        // simulation commands (`simulate-review`, `eval-sft`).
+        .target(
+            name: "RoundsSimulation",
+            dependencies: ["FeedbackStore", "Generation", "Llama", "Tensor", "Tokenizer", "Support",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "rounds",
             dependencies: [
                 "Loop", "Review", "FeedbackStore", "Privacy", "Support", "Training", "Generation", "Tokenizer", "ModelFiles", "Llama",
+                "RoundsSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "rounds-bench",
             dependencies: ["Generation", "Training", "Tokenizer", "FeedbackStore", "Review", "Loop", "Privacy", "Support",
-                .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                "RoundsSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: numeric),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "PrivacyTests", dependencies: ["Privacy"]),
@@ -77,7 +85,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training"]),
         .testTarget(name: "FeedbackStoreTests", dependencies: ["FeedbackStore", "Support"]),
         .testTarget(name: "ReviewTests", dependencies: ["Review", "Support"]),
-        .testTarget(name: "LoopTests", dependencies: ["Loop"]),
+        .testTarget(name: "LoopTests", dependencies: ["Loop", "RoundsSimulation"]),
         .testTarget(name: "RoundsCLITests", dependencies: ["rounds"]),
     ]
 )

@@ -6,10 +6,13 @@ extension FeedbackStore {
     // MARK: Reviewers
 
     /// Adds a reviewer. `name` is a handle without spaces (`tanaka`, `dr-sato`); the display
-    /// name may be anything (`田中 花子`).
+    /// name is one printable line (`田中 花子`). See `NameRules`.
     @discardableResult
     public func registerReviewer(name: String, displayName: String? = nil) throws -> Reviewer {
         try Self.validateHandle(name, what: "reviewer name")
+        if let displayName, let problem = NameRules.displayNameProblem(displayName) {
+            throw FeedbackStoreError.invalidName(displayName, reason: problem)
+        }
         return try write { db in
             if try Reviewer.filter(Reviewer.Columns.name == name).fetchOne(db) != nil {
                 throw FeedbackStoreError.reviewerExists(name)
@@ -103,8 +106,6 @@ extension FeedbackStore {
     }
 
     static func validateHandle(_ name: String, what: String) throws {
-        if name.isEmpty || name.count > 64 || name.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            throw FeedbackStoreError.invalidName(name, reason: "a \(what) is 1–64 characters without spaces, e.g. tanaka or v2")
-        }
+        if let problem = NameRules.handleProblem(name, what: what) { throw FeedbackStoreError.invalidName(name, reason: problem) }
     }
 }

@@ -20,42 +20,65 @@ public final class FeedbackStore: Sendable {
     private let writer: any DatabaseWriter
     /// Read-only access for statistics, exports and tests.
     public var reader: any DatabaseReader { writer }
+    /// The database file, as errors name it.
+    public let path: String
+    /// What `PRAGMA quick_check` found wrong with the file when it was opened; nil when it
+    /// is sound. A damaged store can still be read, but every write is refused.
+    public let damage: String?
     /// The clock stamped on every row (tests pin it).
     let now: @Sendable () -> Date
     /// How long claims made through this store last (see `nextItem`).
     public let claimLifetime: TimeInterval
 
-    /// Opens (creating if needed) the database file at `path` in WAL mode. The file and its
-    /// -wal/-shm companions are owner-only (0600): they hold clinical text and ratings.
-    /// `claimLifetime`: see `defaultClaimLifetime`.
+    /// Opens (creating if needed) the database file at `path` in WAL mode, after checking
+    /// its folder and its pages (see DatabaseFile.swift). The file and its -wal/-shm
+    /// companions are owner-only (0600), or group read-write (0660) in a folder set up for a
+    /// group: they hold clinical text and ratings. `claimLifetime`: see `defaultClaimLifetime`.
     public convenience init(
         path: String, claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
-        try Self.prepareFile(at: path)
-        let pool = try DatabasePool(path: path, configuration: Self.configuration())
-        // SQLite creates -wal and -shm with the main file's mode; enforce it for files
-        // left by an older run too.
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
-            chmod(path + suffix, 0o600)
+        let access = try Self.prepareFile(at: path)
+        let writer: any DatabaseWriter
+        let damage = try Self.quickCheck(path: path, configuration: Self.configuration())
+        do {
+            if damage == nil {
+                writer = try DatabasePool(path: path, configuration: Self.configuration())
+            } else {
+                // Damaged: a plain connection, without the pool's WAL set-up (which writes);
+                // `write` refuses everything else.
+                writer = try DatabaseQueue(path: path, configuration: Self.configuration())
+            }
+        } catch {
+            throw FeedbackStoreError.wrap(error, path: path)
         }
-        try self.init(writer: pool, claimLifetime: claimLifetime, now: now)
+        Self.applyAccess(access, to: path)
+        try self.init(writer: writer, path: path, damage: damage, claimLifetime: claimLifetime, now: now)
     }
 
     /// A private in-memory database (tests, previews).
     public static func inMemory(
         claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
     ) throws -> FeedbackStore {
-        try FeedbackStore(writer: DatabaseQueue(configuration: configuration()), claimLifetime: claimLifetime, now: now)
+        try FeedbackStore(
+            writer: DatabaseQueue(configuration: configuration()), path: "the in-memory database", damage: nil,
+            claimLifetime: claimLifetime, now: now)
     }
 
-    private init(writer: any DatabaseWriter, claimLifetime: TimeInterval, now: @escaping @Sendable () -> Date) throws {
+    private init(
+        writer: any DatabaseWriter, path: String, damage: String?, claimLifetime: TimeInterval, now: @escaping @Sendable () -> Date
+    ) throws {
         guard claimLifetime.isFinite, claimLifetime > 0 else {
             throw FeedbackStoreError.invalidValue(field: "claim lifetime", value: "\(claimLifetime)", hint: "a number of seconds above 0, e.g. 1800")
         }
         self.writer = writer
+        self.path = path
+        self.damage = damage
         self.claimLifetime = claimLifetime
         self.now = now
-        try Schema.migrator.migrate(writer)
+        // A damaged file is not migrated either: that would be a write.
+        if damage == nil {
+            do { try Schema.migrator.migrate(writer) } catch { throw FeedbackStoreError.wrap(error, path: path) }
+        }
     }
 
     private static func configuration() -> Configuration {
@@ -71,30 +94,16 @@ public final class FeedbackStore: Sendable {
         return config
     }
 
-    /// Creates the folder (0700) and an empty 0600 file so SQLite never creates it with the
-    /// process umask.
-    private static func prepareFile(at path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path
-        if !FileManager.default.fileExists(atPath: folder) {
-            do {
-                try FileManager.default.createDirectory(
-                    atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            } catch {
-                throw FeedbackStoreError.cannotCreate(path: folder, reason: error.localizedDescription)
-            }
-        }
-        let fd = open(path, O_CREAT | O_RDWR, 0o600)
-        guard fd >= 0 else {
-            throw FeedbackStoreError.cannotCreate(path: path, reason: String(cString: strerror(errno)))
-        }
-        close(fd)
-        chmod(path, 0o600)
-    }
-
     /// Runs `body` in one IMMEDIATE transaction: the write lock is taken before the first
     /// read, so a read-then-write (claiming a slot) cannot race another process.
+    /// SQLite's errors are rethrown naming the file; a damaged file is not written at all.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
+        if let damage { throw FeedbackStoreError.damaged(path: path, detail: damage) }
+        do { return try rawWrite(body) } catch { throw FeedbackStoreError.wrap(error, path: path) }
+    }
+
+    /// `write` with SQLite's own errors (tests of the schema's constraints and triggers).
+    func rawWrite<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction(.immediate) {
@@ -110,6 +119,11 @@ public final class FeedbackStore: Sendable {
     /// rating triggers need them) in memory rather than temporary files. SQLite refuses to
     /// change temp_store inside a transaction, so these are set around it.
     func bulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        if let damage { throw FeedbackStoreError.damaged(path: path, detail: damage) }
+        do { return try rawBulkWrite(body) } catch { throw FeedbackStoreError.wrap(error, path: path) }
+    }
+
+    private func rawBulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA cache_size = -524288; PRAGMA temp_store = MEMORY")
             defer { try? db.execute(sql: "PRAGMA cache_size = -65536; PRAGMA temp_store = DEFAULT") }
@@ -144,7 +158,7 @@ public final class FeedbackStore: Sendable {
     }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+        do { return try writer.read(body) } catch { throw FeedbackStoreError.wrap(error, path: path) }
     }
 
     /// The secret that keys reviewer pseudonyms in exports (random per database).

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Support
 
 /// Everything that can go wrong in the feedback store, each case naming the thing that is
 /// wrong and what to do about it.
@@ -21,15 +23,24 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
     case trainingRunFinished(Int64)
     case cannotCreate(path: String, reason: String)
     case cannotRead(path: String, reason: String)
+    /// No database file where one must exist (commands that only read).
+    case noDatabase(path: String)
+    /// The folder holding the database may be written by anyone.
+    case unsafeFolder(path: String)
+    /// `PRAGMA quick_check` found damage: reads may go on, writes are refused.
+    case damaged(path: String, detail: String)
+    /// An error from SQLite, with the file it happened in (`code` is the primary result code).
+    case database(path: String, code: Int32, message: String)
 
     public var errorDescription: String? {
         switch self {
         case .unknownReviewer(let name):
+            let name = TerminalText.neutralised(name, multiline: false)
             return "no reviewer named '\(name)'. Add one with: rounds reviewer add \(name)"
         case .reviewerExists(let name):
-            return "a reviewer named '\(name)' already exists; pick another name"
+            return "a reviewer named '\(TerminalText.neutralised(name, multiline: false))' already exists; pick another name"
         case .invalidName(let name, let reason):
-            return "invalid name '\(name)': \(reason)"
+            return "invalid name '\(TerminalText.neutralised(name, multiline: false))': \(reason)"
         case .unknownPolicy(let name):
             return "no policy version named '\(name)'. Import samples of it first: rounds samples import FILE.jsonl"
         case .unknownAssignment(let id):
@@ -61,6 +72,43 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
             return "cannot create \(path): \(reason). Check the folder exists and is writable"
         case .cannotRead(let path, let reason):
             return "\(path): \(reason). Check the path and that the file is readable"
+        case .noDatabase(let path):
+            return "no feedback database at \(path). Pass --db PATH, or create one by adding data, e.g. rounds prompts import FILE.jsonl"
+                + " or rounds reviewer add NAME"
+        case .unsafeFolder(let path):
+            return "\(path) may be written by anyone, so another user could replace the database or plant its journal there;"
+                + " Rounds refuses a database in such a folder (sticky ones such as /tmp included). Use a folder of your own,"
+                + " or close this one with: chmod o-w \(path)"
+        case .damaged(let path, let detail):
+            return "the database \(path) is damaged (SQLite quick_check: \(detail)); nothing was written to it."
+                + " Restore it from a backup, or copy out what can be read with: sqlite3 \(path) .recover"
+        case .database(let path, let code, let message):
+            switch code {
+            case ResultCode.SQLITE_READONLY.rawValue:
+                return "cannot write \(path): it is read-only (SQLite: \(message)). Rounds writes the file and its -wal and -shm"
+                    + " journal beside it: make the file and its folder writable, or copy the database to a writable folder"
+            case ResultCode.SQLITE_CANTOPEN.rawValue:
+                return "cannot open \(path) (SQLite: \(message)). Check the file exists, and that its folder is writable:"
+                    + " Rounds keeps the -wal and -shm journal beside the database"
+            case ResultCode.SQLITE_NOTADB.rawValue:
+                return "\(path) is not a Rounds database (SQLite: \(message)): check --db, or restore the file from a backup"
+            case ResultCode.SQLITE_CORRUPT.rawValue:
+                return "the database \(path) is damaged (SQLite: \(message)). Restore it from a backup, or copy out what can"
+                    + " be read with: sqlite3 \(path) .recover"
+            case ResultCode.SQLITE_BUSY.rawValue, ResultCode.SQLITE_LOCKED.rawValue:
+                return "\(path) stayed locked by another process (SQLite: \(message)); try again when it has finished"
+            case ResultCode.SQLITE_FULL.rawValue:
+                return "cannot write \(path): the disk is full (SQLite: \(message)); free some space and try again"
+            default:
+                return "\(path): SQLite error \(code): \(message)"
+            }
         }
+    }
+
+    /// `error` as a store error naming the database file (SQLite's errors name none).
+    public static func wrap(_ error: Error, path: String) -> Error {
+        guard let error = error as? DatabaseError else { return error }
+        return FeedbackStoreError.database(
+            path: path, code: error.resultCode.primaryResultCode.rawValue, message: error.message ?? "\(error.resultCode)")
     }
 }

@@ -2,6 +2,7 @@
 
 import FeedbackStore
 import Foundation
+import Support
 
 public enum ReviewError: LocalizedError, Equatable {
     case unknownReviewer(String, database: String)
@@ -9,6 +10,7 @@ public enum ReviewError: LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case .unknownReviewer(let name, let database):
+            let name = TerminalText.neutralised(name, multiline: false)
             return "'\(name)' is not a registered reviewer in \(database). Register with: rounds reviewer add \(name)"
                 + " (or pass --reviewer NAME)"
         }
@@ -75,11 +77,20 @@ public final class StoreReviewBackend: ReviewBackend {
                 assignmentID: rating.cardID, reviewer: reviewer, outcome: outcome, comment: comment,
                 secondsSpent: rating.secondsSpent)
         }
+        rated.insert(rating.cardID)
     }
 
     public func skip(cardID: Int64) throws { try store.skip(assignmentID: cardID, reviewer: reviewer) }
 
-    public func undoLast() throws -> Bool { try store.undoLast(reviewer: reviewer) != nil }
+    /// Assignments this session rated: undo withdraws only these, so a second session of
+    /// the same reviewer (another terminal) never takes back the first one's ratings.
+    private var rated: Set<Int64> = []
+
+    public func undoLast() throws -> Bool {
+        guard let undone = try store.undoLast(reviewer: reviewer, among: rated) else { return false }
+        rated.remove(undone.assignmentID)
+        return true
+    }
 
     public func progress() throws -> ReviewProgress { try store.progress(reviewer: reviewer, since: dayStart()) }
 

@@ -15,9 +15,14 @@ public enum JSONLines {
         public var errorDescription: String? { "\(file):\(line): \(reason)" }
     }
 
+    /// The longest line read, in bytes (1 MiB): far more than any prompt, answer or chat
+    /// example, and small enough that a hostile file cannot make one record eat memory.
+    public static let maximumLineBytes = 1 << 20
+
     /// The non-blank lines of a file with their 1-based line numbers. Lines end at "\n" or
     /// "\r\n" only: U+2028, U+0085 and the like may stand unescaped inside JSON strings.
-    /// A line that is not UTF-8 throws with its number.
+    /// A line that holds NUL bytes (binary data, UTF-16), is not UTF-8, or is longer than
+    /// `maximumLineBytes` throws with its number.
     public static func lines(of url: URL) throws -> [(number: Int, text: Substring)] {
         let data: Data
         do {
@@ -30,8 +35,18 @@ public enum JSONLines {
         var out: [(Int, Substring)] = []
         for (i, raw) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
             let line = raw.last == 0x0D ? raw.dropLast() : raw
+            guard line.count <= maximumLineBytes else {
+                throw LineError(
+                    file: url.path, line: i + 1,
+                    reason: "the line is \(line.count) bytes, over the limit of 1 MiB for one record; split it or shorten its text")
+            }
+            guard !line.contains(0) else {
+                throw LineError(
+                    file: url.path, line: i + 1,
+                    reason: "the line holds NUL bytes: binary data or UTF-16 text, not JSON in UTF-8; check the file and save it as UTF-8")
+            }
             guard let text = String(validating: line, as: UTF8.self) else {
-                throw LineError(file: url.path, line: i + 1, reason: "not UTF-8 text. ---> HINT: save the file as UTF-8.")
+                throw LineError(file: url.path, line: i + 1, reason: "the line is not UTF-8 text; save the file as UTF-8")
             }
             if text.allSatisfy(\.isWhitespace) { continue }
             out.append((i + 1, Substring(text)))

@@ -5,6 +5,7 @@
 // loss 0. The win rate is the mean score over all ratings; its interval resamples prompts.
 import Foundation
 import Loop
+import RoundsSimulation
 import Tensor
 
 struct BlindPanel {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeedbackStore
 import Foundation
+import RoundsSimulation
 
 /// `rounds-bench feedback`: a feedback database at production scale (1M judgments, 200k
 /// comparisons), then the latency of the review queue's calls and the time of `rounds stats`.

@@ -9,6 +9,7 @@ import Foundation
 import Generation
 import Llama
 import Loop
+import RoundsSimulation
 import Support
 import Tokenizer
 import Training

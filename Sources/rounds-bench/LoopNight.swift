@@ -6,6 +6,7 @@ import FeedbackStore
 import Foundation
 import Generation
 import Loop
+import RoundsSimulation
 import Support
 import Tokenizer
 import Training

@@ -8,6 +8,7 @@ import FeedbackStore
 import Foundation
 import Llama
 import Loop
+import RoundsSimulation
 import Support
 import Training
 

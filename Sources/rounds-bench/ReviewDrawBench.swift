@@ -2,6 +2,7 @@ import ArgumentParser
 import FeedbackStore
 import Foundation
 import Review
+import RoundsSimulation
 
 /// `rounds-bench review-draw`: what a physician waits for between pressing a rating key
 /// and seeing the next card, on a feedback database at production scale. Timed per card:

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Generation
 import Loop
+import RoundsSimulation
 import Tensor
 import Tokenizer
 

@@ -4,7 +4,9 @@ import Foundation
 
 /// `--db PATH`, shared by every command that reads or writes the feedback database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The feedback database (SQLite, created if missing).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "The feedback database (SQLite). Commands that add data create it if missing; commands that only read it (reviewer list, stats, export, review, policy status) refuse a missing one. Owner-only (0600), or group read-write (0660) in a folder shared the Unix way (chgrp GROUP DIR; chmod 2770 DIR); a folder anyone may write to, such as /tmp, is refused.",
+        valueName: "path"))
     var db: String = FeedbackStore.defaultPath
 
     func open(claimLifetime: TimeInterval = FeedbackStore.defaultClaimLifetime) throws -> FeedbackStore {
@@ -13,9 +15,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens a database that must already exist (read-only commands, reviewing).
     func openExisting(claimLifetime: TimeInterval = FeedbackStore.defaultClaimLifetime) throws -> FeedbackStore {
-        guard FileManager.default.fileExists(atPath: db) else {
-            throw ValidationError("No feedback database at \(db). Pass --db PATH, or create one with: rounds prompts import FILE.jsonl")
-        }
+        guard FileManager.default.fileExists(atPath: db) else { throw FeedbackStoreError.noDatabase(path: db) }
         return try open(claimLifetime: claimLifetime)
     }
 }

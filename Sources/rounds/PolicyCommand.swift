@@ -111,6 +111,8 @@ struct PolicyCommand: ParsableCommand {
     }
 }
 
-func pad(_ s: String, _ width: Int) -> String {
-    s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+/// A table cell: neutralised (names and reasons are typed by people), padded to `width`.
+func pad(_ text: String, _ width: Int) -> String {
+    let s = TerminalText.neutralised(text, multiline: false)
+    return s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
 }

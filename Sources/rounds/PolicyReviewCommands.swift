@@ -2,6 +2,7 @@ import ArgumentParser
 import FeedbackStore
 import Foundation
 import Loop
+import Support
 import Training
 
 /// `rounds policy decide` and `rounds policy status`: clinician-decided promotion.
@@ -50,7 +51,7 @@ extension PolicyCommand {
             } else if decisions.isEmpty {
                 print("No candidate is in review. `rounds policy status` lists every candidate and its evidence.")
             } else {
-                for d in decisions { print(d) }
+                for d in decisions { print(TerminalText.neutralised("\(d)")) }
             }
         }
     }
@@ -81,8 +82,8 @@ extension PolicyCommand {
                 print(pad(s.name, 20) + pad(s.state.rawValue, 11) + pad(s.parent, 14) + pad("\(e.comparisons)", 5)
                       + pad("\(e.wins)/\(e.ties)/\(e.losses)", 11) + pad(e.estimate.map { String(format: "%.3f", $0) } ?? "-", 9)
                       + pad(interval, 17) + pad("\(e.severeHarm.count)", 5) + decision)
-                if let reason = s.reason { print("    \(s.by.map { "by \($0): " } ?? "")\(reason)") }
-                if let waits = s.waitsFor { print("    waits for \(waits)") }
+                if let reason = s.reason { print(TerminalText.neutralised("    \(s.by.map { "by \($0): " } ?? "")\(reason)", multiline: false)) }
+                if let waits = s.waitsFor { print(TerminalText.neutralised("    waits for \(waits)", multiline: false)) }
             }
             if let confidence = statuses.first?.evidence.confidence {
                 print("n: answer pairs rated (one rating each); win rate counts ties half; interval: anytime-valid \(String(format: "%g", confidence * 100))% (betting confidence sequence); harm: severe-harm ratings of its answers")

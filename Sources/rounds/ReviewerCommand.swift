@@ -23,15 +23,20 @@ struct ReviewerCommand: ParsableCommand {
         var role: ReviewerRole = .reviewer
 
         func validate() throws {
-            guard !name.isEmpty, name.count <= 64, !name.contains(where: \.isWhitespace) else {
-                throw ValidationError("The reviewer name is a handle of 1–64 characters without spaces, e.g. rounds reviewer add tanaka --display-name \"田中 花子\"")
+            guard NameRules.handleProblem(name) == nil else {
+                throw ValidationError("The reviewer name is a handle of 1–64 printable characters without spaces, e.g. rounds reviewer add tanaka --display-name \"田中 花子\"")
+            }
+            if let displayName, let problem = NameRules.displayNameProblem(displayName) {
+                throw ValidationError("--display-name: \(problem)")
             }
         }
+
+        static func shown(_ name: String) -> String { TerminalText.neutralised(name, multiline: false) }
 
         func run() throws {
             let store = try database.open()
             let reviewer = try store.addReviewer(name: name, displayName: displayName, role: role, by: store.actor())
-            print("Added \(role == .lead ? "lead" : "reviewer") \(reviewer.name) (\(TerminalText.neutralised(reviewer.displayName, multiline: false))).")
+            print("Added \(role == .lead ? "lead" : "reviewer") \(Self.shown(reviewer.name)) (\(Self.shown(reviewer.displayName))).")
         }
     }
 
@@ -41,11 +46,13 @@ struct ReviewerCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
+            // Names are neutralised even though they are checked when added: a database
+            // written by an older version or by hand may hold anything.
             for (reviewer, role, logins) in try database.openExisting().roster() {
-                let shown = TerminalText.neutralised(reviewer.displayName, multiline: false)
-                var line = reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(shown)"
+                let (name, display) = (Add.shown(reviewer.name), Add.shown(reviewer.displayName))
+                var line = reviewer.name == reviewer.displayName ? name : "\(name)\t\(display)"
                 if role == .lead { line += "\tlead" }
-                if !logins.isEmpty { line += "\tlogins: " + logins.map { TerminalText.neutralised($0, multiline: false) }.joined(separator: ", ") }
+                if !logins.isEmpty { line += "\tlogins: " + logins.map(Add.shown).joined(separator: ", ") }
                 print(line)
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Loop
+import RoundsSimulation
 
 /// `rounds simulate-review`: fills the review queue by rule when no clinician is at the
 /// terminal (the main job on a machine without one, demos, load tests). Every rating it

@@ -215,5 +215,5 @@ import Testing
 
 /// Runs raw SQL through a store's writer (tests of the triggers only).
 func writeRaw(_ store: FeedbackStore, _ sql: String) throws {
-    try store.write { db in try db.execute(sql: sql) }
+    try store.rawWrite { db in try db.execute(sql: sql) }
 }

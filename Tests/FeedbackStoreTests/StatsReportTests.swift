@@ -156,7 +156,10 @@ import Testing
         let store = try makeStore(.inMemory)
         try seed(store, prompts: 1, policies: ["v1"])
         try store.enqueueJudgments(overlap: 1)
-        let reviewer = try store.registerReviewer(name: "tanaka", displayName: "田中\u{202E}ab\u{1B}[2J")
+        // (such a name is refused today; a database written before names were checked may hold it)
+        var reviewer = try store.registerReviewer(name: "tanaka")
+        try writeRaw(store, "UPDATE reviewers SET display_name = '田中\u{202E}ab\u{1B}[2J' WHERE name = 'tanaka'")
+        reviewer = try #require(try store.reviewer(named: "tanaka"))
         let item = try #require(try store.nextItem(for: reviewer))
         try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 3)
         // Names appear only when asked for (pseudonyms otherwise), and then neutralised.

@@ -2,6 +2,7 @@ import FeedbackStore
 import Generation
 import Foundation
 import Llama
+@testable import RoundsSimulation
 import Tensor
 import Testing
 import Tokenizer

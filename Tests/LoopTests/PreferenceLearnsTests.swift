@@ -16,6 +16,7 @@
 import Foundation
 import Llama
 import Loop
+import RoundsSimulation
 import Tensor
 import Testing
 import Training

@@ -7,6 +7,7 @@ import Foundation
 import Generation
 import Llama
 import Loop
+import RoundsSimulation
 import Tensor
 import Testing
 import Training

@@ -1,4 +1,5 @@
 import Foundation
+@testable import RoundsSimulation
 import Testing
 @testable import Loop
 

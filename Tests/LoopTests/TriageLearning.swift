@@ -6,6 +6,7 @@ import Foundation
 import Generation
 import Llama
 import Loop
+import RoundsSimulation
 import Tensor
 import Training
 

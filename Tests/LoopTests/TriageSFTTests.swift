@@ -1,6 +1,7 @@
 import Foundation
 import Generation
 import Llama
+@testable import RoundsSimulation
 import Testing
 @testable import Loop
 @testable import Training

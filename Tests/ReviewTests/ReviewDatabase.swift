@@ -14,7 +14,21 @@ struct ReviewDatabase {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-review-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try FeedbackStore(path: folder.appendingPathComponent("rounds.sqlite").path)
-        for name in reviewers { try store.registerReviewer(name: name, displayName: displayNames[name]) }
+        for name in reviewers {
+            let display = displayNames[name]
+            try store.registerReviewer(name: name, displayName: display.flatMap { NameRules.displayNameProblem($0) == nil ? $0 : nil })
+        }
+        // A display name Rounds would refuse today (controls, bidi overrides) is written
+        // directly, as a database made before names were checked could hold it.
+        let unchecked = displayNames.filter { reviewers.contains($0.key) && NameRules.displayNameProblem($0.value) != nil }
+        if !unchecked.isEmpty {
+            let queue = try DatabaseQueue(path: folder.appendingPathComponent("rounds.sqlite").path)
+            try queue.write { db in
+                for (name, display) in unchecked {
+                    try db.execute(sql: "UPDATE reviewers SET display_name = ? WHERE name = ?", arguments: [display, name])
+                }
+            }
+        }
         // One import (one transaction) rather than a transaction per answer: seeding
         // thousands of answers stays well under a second.
         if judgments > 0 {

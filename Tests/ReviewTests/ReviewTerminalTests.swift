@@ -147,7 +147,7 @@ import Support
         #expect(error.contains("rounds reviewer add sato"))
         let (missing, _, missingError) = try runRounds(["review", "--db", database.folder.path + "/none.sqlite"])
         #expect(missing != 0)
-        #expect(missingError.contains("No feedback database"))
+        #expect(missingError.contains("no feedback database at \(database.folder.path)/none.sqlite"), "\(missingError)")
     }
 
     @Test func helpNamesTheOptionsAndKeysButNotTheScriptedMode() throws {

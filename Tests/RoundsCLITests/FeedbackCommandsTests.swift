@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func helpListsEveryOptionWithItsDefault() {
-        let stats = Rounds.helpMessage(for: StatsCommand.self)
+        let stats = Rounds.helpMessage(for: StatsCommand.self).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(stats.contains("--db <path>") && stats.contains("default: feedback/rounds.sqlite"))
         #expect(stats.contains("--format <format>") && stats.contains("html"))
         let export = Rounds.helpMessage(for: ExportCommand.self)

@@ -59,7 +59,7 @@ import Support
     let lines = try JSONLines.lines(of: url)
     #expect(lines.map(\.number) == [1, 2] && lines[0].text.contains("\u{2028}続き\u{85}"))
     try (Data("{\"p\":1}\n\n".utf8) + Data([0x7B, 0xFF, 0x7D, 0x0A])).write(to: url)
-    #expect(throws: JSONLines.LineError(file: url.path, line: 3, reason: "not UTF-8 text. ---> HINT: save the file as UTF-8.")) {
+    #expect(throws: JSONLines.LineError(file: url.path, line: 3, reason: "the line is not UTF-8 text; save the file as UTF-8")) {
         try JSONLines.lines(of: url)
     }
 }

@@ -116,7 +116,7 @@ extension FeedbackStore {
         guard let policy = try JSONField.string(object, "policy") else {
             throw JSONField.reason("no 'policy': name the policy version that wrote the answer, e.g. \"policy\": \"v2\"")
         }
-        do { try validateHandle(policy, what: "policy name") } catch { throw JSONField.reason("bad 'policy': 1–64 characters without spaces") }
+        if let problem = NameRules.handleProblem(policy, what: "policy name") { throw JSONField.reason("bad 'policy': \(problem)") }
         var text = try JSONField.string(object, "text")
         if let completion = object["completion"], !(completion is NSNull) {
             if let string = completion as? String {
@@ -131,13 +131,21 @@ extension FeedbackStore {
             }
         }
         guard let text else { throw JSONField.reason("no answer: expected a \"completion\" or \"text\" string") }
+        guard !isBlank(text) else { throw JSONField.reason("the answer is empty (blank answers are never reviewed); leave the line out") }
+        try JSONField.requireNoNUL(text, "completion")
         let tokenCount = try JSONField.integer(object, "token_count")
-        let topK = try JSONField.integer(object, "top_k")
         if let tokenCount, tokenCount < 0 { throw JSONField.reason("'token_count' must be 0 or more") }
+        // The ranges the sampler accepts (Generation's SamplingParameters.validate).
+        let temperature = try JSONField.double(object, "temperature")
+        if let temperature, temperature < 0 { throw JSONField.reason("'temperature' is \(temperature): use 0 (greedy) or more, e.g. 0.7") }
+        let topP = try JSONField.double(object, "top_p")
+        if let topP, !(topP > 0 && topP <= 1) { throw JSONField.reason("'top_p' is \(topP): use a probability above 0 and at most 1 (1 = off)") }
+        let topK = try JSONField.integer(object, "top_k")
+        if let topK, topK < 0 { throw JSONField.reason("'top_k' is \(topK): use 0 (off) or a positive count, e.g. 40") }
         return SampleLine(
             prompt: prompt, policy: policy, text: text, tokenCount: tokenCount.map(Int.init),
-            logprobSum: try JSONField.double(object, "logprob_sum"), temperature: try JSONField.double(object, "temperature"),
-            topP: try JSONField.double(object, "top_p"), topK: topK.map(Int.init), seed: try JSONField.integer(object, "seed"))
+            logprobSum: try JSONField.double(object, "logprob_sum"), temperature: temperature,
+            topP: topP, topK: topK.map(Int.init), seed: try JSONField.integer(object, "seed"))
     }
 
     static func validateFraction(_ fraction: Double) throws {

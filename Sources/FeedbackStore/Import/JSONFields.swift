@@ -43,7 +43,13 @@ enum JSONField {
     static func string(_ object: [String: Any], _ key: String) throws -> String? {
         guard let value = object[key], !(value is NSNull) else { return nil }
         guard let string = value as? String else { throw reason("field '\(key)' must be a string") }
+        try requireNoNUL(string, key)
         return string
+    }
+
+    /// SQLite's text functions stop at a NUL, so a NUL would hide the rest of the text.
+    static func requireNoNUL(_ text: String, _ key: String) throws {
+        if text.utf8.contains(0) { throw reason("field '\(key)' holds a NUL character (\\u0000); remove it") }
     }
 
     static func messages(_ value: Any, _ key: String) throws -> [ChatMessage] {
@@ -54,14 +60,22 @@ enum JSONField {
             guard let message = entry as? [String: Any], let role = message["role"] as? String,
                   let content = message["content"] as? String
             else { throw reason("\(key)[\(index)] must be {\"role\": \"user\", \"content\": \"…\"} with string values") }
+            try requireNoNUL(role + content, "\(key)[\(index)]")
             return ChatMessage(role: role, content: content)
         }
+    }
+
+    /// Whether a parsed JSON value was `true` or `false` (on Linux every NSNumber bridges to
+    /// Bool, so `is Bool` would also refuse 0 and 1: booleans are the NSNumbers of type "c").
+    static func isBoolean(_ value: Any) -> Bool {
+        guard let number = value as? NSNumber else { return value is Bool }
+        return String(cString: number.objCType) == "c"
     }
 
     /// A number that must be a whole number (`"seed": 7`, not 7.5 or "7").
     static func integer(_ object: [String: Any], _ key: String) throws -> Int64? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), let whole = Int64(exactly: number.doubleValue) else {
+        guard let number = value as? NSNumber, !isBoolean(value), let whole = Int64(exactly: number.doubleValue) else {
             throw reason("field '\(key)' must be a whole number")
         }
         return whole
@@ -69,7 +83,7 @@ enum JSONField {
 
     static func double(_ object: [String: Any], _ key: String) throws -> Double? {
         guard let value = object[key], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), number.doubleValue.isFinite else {
+        guard let number = value as? NSNumber, !isBoolean(value), number.doubleValue.isFinite else {
             throw reason("field '\(key)' must be a number")
         }
         return number.doubleValue
@@ -85,7 +99,10 @@ enum JSONField {
     static func prompt(_ object: [String: Any]) throws -> PromptKey {
         do {
             if let value = object["prompt"], !(value is NSNull) {
-                if let text = value as? String { return try PromptKey(text: text) }
+                if let text = value as? String {
+                    try requireNoNUL(text, "prompt")
+                    return try PromptKey(text: text)
+                }
                 guard value is [Any] else { throw reason("field 'prompt' must be a string or a list of {\"role\": …, \"content\": …} messages") }
                 return try PromptKey(messages: messages(value, "prompt"))
             }

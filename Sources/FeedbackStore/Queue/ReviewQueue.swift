@@ -70,17 +70,21 @@ extension FeedbackStore {
     /// Withdraws the reviewer's most recent rating that still counts (judgment or
     /// comparison made through the queue): writes a retraction row superseding it and
     /// reopens its assignment for the same reviewer, who gets it back from `nextItem`.
-    /// Nil when there is nothing to undo. Skips are not undone.
+    /// Nil when there is nothing to undo. Skips are not undone. `among`: only ratings of
+    /// these assignments (what one review session rated, so a second session of the same
+    /// reviewer never withdraws the first one's); nil for any.
     @discardableResult
-    public func undoLast(reviewer: Reviewer) throws -> UndoneRating? {
+    public func undoLast(reviewer: Reviewer, among assignments: Set<Int64>? = nil) throws -> UndoneRating? {
         let reviewerID = try Self.requireID(reviewer)
+        if let assignments, assignments.isEmpty { return nil }
+        let only = assignments.map { ids in " AND assignment_id IN (\(ids.sorted().map { String($0) }.joined(separator: ",")))" } ?? ""
         return try write { db in
             let judgment = try Judgment.fetchOne(db, sql: """
-                SELECT * FROM judgments j WHERE reviewer_id = ? AND assignment_id IS NOT NULL AND \(Self.live("j", "judgments"))
+                SELECT * FROM judgments j WHERE reviewer_id = ? AND assignment_id IS NOT NULL\(only) AND \(Self.live("j", "judgments"))
                 ORDER BY created_at DESC, id DESC LIMIT 1
                 """, arguments: [reviewerID])
             let comparison = try Comparison.fetchOne(db, sql: """
-                SELECT * FROM comparisons c WHERE reviewer_id = ? AND assignment_id IS NOT NULL AND \(Self.live("c", "comparisons"))
+                SELECT * FROM comparisons c WHERE reviewer_id = ? AND assignment_id IS NOT NULL\(only) AND \(Self.live("c", "comparisons"))
                 ORDER BY created_at DESC, id DESC LIMIT 1
                 """, arguments: [reviewerID])
             let undone: UndoneRating

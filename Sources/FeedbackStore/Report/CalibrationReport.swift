@@ -28,25 +28,25 @@ extension StatsReport {
         return out
     }
 
-    var calibrationCSVRows: [(section: String, key: String, metric: String, value: Double?)] {
-        var rows: [(section: String, key: String, metric: String, value: Double?)] = []
+    var calibrationCSVRows: [(section: String, key: String, metric: String, value: String)] {
+        var rows: [(section: String, key: String, metric: String, value: String)] = []
         if let c = calibration {
-            rows.append(("gold", "all", "share", c.share))
-            rows.append(("gold", "all", "min_accuracy", c.minAccuracy))
-            rows.append(("gold", "all", "active_items", Double(c.activeItems)))
+            rows.append(("gold", "all", "share", CSV.number(c.share)))
+            rows.append(("gold", "all", "min_accuracy", CSV.number(c.minAccuracy)))
+            rows.append(("gold", "all", "active_items", CSV.number(c.activeItems)))
             for r in c.reviewers {
-                rows += [("gold", r.name, "gold_ratings", Double(r.goldRatings)), ("gold", r.name, "gold_correct", Double(r.goldCorrect)),
-                         ("gold", r.name, "accuracy", r.accuracy), ("gold", r.name, "wilson_lower", r.lower),
-                         ("gold", r.name, "wilson_upper", r.upper), ("gold", r.name, "repeats", Double(r.repeats)),
-                         ("gold", r.name, "consistent", Double(r.consistent)), ("gold", r.name, "consistency", r.consistency),
-                         ("gold", r.name, "flagged", r.flagged ? 1 : 0)]
+                rows += [("gold", r.name, "gold_ratings", CSV.number(r.goldRatings)), ("gold", r.name, "gold_correct", CSV.number(r.goldCorrect)),
+                         ("gold", r.name, "accuracy", CSV.number(r.accuracy)), ("gold", r.name, "wilson_lower", CSV.number(r.lower)),
+                         ("gold", r.name, "wilson_upper", CSV.number(r.upper)), ("gold", r.name, "repeats", CSV.number(r.repeats)),
+                         ("gold", r.name, "consistent", CSV.number(r.consistent)), ("gold", r.name, "consistency", CSV.number(r.consistency)),
+                         ("gold", r.name, "flagged", CSV.number(r.flagged ? 1 : 0))]
             }
         }
         if let a = adjudication {
-            rows += [("adjudication", "all", "multiply_rated", Double(a.multiplyRated)), ("adjudication", "all", "agreed", Double(a.agreed)),
-                     ("adjudication", "all", "agreement_rate", a.agreementRate), ("adjudication", "all", "wilson_lower", a.agreementLower),
-                     ("adjudication", "all", "wilson_upper", a.agreementUpper), ("adjudication", "all", "disagreements", Double(a.disagreements)),
-                     ("adjudication", "all", "adjudicated", Double(a.adjudicated)), ("adjudication", "all", "pending", Double(a.pending))]
+            rows += [("adjudication", "all", "multiply_rated", CSV.number(a.multiplyRated)), ("adjudication", "all", "agreed", CSV.number(a.agreed)),
+                     ("adjudication", "all", "agreement_rate", CSV.number(a.agreementRate)), ("adjudication", "all", "wilson_lower", CSV.number(a.agreementLower)),
+                     ("adjudication", "all", "wilson_upper", CSV.number(a.agreementUpper)), ("adjudication", "all", "disagreements", CSV.number(a.disagreements)),
+                     ("adjudication", "all", "adjudicated", CSV.number(a.adjudicated)), ("adjudication", "all", "pending", CSV.number(a.pending))]
         }
         return rows
     }

@@ -62,21 +62,24 @@ extension StatsReport {
         return try encoder.encode(self)
     }
 
-    /// One CSV table: `section,key,metric,value` rows (RFC 4180 quoting), easy to filter
-    /// in a spreadsheet.
+    /// One CSV table: `section,key,metric,value` rows (RFC 4180 quoting, text cells
+    /// neutralised as `CSV` says), easy to filter in a spreadsheet. Counts are integers.
     public var csv: String {
-        var rows = [["section", "key", "metric", "value"]]
+        var rows = [CSV.line(text: ["section", "key", "metric", "value"])]
         func add(_ section: String, _ key: String, _ metric: String, _ value: Double?) {
-            rows.append([section, key, metric, value.map { $0.isFinite ? "\($0)" : "" } ?? ""])
+            rows.append(CSV.line(text: [section, key, metric], numbers: [CSV.number(value)]))
+        }
+        func addCount(_ section: String, _ key: String, _ metric: String, _ count: Int) {
+            rows.append(CSV.line(text: [section, key, metric], numbers: [CSV.number(count)]))
         }
         for r in reviewers {
-            add("reviewer", r.name, "judgments", Double(r.judgments))
-            add("reviewer", r.name, "comparisons", Double(r.comparisons))
+            addCount("reviewer", r.name, "judgments", r.judgments)
+            addCount("reviewer", r.name, "comparisons", r.comparisons)
             add("reviewer", r.name, "median_seconds", r.medianSeconds)
         }
         for c in correctRates {
-            add("correct_rate", c.policy, "correct", Double(c.correct))
-            add("correct_rate", c.policy, "total", Double(c.total))
+            addCount("correct_rate", c.policy, "correct", c.correct)
+            addCount("correct_rate", c.policy, "total", c.total)
             add("correct_rate", c.policy, "rate", c.rate)
             add("correct_rate", c.policy, "wilson_lower", c.lower)
             add("correct_rate", c.policy, "wilson_upper", c.upper)
@@ -84,10 +87,10 @@ extension StatsReport {
         for (i, a) in policies.enumerated() {
             for (j, b) in policies.enumerated() where i != j {
                 let cell = winMatrix.cells[i][j]
-                add("win_matrix", "\(a) vs \(b)", "wins", Double(cell.wins))
-                add("win_matrix", "\(a) vs \(b)", "ties", Double(cell.ties))
-                add("win_matrix", "\(a) vs \(b)", "both_bad", Double(cell.bothBad))
-                add("win_matrix", "\(a) vs \(b)", "losses", Double(cell.losses))
+                addCount("win_matrix", "\(a) vs \(b)", "wins", cell.wins)
+                addCount("win_matrix", "\(a) vs \(b)", "ties", cell.ties)
+                addCount("win_matrix", "\(a) vs \(b)", "both_bad", cell.bothBad)
+                addCount("win_matrix", "\(a) vs \(b)", "losses", cell.losses)
             }
         }
         for r in ratings {
@@ -96,20 +99,12 @@ extension StatsReport {
             add("bradley_terry", r.policy, "upper", r.upper)
         }
         for (section, agreement) in [("agreement_judgments", judgmentAgreement), ("agreement_comparisons", comparisonAgreement)] {
-            add(section, "all", "units", Double(agreement.units))
+            addCount(section, "all", "units", agreement.units)
             add(section, "all", "fleiss_kappa", agreement.fleissKappa)
             add(section, "all", "krippendorff_alpha", agreement.krippendorffAlpha)
             for pair in agreement.cohen { add(section, "\(pair.first) – \(pair.second)", "cohen_kappa", pair.kappa) }
         }
-        for row in calibrationCSVRows { add(row.section, row.key, row.metric, row.value) }
-        return rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-    }
-}
-
-enum CSV {
-    /// RFC 4180: quote fields holding a comma, quote, CR or LF; double inner quotes.
-    static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        for row in calibrationCSVRows { rows.append(CSV.line(text: [row.section, row.key, row.metric], numbers: [row.value])) }
+        return rows.joined(separator: "\r\n") + "\r\n"
     }
 }

@@ -6,8 +6,9 @@ struct TextTable {
     var header: [String]
     var rows: [[String]] = []
 
+    /// Cells are neutralised (names and policy names come from people and files).
     var rendered: String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map { TerminalText.neutralised($0, multiline: false) } }
         let widths = header.indices.map { c in all.map { DisplayWidth.of($0[c]) }.max() ?? 0 }
         return all.enumerated().map { r, row in
             let line = row.enumerated().map { c, cell in

@@ -9,6 +9,9 @@ extension FeedbackStore {
     @discardableResult
     public func addReviewer(name: String, displayName: String? = nil, role: ReviewerRole = .reviewer, by actor: Caller) throws -> Reviewer {
         try Self.validateHandle(name, what: "reviewer name")
+        if let displayName, let problem = NameRules.displayNameProblem(displayName) {
+            throw FeedbackStoreError.invalidName(displayName, reason: problem)
+        }
         return try write { db in
             try Self.requireLead(actor, for: "adding a reviewer", db)
             if try Reviewer.filter(Reviewer.Columns.name == name).fetchOne(db) != nil { throw FeedbackStoreError.reviewerExists(name) }

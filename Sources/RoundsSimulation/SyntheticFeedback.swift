@@ -1,3 +1,4 @@
+@_spi(Seeding) import FeedbackStore
 import Foundation
 import GRDB
 
@@ -24,11 +25,11 @@ extension FeedbackStore {
     /// millions of rows: one fsync, statements compiled once). `progress` gets a line per
     /// phase. For empty databases: names are fixed (`synthetic-rNN`, `vN`).
     public func seedSynthetic(_ spec: SyntheticFeedback, progress: (String) -> Void = { _ in }) throws {
-        try bulkWrite { db in
+        try seedingWrite { db in
             // Foreign keys checked once at commit instead of after every row.
             try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
             var rng = SeededGenerator(seed: spec.seed)
-            let start = now().timeIntervalSince1970 - Double(spec.days) * 86_400
+            let start = seedingNow.timeIntervalSince1970 - Double(spec.days) * 86_400
             let span = Double(spec.days) * 86_400
             func stamp(_ t: Double) -> String { sqliteTimestamp(t) }
             let created = stamp(start)
@@ -140,13 +141,13 @@ extension FeedbackStore {
                 try item.execute(arguments: ["judgment", promptID, sampleID, nil, spec.overlap, stamp(start + span)])
             }
         }
-        try write { db in try db.execute(sql: "ANALYZE") }
+        try seedingWrite { db in try db.execute(sql: "ANALYZE") }
     }
 }
 
 /// GRDB's text form of a date ("yyyy-MM-dd HH:mm:ss.SSS", UTC), made without a formatter
 /// (millions of rows).
-func sqliteTimestamp(_ seconds: Double) -> String {
+private func sqliteTimestamp(_ seconds: Double) -> String {
     var time = time_t(seconds.rounded(.down))
     var parts = tm()
     gmtime_r(&time, &parts)
