@@ -65,7 +65,7 @@ import Testing
         // A second look supersedes the first; the table refuses rewrites.
         try store.adjudicate(queue[0], label: .verdict(.correct), by: lead)
         #expect(try store.adjudicatedLabels().judgments[queue[0].sampleIDs[0]] == .correct)
-        #expect(throws: DatabaseError.self) { try store.write { db in try db.execute(sql: "DELETE FROM adjudications") } }
+        #expect(throws: DatabaseError.self) { try writeRaw(store, "DELETE FROM adjudications") }
         #expect(try store.auditEntries(action: .adjudicate).count == 3)
     }
 }

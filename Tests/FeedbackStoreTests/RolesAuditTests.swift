@@ -66,7 +66,7 @@ import Testing
         #expect(try store.auditEntries(who: "cron").map(\.actor) == ["system:nightly"])
         #expect(try store.auditEntries(since: cut).map(\.action) == [.export, .promote])
         for sql in ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"] {
-            #expect(throws: DatabaseError.self) { try store.write { db in try db.execute(sql: sql) } }
+            #expect(throws: DatabaseError.self) { try writeRaw(store, sql) }
         }
         #expect(try store.auditEntries().map(\.actor) == ["boss", "sato", "system:nightly"])
     }
