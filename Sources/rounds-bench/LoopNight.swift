@@ -1,5 +1,6 @@
 // One night of the loop benchmark and the morning after it: production answers training
-// prompts, the simulated reviewers rate the queue, `NightlyRun` trains and gates a candidate
+// prompts (and the held-out prompts it has not answered, whose ratings the gates read), the
+// simulated reviewers rate the queue, `NightlyRun` trains and gates a candidate
 // and queues it against production, the reviewers rate that queue, and the clinician-mode
 // decision runs. Then the production policy is measured on held-out prompts.
 import FeedbackStore
@@ -49,8 +50,20 @@ struct LoopNight {
         options.overlap = config.sampling.overlap
         options.sampling = SamplingParameters(temperature: config.sampling.temperature, topP: config.sampling.topP,
                                               maxNewTokens: config.sampling.maxTokens, seed: seed &+ UInt64(night))
-        let summary = try QueueSampler(store: store).run(policy: before, chat: try chatModel(before), baseline: nil, options: options)
+        var chat: ChatModel?
+        func loaded() throws -> ChatModel {
+            if let chat { return chat }
+            chat = try chatModel(before)
+            return chat!
+        }
+        let summary = try QueueSampler(store: store).run(policy: before, chat: try loaded(), baseline: nil, options: options)
         log("sample: \(summary)")
+        // And every held-out prompt it has not answered yet: the reviewers' ratings of those
+        // answers are the held-out evidence the offline gates read (never trained on).
+        options.split = .heldout
+        options.promptLimit = nil
+        let heldOut = try QueueSampler(store: store).run(policy: before, chat: try loaded(), baseline: nil, options: options)
+        log("sample (held-out split, for the gates): \(heldOut)")
         let ratedBefore = try review(UInt64(2 * night))
 
         let outcome = try NightlyRun(store: store, registry: registry, config: config, root: root, actor: "bench", log: log).run()
