@@ -20,7 +20,7 @@ prompts=${ROUNDS_PROMPTS:-16}
 # Answers are sampled with at most this many tokens; SFT trains only on seed answers that fit
 # (an answer the sampler must cut off teaches the policy to be cut off: docs/sft-results.md).
 # The seed answers were shortened to fit (scripts/fit-seed-answers.py): 249 of 320 train,
-# every triage answer and 64 Japanese ones among them.
+# every triage answer and 63 Japanese ones among them.
 max_tokens=128
 # A short run (24 steps of 4 examples, 0.4 epoch of the answers that fit) needs the peak
 # rate early and high: LoRA 1e-3 after 3 warm-up steps (the defaults, 2e-4 after 10, suit
