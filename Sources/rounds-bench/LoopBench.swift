@@ -143,4 +143,4 @@ struct LoopBench: ParsableCommand {
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 }
 
-extension NightlyConfig.Method: @retroactive ExpressibleByArgument {}
+extension NightlyConfig.Method: ExpressibleByArgument {}
