@@ -19,10 +19,13 @@ sft_steps=${ROUNDS_SFT_STEPS:-24}
 prompts=${ROUNDS_PROMPTS:-16}
 # Answers are sampled with at most this many tokens; SFT trains only on seed answers that fit
 # (an answer the sampler must cut off teaches the policy to be cut off: docs/sft-results.md).
+# The seed answers were shortened to fit (scripts/fit-seed-answers.py): 249 of 320 train,
+# every triage answer and 63 Japanese ones among them.
 max_tokens=128
-# A short run (24 steps of 4 examples, under an epoch of the answers that fit) needs the
-# peak rate early and high: LoRA 1e-3 after 3 warm-up steps (the defaults, 2e-4 after 10,
-# suit the full two-epoch run and leave a 24-step policy barely moved).
+# A short run (24 steps of 4 examples, 0.4 epoch of the answers that fit) needs the peak
+# rate early and high: LoRA 1e-3 after 3 warm-up steps (the defaults, 2e-4 after 10, suit
+# the full two-epoch run and leave a 24-step policy barely moved). 48 steps win more blind
+# pairs but copy the red-flag line into other Japanese answers (docs/sft-results.md).
 sft_rate="--learning-rate 1e-3 --warmup 3"
 mkdir -p "$home/feedback/reports" "$policies"
 [ "$policies" = "./policies" ] || ln -sfn "$(pwd)/policies/base" "$policies/base"

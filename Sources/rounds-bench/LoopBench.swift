@@ -28,6 +28,20 @@ struct LoopBench: ParsableCommand {
     var config = "feedback/nightly.json"
     @Option(help: "SFT optimizer steps for sft-v1 (the main job's settings otherwise; scripts/main.sh uses 24).")
     var sftSteps = 24
+    @Option(help: "Peak SFT learning rate (scripts/main.sh: 1e-3).")
+    var sftLearningRate = 1e-3
+    @Option(help: "SFT warm-up steps (scripts/main.sh: 3).")
+    var sftWarmup = 3
+    @Option(help: "SFT trains only on examples whose answers fit this many tokens (scripts/main.sh: the sampling cap, 128).")
+    var sftMaxAnswerTokens = 128
+    @Option(help: "Policy update of every night (auto, dpo, kto, ppo); default: the configuration's.")
+    var method: NightlyConfig.Method?
+    @Option(help: "Epochs of the night's policy trainer (DPO or KTO); default: the configuration's.")
+    var epochs: Int?
+    @Option(help: "Peak learning rate of the night's policy trainer (DPO or KTO); default: the configuration's.")
+    var learningRate: Double?
+    @Option(help: "Answers production gives per prompt each night (training and held-out prompts); default: the configuration's sampling.answersPerPrompt.")
+    var answersPerPrompt: Int?
     @Option(help: "Share of its verdicts each simulated reviewer flips (0.10–0.15).")
     var flip = 0.12
     @Option(help: "Training prompts production answers each night (answers per prompt: the configuration's sampling.answersPerPrompt).")
@@ -47,6 +61,12 @@ struct LoopBench: ParsableCommand {
         guard answers >= 1, trainPrompts >= 1, heldOutTriage >= 1, heldOutOther >= 0, sftSteps >= 1 else {
             throw ValidationError("--answers, --train-prompts, --held-out-triage and --sft-steps must be at least 1.")
         }
+        guard sftLearningRate > 0, sftWarmup >= 0, sftMaxAnswerTokens >= 2 else {
+            throw ValidationError("--sft-learning-rate must be positive, --sft-warmup at least 0 and --sft-max-answer-tokens at least 2.")
+        }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
+        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, e.g. 5e-5.") }
+        if let answersPerPrompt, !(1...8).contains(answersPerPrompt) { throw ValidationError("--answers-per-prompt must be 1 to 8.") }
     }
 
     func run() throws {
@@ -60,6 +80,10 @@ struct LoopBench: ParsableCommand {
         settings.report = root.appendingPathComponent("feedback/reports/stats.html").path
         settings.promotion.mode = .clinician
         settings.seed = seed
+        if let method { settings.method = method }
+        if let epochs { (settings.dpo.epochs, settings.kto.epochs) = (epochs, epochs) }
+        if let learningRate { (settings.dpo.learningRate, settings.kto.learningRate) = (learningRate, learningRate) }
+        if let answersPerPrompt { settings.sampling.answersPerPrompt = answersPerPrompt }
 
         var world = try LoopWorld(root: root)
         try world.importPrompts(file: cwd.appendingPathComponent("feedback/seed/prompts.jsonl"), triage: heldOutTriage,
@@ -67,8 +91,11 @@ struct LoopBench: ParsableCommand {
         let triage = world.heldOut.filter(\.isTriage)
         log("bench: \(world.trainingCount) training prompts, \(world.heldOut.count) held out (\(triage.count) triage: "
             + "\(triage.filter { $0.red_flag == true }.count) with a red flag, \(triage.filter { $0.language == "ja" }.count) in Japanese)")
+        var sftSettings = LoopWorld.SFTSettings(steps: sftSteps, learningRate: sftLearningRate, warmup: sftWarmup,
+                                                maxAnswerTokens: sftMaxAnswerTokens)
+        sftSettings.seed = seed
         try world.sft(base: URL(fileURLWithPath: model).path, data: cwd.appendingPathComponent("feedback/seed/sft.jsonl"),
-                      steps: sftSteps, seed: seed, log: log)
+                      settings: sftSettings, log: log)
 
         let scorer = HeldOutScorer(world: world, config: settings, answersPerPrompt: answers, seed: seed,
                                    validationFile: cwd.appendingPathComponent("feedback/seed/sft-heldout.jsonl"), reference: "sft-v1", log: log)
@@ -81,7 +108,12 @@ struct LoopBench: ParsableCommand {
         figures.settings = ["nights": "\(nights)", "seed": "\(seed)", "flip": "\(flip)", "sft_steps": "\(sftSteps)",
                             "train_prompts_per_night": "\(trainPrompts)", "answers_per_heldout_prompt": "\(answers)",
                             "heldout_prompts": "\(world.heldOut.count)", "heldout_triage_prompts": "\(triage.count)",
-                            "config": config, "reviewers": "3", "overlap": "2"]
+                            "config": config, "reviewers": "3", "overlap": "2",
+                            "sft_learning_rate": "\(sftLearningRate)", "sft_warmup": "\(sftWarmup)",
+                            "sft_max_answer_tokens": "\(sftMaxAnswerTokens)", "method": settings.method.rawValue,
+                            "policy_epochs": "\(settings.method == .kto ? settings.kto.epochs : settings.dpo.epochs)",
+                            "policy_learning_rate": "\(settings.method == .kto ? settings.kto.learningRate : settings.dpo.learningRate)",
+                            "answers_per_prompt_nightly": "\(settings.sampling.answersPerPrompt)"]
         print(String(format: "sft-v1: held-out rule satisfaction %.3f [%.3f, %.3f] (n %d), validation loss %.4f",
                      figures.sft.rule_rate, figures.sft.rule_rate_ci[0], figures.sft.rule_rate_ci[1], totals.total, sft.validationLoss))
 
@@ -110,3 +142,5 @@ struct LoopBench: ParsableCommand {
 
     private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 }
+
+extension NightlyConfig.Method: ExpressibleByArgument {}

@@ -52,6 +52,15 @@ struct LoopFigures: Codable {
         var review: String?
         var review_comparisons: Int?
         var review_lower: Double?
+        /// Tonight's candidate measured like production (when it is not production): did
+        /// training move the rule, whatever the review decided? (`candidate_lift_ci`: paired
+        /// bootstrap over prompts against sft-v1.)
+        var candidate_rule_rate: Double?
+        var candidate_rule_rate_ci: [Double]?
+        var candidate_lift: Double?
+        var candidate_lift_ci: [Double]?
+        var candidate_validation_loss: Double?
+        var candidate_kl: Double?
         var skipped: String?
         var ratings_before_night: Int
         var ratings_after_night: Int

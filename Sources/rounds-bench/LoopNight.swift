@@ -1,5 +1,6 @@
 // One night of the loop benchmark and the morning after it: production answers training
-// prompts, the simulated reviewers rate the queue, `NightlyRun` trains and gates a candidate
+// prompts (and the held-out prompts it has not answered, whose ratings the gates read), the
+// simulated reviewers rate the queue, `NightlyRun` trains and gates a candidate
 // and queues it against production, the reviewers rate that queue, and the clinician-mode
 // decision runs. Then the production policy is measured on held-out prompts.
 import FeedbackStore
@@ -50,8 +51,20 @@ struct LoopNight {
         options.overlap = config.sampling.overlap
         options.sampling = SamplingParameters(temperature: config.sampling.temperature, topP: config.sampling.topP,
                                               maxNewTokens: config.sampling.maxTokens, seed: seed &+ UInt64(night))
-        let summary = try QueueSampler(store: store).run(policy: before, chat: try chatModel(before), baseline: nil, options: options)
+        var chat: ChatModel?
+        func loaded() throws -> ChatModel {
+            if let chat { return chat }
+            chat = try chatModel(before)
+            return chat!
+        }
+        let summary = try QueueSampler(store: store).run(policy: before, chat: try loaded(), baseline: nil, options: options)
         log("sample: \(summary)")
+        // And every held-out prompt it has not answered yet: the reviewers' ratings of those
+        // answers are the held-out evidence the offline gates read (never trained on).
+        options.split = .heldout
+        options.promptLimit = nil
+        let heldOut = try QueueSampler(store: store).run(policy: before, chat: try loaded(), baseline: nil, options: options)
+        log("sample (held-out split, for the gates): \(heldOut)")
         let ratedBefore = try review(UInt64(2 * night))
 
         let outcome = try NightlyRun(store: store, registry: registry, config: config, root: root, actor: "bench", log: log).run()
@@ -78,6 +91,15 @@ struct LoopNight {
             figure.gates_passed = m.metrics["gates_passed"].map { $0 > 0 }
             figure.gate_reason = m.statusReason
             (figure.rows_used, figure.rows_available) = try rows(m, run: outcome.runID)
+            if candidate != after {
+                let c = try scorer.score(candidate), t = c.ruleTotals
+                figure.candidate_rule_rate = ruleRate(c)
+                figure.candidate_rule_rate_ci = [Double](Stats.wilsonInterval(successes: t.successes, total: t.total))
+                figure.candidate_lift = ruleRate(c) - ruleRate(sft)
+                figure.candidate_lift_ci = [Double](PromptBootstrap(seed: seed).paired(pairedRule(c, sft)))
+                figure.candidate_validation_loss = c.validationLoss
+                figure.candidate_kl = c.klToReference
+            }
             if let d = decisions.first(where: { $0.candidate == candidate }) {
                 figure.review = "\(d.verdict): \(d.evidence.summary)"
                 figure.review_comparisons = d.evidence.comparisons
@@ -119,7 +141,8 @@ struct LoopNight {
             kl: s.klToReference, kl_reference: "sft-v1", rows_used: nil, rows_available: nil,
             promoted: false, promoted_policy: nil, worse_than_parent: false, parent_diff: nil, parent_diff_ci: nil,
             candidate: nil, method: nil, gates_passed: nil, gate_reason: nil, review: nil, review_comparisons: nil, review_lower: nil,
-            skipped: nil, ratings_before_night: 0, ratings_after_night: 0, seconds: 0)
+            candidate_rule_rate: nil, candidate_rule_rate_ci: nil, candidate_lift: nil, candidate_lift_ci: nil,
+            candidate_validation_loss: nil, candidate_kl: nil, skipped: nil, ratings_before_night: 0, ratings_after_night: 0, seconds: 0)
     }
 
     /// Feedback rows the candidate trained on and rows its trainer could use, from its manifest
@@ -155,6 +178,10 @@ extension LoopFigures.Night {
                        rows_used.map(String.init) ?? "–", rows_available.map(String.init) ?? "–", promoted ? "yes" : "no")
         if let parent_diff { s += String(format: " (vs parent %+.3f %@, worse: %@)", parent_diff, ci(parent_diff_ci), worse_than_parent ? "yes" : "no") }
         if let candidate { s += "\n  candidate \(candidate) (\(method ?? "?")): gates \(gates_passed.map { $0 ? "passed" : "failed" } ?? "?") — \(gate_reason ?? "")" }
+        if let candidate_rule_rate, let candidate_lift {
+            s += String(format: "\n  candidate on held-out: rule %.3f %@, lift %+.3f %@, validation loss %.4f, KL to sft-v1 %.3f", candidate_rule_rate,
+                        ci(candidate_rule_rate_ci), candidate_lift, ci(candidate_lift_ci), candidate_validation_loss ?? .nan, candidate_kl ?? .nan)
+        }
         if let review { s += "\n  review: \(review)" }
         if let skipped { s += "\n  skipped: \(skipped)" }
         return s

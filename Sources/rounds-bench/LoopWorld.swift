@@ -2,7 +2,8 @@
 // the bundled prompts split BY PROMPT into training and held-out (stratified so the held-out
 // triage prompts cover both languages, with and without a red flag), and sft-v1 trained from
 // the base model as the main job does (scripts/main.sh: LoRA r 16, α 32, batch 4, peak rate
-// 2e-4, 10 warm-up steps, max length 512, on feedback/seed/sft.jsonl), then promoted.
+// 1e-3 after 3 warm-up steps, max length 512, only answers that fit the 128-token sampling
+// cap, on feedback/seed/sft.jsonl), then promoted.
 import ArgumentParser
 import FeedbackStore
 import Foundation
@@ -71,20 +72,33 @@ struct LoopWorld {
         }
     }
 
-    /// Trains sft-v1 from `base` for `steps` optimizer steps (skipped when it exists) and
-    /// makes it production.
-    func sft(base: String, data: URL, steps: Int, seed: UInt64, log: (String) -> Void) throws {
+    /// The main job's SFT (scripts/main.sh): LoRA r 16, α 32, batch 4, max length 512, only
+    /// examples whose answers fit the sampling cap, a high early peak rate for a short run.
+    struct SFTSettings {
+        var steps = 24
+        var learningRate = 1e-3
+        var warmup = 3
+        var maxAnswerTokens = 128
+        var seed: UInt64 = 0
+    }
+
+    /// Trains sft-v1 from `base` with `settings` (skipped when it exists) and makes it production.
+    func sft(base: String, data: URL, settings: SFTSettings, log: (String) -> Void) throws {
         let name = "sft-v1"
         if !registry.contains(name) {
-            let lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0, targets: LoRATarget.allCases, seed: seed)
+            let lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0, targets: LoRATarget.allCases, seed: settings.seed)
             let run = try PolicyRun(registry: registry, policy: base, out: name, resume: false, chatTemplate: nil, weights: .init(lora: lora))
-            let train = try SFTDataset.load(data, tokenizer: run.loaded.tokenizer, template: run.template, maxLength: 512, overLength: .truncate)
+            let train = try SFTDataset.load(data, tokenizer: run.loaded.tokenizer, template: run.template, maxLength: 512, overLength: .truncate,
+                                            maxAnswerTokens: settings.maxAnswerTokens)
+            log("sft \(name): \(train.report)")
             var parameters = SFTTrainer.Parameters()
-            parameters.steps.maxSteps = steps
+            parameters.steps.maxSteps = settings.steps
+            parameters.steps.learningRate = settings.learningRate
+            parameters.steps.warmupSteps = settings.warmup
             parameters.steps.checkpointEvery = 0
-            parameters.steps.seed = seed
+            parameters.steps.seed = settings.seed
             parameters.evalEvery = 0
-            let reporter = ProgressReporter("sft \(name)", total: steps, unit: "steps")
+            let reporter = ProgressReporter("sft \(name)", total: settings.steps, unit: "steps")
             let result = try SFTTrainer.train(model: run.model, train: train, validation: nil, parameters: parameters,
                                               checkpoint: nil, resume: false, runKey: "loop-bench") { progress in
                 reporter.update(progress.step, detail: String(format: "loss %.4f %.0f tok/s", progress.loss, progress.tokensPerSecond))
@@ -94,8 +108,9 @@ struct LoopWorld {
             let files = [data.path: try SHA256.hex(fileAt: data)]
             let manifest = run.manifest(
                 method: "sft", data: .init(files: files),
-                parameters: ["max_steps": "\(steps)", "batch_size": "4", "learning_rate": "0.0002", "warmup": "10", "lora_rank": "16",
-                             "lora_alpha": "32", "max_length": "512", "seed": "\(seed)"],
+                parameters: ["max_steps": "\(settings.steps)", "batch_size": "4", "learning_rate": "\(settings.learningRate)",
+                             "warmup": "\(settings.warmup)", "max_answer_tokens": "\(settings.maxAnswerTokens)", "lora_rank": "16",
+                             "lora_alpha": "32", "max_length": "512", "seed": "\(settings.seed)"],
                 metrics: ["train_loss_final": result.finalTrainLoss, "steps": Double(result.steps), "seconds": result.seconds],
                 full: false)
             try run.save(manifest)

@@ -20,7 +20,7 @@ struct ScriptedReviewerTests {
             if object["red_flag"] != nil { labelled += 1 }
             #expect(ScriptedReviewer.hasRedFlag(prompt) == expected, "prompts.jsonl:\(index + 1): \(prompt)")
         }
-        #expect(labelled == 30)
+        #expect(labelled == 54)
     }
 
     @Test func verdictDecidesFirstThenTheTieBreaks() {

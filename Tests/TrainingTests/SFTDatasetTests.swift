@@ -47,4 +47,26 @@ struct SFTDatasetTests {
         #expect(kept.report.overAnswerBudget.count == 2)
         #expect(SFTDataset.longestRun(kept.examples[0].targetMask) <= 32)
     }
+
+    /// The bundled seed set against the main job's 128-token sampling cap: every triage
+    /// answer (the answers the triage rule reads) fits in both languages, and some Japanese
+    /// answers of every non-document category fit too, so SFT at the cap still teaches
+    /// Japanese answers that end (scripts/fit-seed-answers.py shortened them).
+    @Test func seedTriageAnswersAndSomeJapaneseAnswersFitTheSamplingCap() throws {
+        let file = Self.packageRoot.appendingPathComponent("feedback/seed/sft.jsonl")
+        let tokenizer = try BPETokenizer.load(modelPath: Self.baseModel)
+        let data = try SFTDataset.load(file, tokenizer: tokenizer, template: try ChatTemplate.forTokenizer(tokenizer), maxLength: 512,
+                                       overLength: .truncate, maxAnswerTokens: 128)
+        struct Meta: Decodable { var category: String; var language: String }
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        let meta = try lines.map { try JSONDecoder().decode(Meta.self, from: Data($0.utf8)) }
+        let kept = Set(data.examples.map { Int($0.source.split(separator: ":").last!)! })
+        let triage = meta.indices.filter { meta[$0].category == "triage" }
+        #expect(triage.count == 80)
+        #expect(triage.allSatisfy { kept.contains($0 + 1) }, "triage lines over the cap: \(triage.filter { !kept.contains($0 + 1) }.map { $0 + 1 })")
+        for category in ["patient-question", "medication"] {
+            let japanese = meta.indices.filter { meta[$0].category == category && meta[$0].language == "ja" }
+            #expect(japanese.filter { kept.contains($0 + 1) }.count >= 8, "\(category): too few Japanese answers fit 128 tokens")
+        }
+    }
 }
