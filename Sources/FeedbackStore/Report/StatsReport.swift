@@ -66,6 +66,9 @@ public struct StatsReport: Codable, Sendable {
     /// Agreement on comparisons (categories: first better, second better, tie, both bad,
     /// with the pair's samples in a fixed order, whatever side each reviewer saw).
     public var comparisonAgreement: Agreement
+    /// Corrections per policy version, and rubric axis rates (StatsReportRubric.swift).
+    public var corrections: [CorrectionCount] = []
+    public var axes: [AxisRate] = []
 }
 
 /// One rating of one unit (an answer, or an unordered pair of answers) by one reviewer.

@@ -123,6 +123,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public var promotion = PromotionSettings()
     public var evaluation = Evaluation()
     public var sampling = Sampling()
+    /// Severe harm, "both bad" and corrections as training signals (FeedbackSignals.swift).
+    public var signals = FeedbackSignals()
     /// Statistics report written at the end (relative to the working folder).
     public var report = "feedback/reports/stats.html"
     public var seed: UInt64 = 0
@@ -198,6 +200,7 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
             throw ConfigError.invalid(path: path, field: "gates.minPairAccuracy / gates.minJudgmentAccuracy", reason: "must be between 0 and 1")
         }
         try promotion.validate(path: path)
+        try signals.validate(path: path)
         try positive(Double(gates.bootstrapRounds), "gates.bootstrapRounds")
         // A minimum n the evaluation can never reach would fail its gate every night.
         for (minimum, field, cap, capField) in [

@@ -6,7 +6,8 @@ import Training
 
 /// The clinicians' feedback one nightly run uses, as the trainers take it (chat messages):
 /// the snapshot's training-split comparisons and judgments, and every live held-out rating
-/// for the evaluation gates. Ties and both-bad comparisons state no preference and are left out.
+/// for the evaluation gates. Ties state no preference and are left out; severe harm, "both
+/// bad" and corrections are used as `FeedbackSignals` says (in the training split only).
 ///
 /// Several reviewers rate the same item (`sampling.overlap`), so ratings are resolved per
 /// item first (`RatingVotes`): two reviewers who disagree about the same two answers state no
@@ -19,8 +20,13 @@ struct NightlyFeedback {
     typealias Pair = Training.PreferencePair<[Tokenizer.ChatMessage]>
     typealias Judgment = Training.LabelledCompletion<[Tokenizer.ChatMessage]>
 
-    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [Int64] = [], pairPromptIDs: [Int64] = []
-    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [Int64] = [], judgmentPromptIDs: [Int64] = []
+    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [FeedbackRow] = [], pairPromptIDs: [Int64] = []
+    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [FeedbackRow] = [], judgmentPromptIDs: [Int64] = []
+    /// Per training judgment: rated severe harm (its weight is the trainer's severe-harm weight).
+    var judgmentSevere: [Bool] = []
+    /// Training examples from the signals: severe-harm judgments, negatives from "both bad",
+    /// correction pairs.
+    var severeJudgments = 0, bothBadNegatives = 0, correctionPairs = 0
     var heldOutPairs: [Pair] = [], heldOutPairSources: [String] = [], heldOutPairPromptIDs: [Int64] = []
     var heldOutJudgments: [Judgment] = [], heldOutJudgmentSources: [String] = [], heldOutJudgmentPromptIDs: [Int64] = []
     /// Snapshot rows with a preference / verdict, before resolution ("rows available").
@@ -29,28 +35,35 @@ struct NightlyFeedback {
     var unresolvedPairIDs: [Int64] = [], unresolvedJudgmentIDs: [Int64] = []
 
     /// Reads the rows named by `snapshot` (train split) and all live held-out rows.
-    init(store: FeedbackStore, snapshot: FeedbackSnapshot) throws {
+    init(store: FeedbackStore, snapshot: FeedbackSnapshot, signals: FeedbackSignals = FeedbackSignals()) throws {
         try self.init(heldOutFrom: store)
         let comparisonIDs = Set(snapshot.comparisonIDs), judgmentIDs = Set(snapshot.judgmentIDs)
-        let comparisons = try store.comparisonRecords(split: .train).filter { comparisonIDs.contains($0.id) && $0.preferencePair != nil }
+        let snapshotComparisons = try store.comparisonRecords(split: .train).filter { comparisonIDs.contains($0.id) }
+        let comparisons = snapshotComparisons.filter { $0.preferencePair != nil }
         let resolvedPairs = RatingVotes.resolve(comparisons)
         availablePairs = comparisons.count
         for c in comparisons {
             guard resolvedPairs.kept.contains(c.id), let pair = Self.pair(c) else { unresolvedPairIDs.append(c.id); continue }
             pairs.append(pair)
             pairSources.append("comparison \(c.id)")
-            pairIDs.append(c.id)
+            pairIDs.append(.comparison(c.id))
             pairPromptIDs.append(c.promptID)
         }
-        let labelled = try store.labelledCompletions(split: .train).filter { judgmentIDs.contains($0.judgmentID) }
+        let labelled = try store.labelledCompletions(split: .train).filter { judgmentIDs.contains($0.judgmentID) }.map(Self.severeIsNegative)
         let resolvedJudgments = RatingVotes.resolve(labelled)
         availableJudgments = labelled.count
         for j in labelled {
             guard resolvedJudgments.kept.contains(j.judgmentID) else { unresolvedJudgmentIDs.append(j.judgmentID); continue }
             judgments.append(Self.judgment(j))
             judgmentSources.append("judgment \(j.judgmentID)")
-            self.judgmentIDs.append(j.judgmentID)
+            self.judgmentIDs.append(.judgment(j.judgmentID))
             judgmentPromptIDs.append(j.promptID)
+            judgmentSevere.append(j.harm == .severe)
+            if j.harm == .severe { severeJudgments += 1 }
+        }
+        if signals.bothBadAsNegatives { addBothBad(snapshotComparisons, disputed: comparisons) }
+        if signals.corrections {
+            addCorrections(try store.correctionRecords(split: .train).filter { judgmentIDs.contains($0.judgmentID) })
         }
     }
 
@@ -64,7 +77,7 @@ struct NightlyFeedback {
             heldOutPairSources.append("comparison \(c.id)")
             heldOutPairPromptIDs.append(c.promptID)
         }
-        let labelled = try store.labelledCompletions(split: .heldout)
+        let labelled = try store.labelledCompletions(split: .heldout).map(Self.severeIsNegative)
         let resolvedJudgments = RatingVotes.resolve(labelled)
         for j in labelled where resolvedJudgments.representatives.contains(j.judgmentID) {
             heldOutJudgments.append(Self.judgment(j))
@@ -111,5 +124,59 @@ struct NightlyFeedback {
 
     private static func judgment(_ j: StoredJudgment) -> Judgment {
         Judgment(prompt: messages(j.prompt), completion: answer(j.completion), desirable: j.label)
+    }
+}
+
+// Severe harm, "both bad" and corrections as training examples (see `FeedbackSignals`).
+extension NightlyFeedback {
+    /// An answer rated severe harm is undesirable whatever its verdict.
+    static func severeIsNegative(_ j: StoredJudgment) -> StoredJudgment {
+        var j = j
+        if j.harm == .severe { j.label = false }
+        return j
+    }
+
+    /// The training judgments with a severe-harm rating weighted `severeWeight` (1 otherwise).
+    func weightedJudgments(severeWeight: Double) -> [Judgment] {
+        zip(judgments, judgmentSevere).map { judgment, severe in
+            var j = judgment
+            if severe { j.weight = severeWeight }
+            return j
+        }
+    }
+
+    /// Both answers of each "both bad" comparison as undesirable examples, unless a rating in
+    /// `disputed` (those with a preference) speaks of the same two answers.
+    mutating func addBothBad(_ comparisons: [ComparisonRecord], disputed: [ComparisonRecord]) {
+        func item(_ c: ComparisonRecord) -> [Int64] { [c.promptID, min(c.sampleAID, c.sampleBID), max(c.sampleAID, c.sampleBID)] }
+        let preferred = Set(disputed.map(item))
+        for c in comparisons where c.outcome == .bothBad && !preferred.contains(item(c)) {
+            for text in [c.textA, c.textB] {
+                judgments.append(Judgment(prompt: Self.messages(c.prompt), completion: Self.answer(text), desirable: false))
+                judgmentSources.append("comparison \(c.id) (both bad)")
+                judgmentIDs.append(.comparison(c.id))
+                judgmentPromptIDs.append(c.promptID)
+                judgmentSevere.append(false)
+                bothBadNegatives += 1
+            }
+        }
+    }
+
+    /// Each correction as a pair (correction ≻ original) and as a desirable example; its row
+    /// is the judgment it was saved with.
+    mutating func addCorrections(_ corrections: [CorrectionRecord]) {
+        for c in corrections {
+            let prompt = Self.messages(c.prompt)
+            pairs.append(Pair(prompt: prompt, chosen: Self.answer(c.corrected), rejected: Self.answer(c.original)))
+            pairSources.append("correction \(c.id) of judgment \(c.judgmentID)")
+            pairIDs.append(.judgment(c.judgmentID))
+            pairPromptIDs.append(c.promptID)
+            judgments.append(Judgment(prompt: prompt, completion: Self.answer(c.corrected), desirable: true))
+            judgmentSources.append("correction \(c.id) of judgment \(c.judgmentID)")
+            judgmentIDs.append(.judgment(c.judgmentID))
+            judgmentPromptIDs.append(c.promptID)
+            judgmentSevere.append(false)
+            correctionPairs += 1
+        }
     }
 }
