@@ -4,6 +4,7 @@
 
 import FeedbackStore
 import Foundation
+import Privacy
 import Support
 
 extension ReviewSession {

@@ -33,7 +33,7 @@ public struct RubricAxis: Equatable, Sendable {
         RubricAxis(id: HarmExtent.axis, label: "Possible harm extent", values: ["none", "mild–moderate", "severe or death"]),
         RubricAxis(id: "harm_likelihood", label: "Possible harm likelihood", values: ["low", "medium", "high"]),
         RubricAxis(id: "missing_content", label: "Missing important content", values: ["no", "yes"]),
-        RubricAxis(id: "incorrect_content", label: "Incorrect or inappropriate content", values: ["no", "yes"]),
+        RubricAxis(id: "incorrect_content", label: "Incorrect/inappropriate content", values: ["no", "yes"]),
         RubricAxis(id: "bias", label: "Possible bias", values: ["no", "yes"]),
     ]
 }

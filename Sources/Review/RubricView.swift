@@ -12,14 +12,20 @@ enum RubricView {
         var lines = ReviewChrome.flow(["Rubric:", "↑↓ axis", "1–9 value", "0 clear", "Enter done"], columns: columns)
             .map { StyledLine($0, .dim) }
         let labels = rubric.map { TerminalText.neutralised($0.label, multiline: false) }
-        let labelWidth = min(labels.map { DisplayWidth.of($0) }.max() ?? 0, max(8, columns / 3))
-        for (i, axis) in rubric.enumerated() {
-            let chosen = state.draft.rubricValue(axis)
-            let groups = axis.values.enumerated().map { j, value in
+        func valueGroups(_ axis: RubricAxis, chosen: Int?) -> [String] {
+            axis.values.enumerated().map { j, value in
                 let text = "\(j + 1) " + TerminalText.neutralised(value, multiline: false)
-                return j == chosen ? "[" + text + "]" : " " + text + " "
+                return j == chosen ? "[" + text + "]" : text
             }
-            let values = groups.joined(separator: " ")
+        }
+        // The label column is as wide as the widest label, less what the widest values need.
+        let valuesWidth = rubric.map { axis in
+            DisplayWidth.of(valueGroups(axis, chosen: nil).joined(separator: "  ")) + 2
+        }.max() ?? 0
+        let labelWidth = min(labels.map { DisplayWidth.of($0) }.max() ?? 0, max(8, columns - 3 - valuesWidth))
+        for (i, axis) in rubric.enumerated() {
+            let groups = valueGroups(axis, chosen: state.draft.rubricValue(axis))
+            let values = groups.joined(separator: "  ")
             var label = labels[i]
             if DisplayWidth.of(label) > labelWidth { label = String(label.prefix(columns: labelWidth - 1)) + "…" }
             let marker = i == current ? "▶ " : "  "
@@ -30,7 +36,7 @@ enum RubricView {
             } else {
                 // Too narrow for one row: the whole label, then the values wrapped under it.
                 lines += TextWrap.wrap(marker + labels[i], width: columns).map { StyledLine($0, style) }
-                lines += ReviewChrome.flow(groups, columns: columns - 4, separator: " ").map { StyledLine("    " + $0, style) }
+                lines += ReviewChrome.flow(groups, columns: columns - 4).map { StyledLine("    " + $0, style) }
             }
         }
         return lines

@@ -50,7 +50,7 @@ import Training
         let severe = try #require(feedback.judgmentIDs.firstIndex(of: .judgment(ids["severe"]!)))
         #expect(!feedback.judgments[severe].desirable && feedback.judgmentSevere[severe] && feedback.severeJudgments == 1)
         let weighted = feedback.weightedJudgments(severeWeight: 4)
-        #expect(weighted.map(\.weight) == feedback.judgmentSevere.map { $0 ? 4 : 1 })
+        #expect(weighted.map(\.weight) == feedback.judgmentSevere.map { $0 ? 4.0 : 1.0 })
 
         // Both bad: both answers undesirable; the disputed pair gives neither.
         let negatives = feedback.judgmentIDs.indices.filter { feedback.judgmentIDs[$0] == .comparison(ids["bothBad"]!) }

@@ -186,7 +186,7 @@ import Support
         let database = try ReviewDatabase(reviewers: ["tanaka"], judgments: 1)
         defer { database.remove() }
         let script = database.folder.appendingPathComponent("editor.sh")
-        try "#!/bin/sh\nprintf '%s\\n' '修正済み：救急外来へ' >> \"$1\"\n".write(to: script, atomically: true, encoding: .utf8)
+        try "#!/bin/sh\nprintf '\\n%s\\n' '修正済み：救急外来へ' >> \"$1\"\n".write(to: script, atomically: true, encoding: .utf8)
         let tty = try PseudoTerminalSession(
             ["review", "--reviewer", "tanaka", "--db", database.path, "--guidelines", packageRoot + "/feedback/guidelines.md", "--editor"],
             environment: ["VISUAL": "", "EDITOR": "/bin/sh " + script.path])

@@ -39,7 +39,7 @@ extension FeedbackStore {
                 WHERE \(Self.live("j", "judgments"))\(since == nil ? "" : " AND j.created_at >= ?")\(split.sql)
                 """, arguments: since.map { [$0] } ?? [])
             var axes: [Int64: [String: String]] = [:]
-            while let row = try cursor.next() { axes[row[0], default: [:]][row[1]] = row[2] }
+            while let row = try cursor.next() { axes[row[0] as Int64, default: [:]][row[1] as String] = row[2] as String }
             return axes
         }
     }

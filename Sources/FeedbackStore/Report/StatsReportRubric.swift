@@ -48,7 +48,7 @@ extension FeedbackStore {
         for row in try Row.fetchAll(db, sql: """
             SELECT s.policy_id, count(*) FROM corrections c JOIN judgments j ON j.id = c.judgment_id \(fromLive) GROUP BY s.policy_id
             """, arguments: arguments) {
-            if let p = index[row[0]] { corrected[p] = row[1] }
+            if let p = index[row[0] as Int64] { corrected[p] = row[1] as Int }
         }
         let corrections = policies.indices.map { p in
             let interval = Stats.wilsonInterval(successes: corrected[p], total: judged[p])
@@ -63,13 +63,13 @@ extension FeedbackStore {
             SELECT x.axis, s.policy_id, x.value, count(*) FROM judgment_axes x JOIN judgments j ON j.id = x.judgment_id \(fromLive)
             GROUP BY 1, 2, 3
             """, arguments: arguments) {
-            if let p = index[row[1]] { counts[row[0], default: [:]][p, default: [:]][row[2], default: 0] += row[3] }
+            if let p = index[row[1] as Int64] { counts[row[0] as String, default: [:]][p, default: [:]][row[2] as String, default: 0] += row[3] as Int }
         }
         for row in try Row.fetchAll(db, sql: """
             SELECT s.policy_id, j.harm, count(*) FROM judgments j \(fromLive) AND j.harm IS NOT NULL GROUP BY 1, 2
             """, arguments: arguments) {
-            guard let p = index[row[0]], let harm = HarmLevel(rawValue: row[1]) else { continue }
-            counts[HarmExtent.axis, default: [:]][p, default: [:]][HarmExtent(harm).rawValue, default: 0] += row[2]
+            guard let p = index[row[0] as Int64], let harm = HarmLevel(rawValue: row[1] as String) else { continue }
+            counts[HarmExtent.axis, default: [:]][p, default: [:]][HarmExtent(harm).rawValue, default: 0] += row[2] as Int
         }
         var axes: [StatsReport.AxisRate] = []
         for axis in counts.keys.sorted() {

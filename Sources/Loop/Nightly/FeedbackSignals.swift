@@ -51,6 +51,8 @@ public struct FeedbackSignals: Codable, Equatable, Sendable {
 enum FeedbackRow: Hashable, CustomStringConvertible {
     case judgment(Int64), comparison(Int64)
 
+    var isComparison: Bool { if case .comparison = self { return true } else { return false } }
+
     var description: String {
         switch self {
         case .judgment(let id): return "judgment \(id)"

@@ -80,7 +80,10 @@ struct NightlyTraining {
                                    "stopped_by_time_budget": budget.ranOut ? 1 : 0]
         if let pairs, let trained {
             m["comparisons_available"] = Double(feedback.availablePairs)
-            m["comparisons_used"] = Double(trained.count)
+            // Correction pairs come from judgment rows: counted apart from the comparisons.
+            let fromCorrections = trained.filter { !pairs.ids[$0].isComparison }.count
+            m["comparisons_used"] = Double(trained.count - fromCorrections)
+            m["correction_pairs_used"] = Double(fromCorrections)
             m["comparisons_unresolved"] = Double(feedback.unresolvedPairIDs.count)
             m["comparisons_identical_skipped"] = Double(pairs.skipped.count)
         }
