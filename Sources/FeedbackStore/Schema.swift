@@ -26,6 +26,7 @@ enum Schema {
         }
         migrator.registerMigration("v2-claims-and-counts") { db in try claimsAndCounts(db) }
         migrator.registerMigration("v3-imports") { db in try imports(db) }
+        migrator.registerMigration("v4-corrections-axes") { db in try correctionsAndAxes(db) }
         migrator.registerMigration("v5-gold-roles-audit") { db in try goldRolesAudit(db) }
         return migrator
     }
@@ -214,7 +215,7 @@ enum Schema {
 
     static let appendOnlyTables = ["judgments", "comparisons", "skips"]
 
-    private static func forbidRewrites(of table: String, _ db: Database) throws {
+    static func forbidRewrites(of table: String, _ db: Database) throws {
         try db.execute(sql: """
             CREATE TRIGGER \(table)_no_update BEFORE UPDATE ON \(table)
             BEGIN SELECT RAISE(ABORT, '\(table) is append-only: write a new row that supersedes the old one'); END;

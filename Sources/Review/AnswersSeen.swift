@@ -16,6 +16,7 @@ public struct AnswersSeen: Equatable, Sendable {
         // Nothing of the card is on screen when the window is too small or the guidelines cover it.
         guard ReviewView.fits(state.size) else { return }
         if case .help = state.mode { return }
+        if case .correction = state.mode { return }
         let shown = ReviewView.visibleRange(state)
         for (i, end) in ends.enumerated() where shown.contains(end) { flags[i] = true }
     }

@@ -62,16 +62,21 @@ enum ReviewChrome {
             return Footer(lines: [StyledLine(label + visible, .highlight)]
                             + legend(["Enter keep", "Esc cancel", "←→ move", "Backspace delete"], columns),
                           cursorColumn: DisplayWidth.of(label) + column)
+        case .rubric(let axis):
+            return Footer(lines: RubricView.lines(state, current: axis))
+        case .correction:
+            return Footer(lines: legend(CorrectionView.keys, columns))
         case .rating, .help:
             let pair = state.card?.isPair ?? false
             let first: [StyledLine]
             if let message = state.message {
                 first = TextWrap.wrap(message, width: columns).prefix(3).map { StyledLine($0, .highlight) }
             } else {
-                first = [StyledLine(details(state.draft, pair: pair))]
+                first = [StyledLine(details(state.draft, pair: pair, rubric: state.rubric))]
             }
             var keys = state.card == nil ? [] : pair ? ["a A", "b B", "t tie", "n both bad"] : ["c correct", "x incorrect"]
-            keys += pair ? ["s skip", "u undo", "m comment", "q quit"] : ["s skip", "u undo", "h harm", "g tags", "m comment", "q quit"]
+            // Single answers: 80 columns exactly (h harm works too: harm extent is also on the rubric).
+            keys += pair ? ["s skip", "u undo", "m comment", "q quit"] : ["s skip", "u undo", "e edit", "r rubric", "g tags", "m note", "q quit"]
             return Footer(lines: first + legend(keys, columns))
         }
     }
@@ -95,12 +100,15 @@ enum ReviewChrome {
         return lines
     }
 
-    static func details(_ draft: Annotation, pair: Bool) -> String {
+    static func details(_ draft: Annotation, pair: Bool, rubric: [RubricAxis] = []) -> String {
         let comment = "comment: " + (draft.comment.isEmpty ? "—" : TerminalText.neutralised(draft.comment, multiline: false))
         if pair { return comment }
         let harm = draft.harm?.rawValue ?? "—"
         let tags = draft.tags.isEmpty ? "—" : draft.tags.map(\.rawValue).joined(separator: ", ")
-        return "harm: \(harm) · tags: \(tags) · \(comment)"
+        // Rubric and correction first when there are any, so a long comment cannot hide them.
+        let rated = draft.rubricCount(rubric)
+        let extra = (rated > 0 ? "rubric \(rated)/\(rubric.count) · " : "") + (draft.correction.isEmpty ? "" : "corrected · ")
+        return extra + "harm: \(harm) · tags: \(tags) · \(comment)"
     }
 
     static func progressBar(_ state: ReviewState) -> StyledLine {

@@ -67,6 +67,12 @@ public struct Annotation: Equatable, Sendable {
     public var harm: HarmLevel?
     public var tags: [ReviewTag]  // in menu order
     public var comment: String
+    /// Rubric axis id → value (harm extent is `harm`, see `RubricAxes.swift`).
+    public var axes: [String: String] = [:]
+    /// The answer as the reviewer rewrote it, scrubbed ("" = no correction), and how many
+    /// identifiers the scrubber replaced in it.
+    public var correction = ""
+    public var correctionIdentifiers = 0
 
     public init(harm: HarmLevel? = nil, tags: [ReviewTag] = [], comment: String = "") {
         self.harm = harm
@@ -74,7 +80,7 @@ public struct Annotation: Equatable, Sendable {
         self.comment = comment
     }
 
-    public var isEmpty: Bool { harm == nil && tags.isEmpty && comment.isEmpty }
+    public var isEmpty: Bool { harm == nil && tags.isEmpty && comment.isEmpty && axes.isEmpty && correction.isEmpty }
 }
 
 /// A committed rating as the session hands it to the store.

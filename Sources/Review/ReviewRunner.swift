@@ -10,8 +10,9 @@ import Darwin
 
 public enum ReviewRunner {
     /// Runs the full-screen tool until the reviewer quits or the session is ended by a
-    /// signal or hang-up. Returns the process exit status (0, or 128 + signal).
-    public static func runInteractive(_ session: ReviewSession, terminal: Terminal) throws -> Int32 {
+    /// signal or hang-up. Returns the process exit status (0, or 128 + signal). With
+    /// `externalEditor`, `e` hands the terminal to that editor for the correction.
+    public static func runInteractive(_ session: ReviewSession, terminal: Terminal, externalEditor: ExternalEditor? = nil) throws -> Int32 {
         try terminal.start()
         defer { terminal.restore() }
         session.resize(terminal.size())
@@ -24,6 +25,13 @@ public enum ReviewRunner {
         if early.contains(.interrupt) { return 128 + SIGINT }
         session.reportIgnoredKeys(early.count)
         var onScreen: Frame? = nil
+        if let externalEditor {
+            session.externalEditor = { [unowned session] text in
+                // The editor drew over the screen (and the window may have changed size).
+                defer { onScreen = nil; session.resize(terminal.size()) }
+                return try externalEditor.edit(text, terminal: terminal)
+            }
+        }
         draw(session, on: terminal, over: &onScreen)
         while true {
             switch terminal.nextEvent() {

@@ -21,6 +21,10 @@ public enum ReviewMode: Equatable, Sendable {
     case tagMenu
     case comment(LineEditor)
     case help(scroll: Int)
+    /// Rating the single answer on the rubric; `axis` is the axis the digit keys set.
+    case rubric(axis: Int)
+    /// Rewriting the single answer (ReviewSessionCorrections.swift).
+    case correction(CorrectionEditor)
 }
 
 /// Everything the view needs to draw one frame.
@@ -37,6 +41,8 @@ public struct ReviewState: Equatable, Sendable {
     /// Which answers have had their last line on screen.
     public var seen = AnswersSeen()
     public var size = TerminalSize(rows: 24, columns: 80)
+    /// The axes `r` rates single answers on (from the guidelines).
+    public var rubric = RubricAxis.medPaLM
 
     public init(reviewer: String) { self.reviewer = reviewer }
 }
@@ -50,22 +56,27 @@ public enum ReviewEvent: Equatable, Sendable {
 }
 
 public final class ReviewSession {
-    public private(set) var state: ReviewState
+    public internal(set) var state: ReviewState
     public let guidelines: Guidelines
     private let backend: ReviewBackend
     /// Monotonic seconds; injected so tests control time spent.
     private let clock: () -> Double
     private var shownAt: Double = 0
     /// Comments are scrubbed of identifiers when the editor closes, before they can be saved.
-    private let scrubber: Scrubber
+    let scrubber: Scrubber
+    /// When set, `e` edits the answer in this editor (e.g. $EDITOR) instead of the built-in
+    /// one: it gets the text and returns the edited text, or nil when the edit was abandoned.
+    public var externalEditor: ((String) throws -> String?)?
 
+    /// `rubric`: the axes `r` rates on (default: the guidelines' rubric, or Med-PaLM's).
     public init(backend: ReviewBackend, reviewer: String, guidelines: Guidelines,
-                clock: @escaping () -> Double = monotonicSeconds, scrubber: Scrubber = .standard) {
+                clock: @escaping () -> Double = monotonicSeconds, scrubber: Scrubber = .standard, rubric: [RubricAxis]? = nil) {
         self.backend = backend
         self.scrubber = scrubber
         self.guidelines = guidelines
         self.clock = clock
         self.state = ReviewState(reviewer: reviewer)
+        self.state.rubric = rubric ?? guidelines.rubricAxesOrDefault
     }
 
     /// Fetches the first card and the progress figures.
@@ -123,6 +134,8 @@ public final class ReviewSession {
                 acceptComment(text)
             case .cancelled: state.mode = .rating
             }
+        case .rubric(let axis): handleRubric(key, axis: axis)
+        case .correction(let editor): handleCorrection(key, editor)
         case .help(let scroll):
             if let next = scrolled(scroll, by: key, limit: ReviewView.maxHelpScroll(state, guidelines)) {
                 state.mode = .help(scroll: next)
@@ -173,8 +186,10 @@ public final class ReviewSession {
         }
         guard let card = state.card else { return nil }
         switch key {
-        case .char("h") where card.isPair, .char("g") where card.isPair:
-            state.message = "Harm and tags are for single answers; press m to comment on a pair."
+        case .char("h") where card.isPair, .char("g") where card.isPair, .char("r") where card.isPair, .char("e") where card.isPair:
+            state.message = "Harm, tags, the rubric and corrections are for single answers; press m to comment on a pair."
+        case .char("r"): state.mode = .rubric(axis: 0)
+        case .char("e"): try openCorrection(card)
         case .char("h"): state.mode = .harmMenu
         case .char("g"): state.mode = .tagMenu
         case .char("m"): state.mode = .comment(LineEditor(text: state.draft.comment))

@@ -29,7 +29,9 @@ public enum ReviewView {
             return [StyledLine(""), StyledLine("  Nothing left to review. Thank you!", .heading), StyledLine(""),
                     StyledLine("  New samples arrive after the nightly run. Press q to quit.")]
         }
-        return card.layout(width: state.size.columns).lines
+        let lines = card.layout(width: state.size.columns).lines
+        // A correction kept for this card shows under the answer, as it will be saved.
+        return state.draft.correction.isEmpty ? lines : lines + CorrectionView.section(state.draft.correction, width: state.size.columns)
     }
 
     public static func maxHelpScroll(_ state: ReviewState, _ guidelines: Guidelines) -> Int {
@@ -56,6 +58,7 @@ public enum ReviewView {
                                 size: size)
         }
         if case .help(let scroll) = state.mode { return GuidelinesView.render(state, guidelines: guidelines, scroll: scroll) }
+        if case .correction(let editor) = state.mode { return CorrectionView.render(state, editor: editor) }
 
         let all = body(state)
         let shown = visibleRange(state)

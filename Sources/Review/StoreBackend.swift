@@ -65,6 +65,8 @@ public final class StoreReviewBackend: ReviewBackend {
             try store.recordJudgment(
                 assignmentID: rating.cardID, reviewer: reviewer, verdict: rating.choice == .correct ? .correct : .incorrect,
                 harm: rating.annotation.harm, tags: rating.annotation.tags.map(\.rawValue), comment: comment,
+                details: JudgmentDetails(correction: rating.annotation.correction.isEmpty ? nil : rating.annotation.correction,
+                                         identifiersReplaced: rating.annotation.correctionIdentifiers, axes: rating.annotation.axes),
                 secondsSpent: rating.secondsSpent)
         case .preferA, .preferB, .tie, .bothBad:
             let outcome: Outcome = switch rating.choice {

@@ -7,9 +7,12 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export ratings for training elsewhere (TRL formats) or for spreadsheets.",
         discussion: """
-            preference: {"prompt", "chosen", "rejected"} from comparisons (ties and both-bad left out). \
-            unpaired: {"prompt", "completion", "label"} from judgments. sft: {"messages"} of answers judged correct. \
-            csv: every rating. Only the latest ratings count. Reviewers appear as stable pseudonyms.
+            preference: {"prompt", "chosen", "rejected"} from comparisons (ties and both-bad left out) and from \
+            corrections (the correction chosen over the original, with "correction_id"). \
+            unpaired: {"prompt", "completion", "label"} from judgments (with their rubric "axes") and corrections \
+            (label true). sft: {"messages"} of answers judged correct and of corrections. \
+            csv: every rating, with its rubric axes and correction. Only the latest ratings count. \
+            Reviewers appear as stable pseudonyms.
             """)
 
     @OptionGroup var database: DatabaseOptions

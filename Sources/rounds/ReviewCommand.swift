@@ -13,7 +13,9 @@ struct ReviewCommand: ParsableCommand {
             Register first: rounds reviewer add NAME
             Single answers: c or 1 correct, x or 2 incorrect.
             Pairs: a (A better), b (B better), t (tie), n (both bad).
-            Before the rating key, optionally: h harm level, g tags, m comment.
+            Before the rating key, optionally: e correct the answer (edit it; Ctrl-S keeps),
+            r rate it on the rubric axes of the guidelines, h harm level, g tags, m comment.
+            A correction and the rubric values are saved with the rating; u withdraws them too.
             s skips, u undoes your last rating, ? shows the guidelines, q quits.
             A rating key counts once every answer has been on screen to its last line
             (scroll with PgDn or space); keys typed before a card appears are ignored.
@@ -43,6 +45,9 @@ struct ReviewCommand: ParsableCommand {
             + " Quitting gives it back at once.", valueName: "minutes"))
     var claimMinutes: Double = FeedbackStore.defaultClaimLifetime / 60
 
+    @Flag(help: "Correct answers (key e) in $VISUAL or $EDITOR instead of the built-in editor.")
+    var editor = false
+
     @Flag(help: .hidden)
     var batch = false
 
@@ -69,8 +74,14 @@ struct ReviewCommand: ParsableCommand {
         let name = try store.ratingIdentity(actor, asked: reviewer)
         let backend = try StoreReviewBackend(store: store, reviewer: name, databasePath: database.db)
         let guidePath = guidelines ?? URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("guidelines.md").path
-        let session = ReviewSession(backend: backend, reviewer: backend.reviewer.displayName,
-                                    guidelines: Guidelines.load(path: guidePath))
+        let guide = Guidelines.load(path: guidePath)
+        // A malformed rubric section stops here, naming its line, before the screen opens.
+        let rubric = try guide.rubricAxes()
+        let external = editor ? ExternalEditor.fromEnvironment() : nil
+        if editor && external == nil {
+            throw ValidationError("--editor uses $VISUAL or $EDITOR, and neither is set; e.g. EDITOR=nano rounds review --editor")
+        }
+        let session = ReviewSession(backend: backend, reviewer: backend.reviewer.displayName, guidelines: guide, rubric: rubric)
         if batch {
             // Keys from standard input, one result line per action on standard output,
             // written at once (not buffered) so a reader sees each rating as it commits.
@@ -81,7 +92,7 @@ struct ReviewCommand: ParsableCommand {
             return
         }
         let terminal = try Terminal()
-        let status = try ReviewRunner.runInteractive(session, terminal: terminal)
+        let status = try ReviewRunner.runInteractive(session, terminal: terminal, externalEditor: external)
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -84,8 +84,9 @@ import Training
                                              rejected: NightlyFeedback.answer(shared + "Ignore it.")),
                      Training.PreferencePair(prompt: prompt, chosen: NightlyFeedback.answer("See a doctor."),
                                              rejected: NightlyFeedback.answer("Ignore it."))]
-        let rows = TrainingRows(pairs: try encoder.encode(pairs: pairs, sources: ["comparison 7", "comparison 8"]), ids: [7, 8])
-        #expect(rows.skipped == [7] && rows.ids == [8] && rows.examples.count == 1)
+        let rows = TrainingRows(pairs: try encoder.encode(pairs: pairs, sources: ["comparison 7", "comparison 8"]),
+                                ids: [.comparison(7), .comparison(8)])
+        #expect(rows.skipped == [.comparison(7)] && rows.ids == [.comparison(8)] && rows.examples.count == 1)
         #expect(encoder.truncated == ["comparison 7"])
     }
 

@@ -11,6 +11,7 @@ import Support
     static let exits: [(ReviewMode, String)] = [
         (.rating, "q quit"), (.harmMenu, "Esc back"), (.tagMenu, "Enter done"),
         (.comment(LineEditor(text: "用量")), "Esc cancel"), (.help(scroll: 0), "q, Esc or ? back"),
+        (.rubric(axis: 0), "Enter done"), (.correction(CorrectionEditor(text: "用量を減らす")), "Esc cancel"),
     ]
 
     @Test(arguments: [30, 33, 40, 50, 60, 70, 80, 120])
@@ -38,7 +39,7 @@ import Support
         #expect(ReviewView.bodyHeight(wide) == 19)
         #expect(ReviewView.bodyHeight(narrow) == 18)
         let text = ReviewView.render(narrow, guidelines: Self.guidelines).text
-        #expect(Array(text[21...22]) == ["c correct  x incorrect  s skip  u undo  h harm  g tags", "m comment  q quit"])
+        #expect(Array(text[21...22]) == ["c correct  x incorrect  s skip  u undo  e edit  r rubric", "g tags  m note  q quit"])
         #expect(ReviewChrome.flow(["ab", "cd", "ef"], columns: 6) == ["ab  cd", "ef"])
     }
 

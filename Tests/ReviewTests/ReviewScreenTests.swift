@@ -12,8 +12,8 @@ import Support
         let tty = try ReviewTerminalTests.open(database, columns: 60)
         let lines = tty.screen.lines.map(\.trailingSpacesRemoved)
         // The legend takes two rows above the progress bar; nothing is cut.
-        #expect(lines[21] == "c correct  x incorrect  s skip  u undo  h harm  g tags", "\(tty.screen.text)")
-        #expect(lines[22] == "m comment  q quit")
+        #expect(lines[21] == "c correct  x incorrect  s skip  u undo  e edit  r rubric", "\(tty.screen.text)")
+        #expect(lines[22] == "g tags  m note  q quit")
         #expect(lines[23].contains("0 done today"))
         #expect(lines[19].hasPrefix("──"))
         for line in tty.screen.lines { #expect(DisplayWidth.of(line) <= 60) }

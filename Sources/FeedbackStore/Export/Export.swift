@@ -6,7 +6,8 @@ public enum ExportFormat: String, Sendable, CaseIterable {
     case preference
     /// TRL unpaired JSONL: {"prompt", "completion", "label"} (+ ids, reviewer).
     case unpaired
-    /// SFT JSONL: {"messages": prompt + the answer}, for answers every reviewer judged correct.
+    /// SFT JSONL: {"messages": prompt + the answer}, for answers every reviewer judged correct
+    /// and for corrected answers.
     case sft
     /// Every live rating as one CSV row, for spreadsheets.
     case csv
@@ -36,17 +37,30 @@ extension FeedbackStore {
         switch format {
         case .preference:
             let records = try comparisonRecords(since: since, split: split, withReviewerNames: withReviewerNames)
-            let conversational = records.contains { !Self.isSingleUserTurn($0.prompt) }
+            let corrections = try correctionRecords(since: since, split: split, withReviewerNames: withReviewerNames)
+            let conversational = records.contains { !Self.isSingleUserTurn($0.prompt) } || corrections.contains { !Self.isSingleUserTurn($0.prompt) }
             for record in records {
                 guard let pair = record.preferencePair else { summary.leftOut += 1; continue }
                 try lines.write(PreferenceLine(pair, conversational: conversational))
                 summary.rows += 1
             }
+            for correction in corrections {
+                try lines.write(CorrectionPairLine(correction, conversational: conversational))
+                summary.rows += 1
+            }
         case .unpaired:
             let records = try labelledCompletions(since: since, split: split, withReviewerNames: withReviewerNames)
-            let conversational = records.contains { !Self.isSingleUserTurn($0.prompt) }
+            let corrections = try correctionRecords(since: since, split: split, withReviewerNames: withReviewerNames)
+            let axes = try judgmentAxes(since: since, split: split)
+            let conversational = records.contains { !Self.isSingleUserTurn($0.prompt) } || corrections.contains { !Self.isSingleUserTurn($0.prompt) }
             for record in records {
-                try lines.write(UnpairedLine(record, conversational: conversational))
+                var line = UnpairedLine(record, conversational: conversational)
+                line.axes = record.rubric(axes)
+                try lines.write(line)
+                summary.rows += 1
+            }
+            for correction in corrections {
+                try lines.write(CorrectionUnpairedLine(correction, conversational: conversational))
                 summary.rows += 1
             }
         case .sft:
@@ -59,6 +73,10 @@ extension FeedbackStore {
                 summary.rows += 1
             }
             summary.leftOut = Set(records.map(\.sampleID)).count - summary.rows
+            for correction in try correctionRecords(since: since, split: split, withReviewerNames: withReviewerNames) {
+                try lines.write(SFTLine(messages: correction.prompt + [ChatMessage(role: "assistant", content: correction.corrected)]))
+                summary.rows += 1
+            }
         case .csv:
             summary.rows = try writeCSV(writer, since: since, split: split, withReviewerNames: withReviewerNames)
         }
@@ -72,23 +90,28 @@ extension FeedbackStore {
 
     private func writeCSV(_ writer: AtomicFile.Writer, since: Date?, split: SplitFilter, withReviewerNames: Bool) throws -> Int {
         let header = ["kind", "rating_id", "created_at", "reviewer", "prompt_id", "split", "prompt", "policy_a", "sample_a_id",
-                      "answer_a", "policy_b", "sample_b_id", "answer_b", "rating", "harm", "tags", "comment", "seconds_spent"]
+                      "answer_a", "policy_b", "sample_b_id", "answer_b", "rating", "harm", "tags", "comment", "seconds_spent",
+                      "axes", "correction"]
         let dates = ISO8601DateFormatter()
         dates.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         func line(_ fields: [String]) throws { try writer.write(fields.map(CSV.field).joined(separator: ",") + "\r\n") }
         try line(header)
         var rows = 0
+        let axes = try judgmentAxes(since: since, split: split)
+        let corrections = Dictionary(try correctionRecords(since: since, split: split, withReviewerNames: withReviewerNames)
+            .map { ($0.judgmentID, $0.corrected) }) { first, _ in first }
         for j in try labelledCompletions(since: since, split: split, withReviewerNames: withReviewerNames) {
             try line(["judgment", "\(j.judgmentID)", dates.string(from: j.createdAt), j.reviewer, "\(j.promptID)", j.split.rawValue,
                       j.prompt.last?.content ?? "", j.policy, "\(j.sampleID)", j.completion, "", "", "",
                       j.label ? Verdict.correct.rawValue : Verdict.incorrect.rawValue, j.harm?.rawValue ?? "",
-                      j.tags.joined(separator: ";"), j.comment ?? "", "\(j.secondsSpent)"])
+                      j.tags.joined(separator: ";"), j.comment ?? "", "\(j.secondsSpent)",
+                      RubricText.joined(j.rubric(axes)), corrections[j.judgmentID] ?? ""])
             rows += 1
         }
         for c in try comparisonRecords(since: since, split: split, withReviewerNames: withReviewerNames) {
             try line(["comparison", "\(c.id)", dates.string(from: c.createdAt), c.reviewer, "\(c.promptID)", c.split.rawValue,
                       c.prompt.last?.content ?? "", c.policyA, "\(c.sampleAID)", c.textA, c.policyB, "\(c.sampleBID)", c.textB,
-                      c.outcome.rawValue, "", "", c.comment ?? "", "\(c.secondsSpent)"])
+                      c.outcome.rawValue, "", "", c.comment ?? "", "\(c.secondsSpent)", "", ""])
             rows += 1
         }
         return rows
@@ -167,6 +190,8 @@ struct UnpairedLine: Encodable {
     var reviewer: String
     var harm: String?
     var tags: [String]
+    /// Rubric axis → value, harm extent included when a harm level was given.
+    var axes: [String: String] = [:]
 
     init(_ record: LabelledCompletion, conversational: Bool) {
         prompt = .prompt(record.prompt, conversational: conversational)

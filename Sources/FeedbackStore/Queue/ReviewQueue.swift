@@ -9,12 +9,12 @@ import GRDB
 // impossible. A reviewer never reads another's rating: nothing here returns ratings of
 // other reviewers.
 extension FeedbackStore {
-    /// Records a verdict on the reviewer's judgment assignment and closes it (see
-    /// `heldAssignment` for claims that lapsed).
+    /// Records a verdict (with any correction and rubric values) on the reviewer's judgment
+    /// assignment and closes it (see `heldAssignment` for claims that lapsed).
     @discardableResult
     public func recordJudgment(
         assignmentID: Int64, reviewer: Reviewer, verdict: Verdict, harm: HarmLevel? = nil, tags: [String] = [],
-        comment: String? = nil, secondsSpent: Double
+        comment: String? = nil, details: JudgmentDetails = JudgmentDetails(), secondsSpent: Double
     ) throws -> Judgment {
         try Self.validateSeconds(secondsSpent)
         return try write { db in
@@ -27,6 +27,7 @@ extension FeedbackStore {
                 verdict: verdict, harm: harm, tags: tags, comment: comment, secondsSpent: secondsSpent,
                 createdAt: now(), supersedesID: nil, retracted: false)
             try judgment.insert(db)
+            try Self.insertDetails(details, of: judgment, db)  // correction and rubric values (JudgmentDetailsWriting.swift)
             try Self.setState(.done, of: assignmentID, db)
             return judgment
         }

@@ -70,6 +70,9 @@ public struct StatsReport: Codable, Sendable {
     public var calibration: GoldCalibration?
     /// Agreement before adjudication, and the lead's adjudications (Adjudication/).
     public var adjudication: AdjudicationSummary?
+    /// Corrections per policy version, and rubric axis rates (StatsReportRubric.swift).
+    public var corrections: [CorrectionCount] = []
+    public var axes: [AxisRate] = []
 }
 
 /// One rating of one unit (an answer, or an unordered pair of answers) by one reviewer.

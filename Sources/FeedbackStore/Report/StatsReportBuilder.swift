@@ -81,7 +81,7 @@ extension FeedbackStore {
             let names = reviewers.map { pseudonym($0.name) }
             let fitted = BradleyTerry.ratings(battles, count: policies.count, rounds: bootstrapRounds, seed: seed)
             let matrix = WinMatrix(battles: battles, count: policies.count)
-            return StatsReport(
+            var report = StatsReport(
                 generatedAt: now(), since: since, policies: policies.map(\.name),
                 reviewers: reviewers.indices.map { r in
                     StatsReport.ReviewerRow(
@@ -104,6 +104,8 @@ extension FeedbackStore {
                 bootstrapRounds: bootstrapRounds, bootstrapSeed: seed,
                 judgmentAgreement: .init(ratings: judgmentUnits, reviewerNames: names, categories: 2),
                 comparisonAgreement: .init(ratings: comparisonUnits, reviewerNames: names, categories: 4))
+            (report.corrections, report.axes) = try Self.rubricStatistics(db, since: since, policies: policies, judged: total)
+            return report
         }
         report.calibration = try goldCalibration(withReviewerNames: withReviewerNames)
         report.adjudication = try adjudicationSummary()

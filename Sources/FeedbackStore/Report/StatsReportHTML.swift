@@ -37,6 +37,7 @@ extension StatsReport {
             \(agreementSection("Judgments (correct / incorrect)", judgmentAgreement))
             \(agreementSection("Comparisons (first / second / tie / both bad)", comparisonAgreement))
             \(calibrationHTML)
+            \(rubricHTML)
             </body>
             </html>
 

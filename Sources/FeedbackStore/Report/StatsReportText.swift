@@ -51,6 +51,7 @@ extension StatsReport {
             out.append(lines.joined(separator: "\n") + "\n")
         }
         out += calibrationText
+        out.append(rubricTables)
         return out.joined(separator: "\n")
     }
 
@@ -105,6 +106,7 @@ extension StatsReport {
             for pair in agreement.cohen { add(section, "\(pair.first) – \(pair.second)", "cohen_kappa", pair.kappa) }
         }
         for row in calibrationCSVRows { rows.append(CSV.line(text: [row.section, row.key, row.metric], numbers: [row.value])) }
+        for row in rubricCSVRows { rows.append(CSV.line(text: Array(row.prefix(3)), numbers: Array(row.dropFirst(3)))) }
         return rows.joined(separator: "\r\n") + "\r\n"
     }
 }

@@ -136,6 +136,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public var evaluation = Evaluation()
     public var sampling = Sampling()
     public var calibration = Calibration()
+    /// Severe harm, "both bad" and corrections as training signals (FeedbackSignals.swift).
+    public var signals = FeedbackSignals()
     /// Statistics report written at the end (relative to the working folder).
     public var report = "feedback/reports/stats.html"
     public var seed: UInt64 = 0
@@ -214,6 +216,7 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         guard (0...1).contains(calibration.flaggedWeight) else {
             throw ConfigError.invalid(path: path, field: "calibration.flaggedWeight", reason: "must be between 0 (leave flagged reviewers out) and 1 (no down-weighting)")
         }
+        try signals.validate(path: path)
         try positive(Double(gates.bootstrapRounds), "gates.bootstrapRounds")
         // A minimum n the evaluation can never reach would fail its gate every night.
         for (minimum, field, cap, capField) in [

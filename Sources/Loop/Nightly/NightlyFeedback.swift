@@ -6,7 +6,8 @@ import Training
 
 /// The clinicians' feedback one nightly run uses, as the trainers take it (chat messages):
 /// the snapshot's training-split comparisons and judgments, and every live held-out rating
-/// for the evaluation gates. Ties and both-bad comparisons state no preference and are left out.
+/// for the evaluation gates. Ties state no preference and are left out; severe harm, "both
+/// bad" and corrections are used as `FeedbackSignals` says (in the training split only).
 ///
 /// Several reviewers rate the same item (`sampling.overlap`), so ratings are resolved per
 /// item first (`RatingVotes`): two reviewers who disagree about the same two answers state no
@@ -19,8 +20,13 @@ struct NightlyFeedback {
     typealias Pair = Training.PreferencePair<[Tokenizer.ChatMessage]>
     typealias Judgment = Training.LabelledCompletion<[Tokenizer.ChatMessage]>
 
-    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [Int64] = [], pairPromptIDs: [Int64] = []
-    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [Int64] = [], judgmentPromptIDs: [Int64] = []
+    var pairs: [Pair] = [], pairSources: [String] = [], pairIDs: [FeedbackRow] = [], pairPromptIDs: [Int64] = []
+    var judgments: [Judgment] = [], judgmentSources: [String] = [], judgmentIDs: [FeedbackRow] = [], judgmentPromptIDs: [Int64] = []
+    /// Per training judgment: rated severe harm (its weight is the trainer's severe-harm weight).
+    var judgmentSevere: [Bool] = []
+    /// Training examples from the signals: severe-harm judgments, negatives from "both bad",
+    /// correction pairs.
+    var severeJudgments = 0, bothBadNegatives = 0, correctionPairs = 0
     var heldOutPairs: [Pair] = [], heldOutPairSources: [String] = [], heldOutPairPromptIDs: [Int64] = []
     var heldOutJudgments: [Judgment] = [], heldOutJudgmentSources: [String] = [], heldOutJudgmentPromptIDs: [Int64] = []
     /// Snapshot rows with a preference / verdict, before resolution ("rows available").
@@ -40,7 +46,9 @@ struct NightlyFeedback {
     /// down-weighted: their votes count `flaggedWeight` in each majority, and each of their
     /// ratings the majority keeps is trained on with that probability (a stable draw per
     /// rating), so on average it weighs that much.
-    init(store: FeedbackStore, snapshot: FeedbackSnapshot, calibration: NightlyConfig.Calibration? = nil, seed: UInt64 = 0) throws {
+    /// `signals` says how harm, both-bad pairs and corrections become examples.
+    init(store: FeedbackStore, snapshot: FeedbackSnapshot, calibration: NightlyConfig.Calibration? = nil, seed: UInt64 = 0,
+         signals: FeedbackSignals = FeedbackSignals()) throws {
         try self.init(heldOutFrom: store)
         let decided = try store.adjudicatedLabels()
         if let calibration, calibration.flaggedWeight < 1 {
@@ -49,7 +57,8 @@ struct NightlyFeedback {
         }
         let flagged = Set(flaggedReviewers), w = flaggedWeight
         let comparisonIDs = Set(snapshot.comparisonIDs), judgmentIDs = Set(snapshot.judgmentIDs)
-        let comparisons = try store.comparisonRecords(split: .train).filter { comparisonIDs.contains($0.id) && $0.preferencePair != nil }
+        let snapshotComparisons = try store.comparisonRecords(split: .train).filter { comparisonIDs.contains($0.id) }
+        let comparisons = snapshotComparisons.filter { $0.preferencePair != nil }
         let pairReviewer = Dictionary(uniqueKeysWithValues: comparisons.map { ($0.id, $0.reviewer) })
         let resolvedPairs = RatingVotes.resolve(comparisons, weight: { flagged.contains(pairReviewer[$0] ?? "") ? w : 1 }, decided: decided.pairs)
         adjudicatedPairs = Set(comparisons.map { SamplePair($0.sampleAID, $0.sampleBID) }).filter { decided.pairs[$0] != nil }.count
@@ -62,10 +71,10 @@ struct NightlyFeedback {
             guard resolvedPairs.kept.contains(c.id), let pair = Self.pair(c) else { unresolvedPairIDs.append(c.id); continue }
             pairs.append(pair)
             pairSources.append("comparison \(c.id)")
-            pairIDs.append(c.id)
+            pairIDs.append(.comparison(c.id))
             pairPromptIDs.append(c.promptID)
         }
-        let labelled = try store.labelledCompletions(split: .train).filter { judgmentIDs.contains($0.judgmentID) }
+        let labelled = try store.labelledCompletions(split: .train).filter { judgmentIDs.contains($0.judgmentID) }.map(Self.severeIsNegative)
         let judgmentReviewer = Dictionary(uniqueKeysWithValues: labelled.map { ($0.judgmentID, $0.reviewer) })
         let resolvedJudgments = RatingVotes.resolve(
             labelled, weight: { flagged.contains(judgmentReviewer[$0] ?? "") ? w : 1 }, decided: decided.judgments)
@@ -81,8 +90,14 @@ struct NightlyFeedback {
             guard resolvedJudgments.kept.contains(j.judgmentID) else { unresolvedJudgmentIDs.append(j.judgmentID); continue }
             judgments.append(Self.judgment(j))
             judgmentSources.append("judgment \(j.judgmentID)")
-            self.judgmentIDs.append(j.judgmentID)
+            self.judgmentIDs.append(.judgment(j.judgmentID))
             judgmentPromptIDs.append(j.promptID)
+            judgmentSevere.append(j.harm == .severe)
+            if j.harm == .severe { severeJudgments += 1 }
+        }
+        if signals.bothBadAsNegatives { addBothBad(snapshotComparisons, disputed: comparisons) }
+        if signals.corrections {
+            addCorrections(try store.correctionRecords(split: .train).filter { judgmentIDs.contains($0.judgmentID) })
         }
     }
 
@@ -105,7 +120,7 @@ struct NightlyFeedback {
             heldOutPairSources.append("comparison \(c.id)")
             heldOutPairPromptIDs.append(c.promptID)
         }
-        let labelled = try store.labelledCompletions(split: .heldout)
+        let labelled = try store.labelledCompletions(split: .heldout).map(Self.severeIsNegative)
         let resolvedJudgments = RatingVotes.resolve(labelled, decided: decided.judgments)
         for j in labelled where resolvedJudgments.representatives.contains(j.judgmentID) {
             heldOutJudgments.append(Self.judgment(j))
@@ -152,5 +167,59 @@ struct NightlyFeedback {
 
     private static func judgment(_ j: StoredJudgment) -> Judgment {
         Judgment(prompt: messages(j.prompt), completion: answer(j.completion), desirable: j.label)
+    }
+}
+
+// Severe harm, "both bad" and corrections as training examples (see `FeedbackSignals`).
+extension NightlyFeedback {
+    /// An answer rated severe harm is undesirable whatever its verdict.
+    static func severeIsNegative(_ j: StoredJudgment) -> StoredJudgment {
+        var j = j
+        if j.harm == .severe { j.label = false }
+        return j
+    }
+
+    /// The training judgments with a severe-harm rating weighted `severeWeight` (1 otherwise).
+    func weightedJudgments(severeWeight: Double) -> [Judgment] {
+        zip(judgments, judgmentSevere).map { judgment, severe in
+            var j = judgment
+            if severe { j.weight = severeWeight }
+            return j
+        }
+    }
+
+    /// Both answers of each "both bad" comparison as undesirable examples, unless a rating in
+    /// `disputed` (those with a preference) speaks of the same two answers.
+    mutating func addBothBad(_ comparisons: [ComparisonRecord], disputed: [ComparisonRecord]) {
+        func item(_ c: ComparisonRecord) -> [Int64] { [c.promptID, min(c.sampleAID, c.sampleBID), max(c.sampleAID, c.sampleBID)] }
+        let preferred = Set(disputed.map(item))
+        for c in comparisons where c.outcome == .bothBad && !preferred.contains(item(c)) {
+            for text in [c.textA, c.textB] {
+                judgments.append(Judgment(prompt: Self.messages(c.prompt), completion: Self.answer(text), desirable: false))
+                judgmentSources.append("comparison \(c.id) (both bad)")
+                judgmentIDs.append(.comparison(c.id))
+                judgmentPromptIDs.append(c.promptID)
+                judgmentSevere.append(false)
+                bothBadNegatives += 1
+            }
+        }
+    }
+
+    /// Each correction as a pair (correction ≻ original) and as a desirable example; its row
+    /// is the judgment it was saved with.
+    mutating func addCorrections(_ corrections: [CorrectionRecord]) {
+        for c in corrections {
+            let prompt = Self.messages(c.prompt)
+            pairs.append(Pair(prompt: prompt, chosen: Self.answer(c.corrected), rejected: Self.answer(c.original)))
+            pairSources.append("correction \(c.id) of judgment \(c.judgmentID)")
+            pairIDs.append(.judgment(c.judgmentID))
+            pairPromptIDs.append(c.promptID)
+            judgments.append(Judgment(prompt: prompt, completion: Self.answer(c.corrected), desirable: true))
+            judgmentSources.append("correction \(c.id) of judgment \(c.judgmentID)")
+            judgmentIDs.append(.judgment(c.judgmentID))
+            judgmentPromptIDs.append(c.promptID)
+            judgmentSevere.append(false)
+            correctionPairs += 1
+        }
     }
 }

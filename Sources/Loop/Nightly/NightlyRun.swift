@@ -130,7 +130,8 @@ public final class NightlyRun {
         let candidate = "nightly-\(id)", rewardModel = "nightly-\(id)-rm"
         (outcome.runID, outcome.candidate, outcome.rewardModel) = (id, candidate, rewardModel)
         let snapshot = try store.trainingRunFeedback(id)
-        let feedback = try NightlyFeedback(store: store, snapshot: snapshot, calibration: config.calibration, seed: config.seed)
+        let feedback = try NightlyFeedback(store: store, snapshot: snapshot, calibration: config.calibration, seed: config.seed,
+                                           signals: config.signals)
         let training = NightlyTraining(registry: registry, config: config, parent: parent, snapshot: snapshot, feedback: feedback, log: log)
 
         // 2) reward model, 3) policy update: skipped when already saved.
@@ -207,7 +208,8 @@ public final class NightlyRun {
             log(outcome.skipped!)
             return nil
         }
-        let feedback = try NightlyFeedback(store: store, snapshot: snapshot, calibration: config.calibration, seed: config.seed)
+        let feedback = try NightlyFeedback(store: store, snapshot: snapshot, calibration: config.calibration, seed: config.seed,
+                                           signals: config.signals)
         guard let method = chooseMethod(pairs: feedback.pairs.count, judgments: feedback.judgments.count) else {
             outcome.skipped = "not enough new feedback since \(production.name) was trained: \(feedback.pairs.count) comparisons with a preference the reviewers agree on (need \(config.minComparisons) for DPO) and \(feedback.judgments.count) judgments (need \(config.minJudgments) for KTO)"
             log(outcome.skipped!)

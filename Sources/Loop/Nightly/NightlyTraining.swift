@@ -19,8 +19,9 @@ struct NightlyTraining {
 
     /// The rows a trainer learned from and the hash of the whole snapshot they were drawn
     /// from (its rows are in `training_run_feedback`).
-    func trainingData(judgments: [Int64], comparisons: [Int64]) -> PolicyManifest.TrainingData {
-        .init(judgmentIds: judgments, comparisonIds: comparisons, feedbackHash: snapshot.hash)
+    func trainingData(_ rows: [FeedbackRow]) -> PolicyManifest.TrainingData {
+        let (judgments, comparisons) = FeedbackRow.split(rows)
+        return .init(judgmentIds: judgments, comparisonIds: comparisons, feedbackHash: snapshot.hash)
     }
 
     func start(_ out: String) throws -> PolicyRun {
@@ -86,7 +87,10 @@ struct NightlyTraining {
                                    "adjudicated_judgments": Double(feedback.adjudicatedJudgments)]
         if let pairs, let trained {
             m["comparisons_available"] = Double(feedback.availablePairs)
-            m["comparisons_used"] = Double(trained.count)
+            // Correction pairs come from judgment rows: counted apart from the comparisons.
+            let fromCorrections = trained.filter { !pairs.ids[$0].isComparison }.count
+            m["comparisons_used"] = Double(trained.count - fromCorrections)
+            m["correction_pairs_used"] = Double(fromCorrections)
             m["comparisons_unresolved"] = Double(feedback.unresolvedPairIDs.count)
             m["comparisons_identical_skipped"] = Double(pairs.skipped.count)
         }
@@ -106,8 +110,8 @@ struct NightlyTraining {
         let heldOutFeedback = feedback.heldOutSample(config)
         var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
         let pairs = TrainingRows(pairs: try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources), ids: feedback.pairIDs)
-        let judgments = TrainingRows(examples: try encoder.encode(examples: feedback.judgments, sources: feedback.judgmentSources),
-                                     ids: feedback.judgmentIDs)
+        let judgments = TrainingRows(examples: try encoder.encode(examples: feedback.weightedJudgments(severeWeight: config.signals.severeHarmRewardWeight),
+                                                                  sources: feedback.judgmentSources), ids: feedback.judgmentIDs)
         let train = RewardTrainer.Data(pairs: pairs.examples, judgments: judgments.examples)
         let heldOut = RewardTrainer.Data(
             pairs: try encoder.encode(pairs: heldOutFeedback.heldOutPairs, sources: heldOutFeedback.heldOutPairSources),
@@ -129,15 +133,15 @@ struct NightlyTraining {
         metrics["heldout_roc_auc"] = result.heldOutAfter?.rocAUC
         metrics.merge(usage(pairs: pairs, trained: result.trainedPairs, judgments: judgments, trainedJudgments: result.trainedJudgments,
                             steps: result.steps, batchesPerEpoch: result.batchesPerEpoch, budget: budget)) { $1 }
-        let data = trainingData(judgments: judgments.ids(at: result.trainedJudgments), comparisons: pairs.ids(at: result.trainedPairs))
-        try run.save(run.manifest(method: RewardModel.method, data: data, parameters: parameters(config.reward, extra: [:]),
+        let data = trainingData(judgments.ids(at: result.trainedJudgments) + pairs.ids(at: result.trainedPairs))
+        try run.save(run.manifest(method: RewardModel.method, data: data, parameters: parameters(config.reward, extra: config.signals.manifestEntries(feedback)),
                                   metrics: metrics, full: false), head: head)
         log("reward model \(out): \(result.steps) steps, held-out \(result.heldOutAfter?.description ?? "n/a (no held-out ratings)")")
     }
 
     private func logSkipped(_ pairs: TrainingRows<EncodedPair>) {
         guard !pairs.skipped.isEmpty else { return }
-        log("left out \(pairs.skipped.count) comparisons whose two answers encode to the same tokens (comparisons \(pairs.skipped.map(String.init).joined(separator: ", ")))")
+        log("left out \(pairs.skipped.count) comparisons whose two answers encode to the same tokens (\(pairs.skipped.map(\.description).joined(separator: ", ")))")
     }
 
     /// The policy update by `method`; `rewardModel` is the reward model trained before it.
@@ -167,11 +171,11 @@ struct NightlyTraining {
             metrics.merge(usage(pairs: pairs, trained: r.trainedPairs, judgments: nil, trainedJudgments: nil, steps: r.steps,
                                 batchesPerEpoch: r.batchesPerEpoch, budget: budget)) { $1 }
             settings = parameters(config.dpo, extra: ["beta": "\(config.dpo.beta)", "loss": "sigmoid", "pairs": "\(pairs.examples.count)"])
-            data = trainingData(judgments: [], comparisons: pairs.ids(at: r.trainedPairs))
+            data = trainingData(pairs.ids(at: r.trainedPairs))
         case .kto:
             var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let examples = TrainingRows(examples: try encoder.encode(examples: feedback.judgments, sources: feedback.judgmentSources),
-                                        ids: feedback.judgmentIDs)
+            let examples = TrainingRows(examples: try encoder.encode(examples: feedback.weightedJudgments(severeWeight: config.signals.severeHarmKTOWeight),
+                                                                     sources: feedback.judgmentSources), ids: feedback.judgmentIDs)
             log(run.encodingSummary(encoder, count: examples.examples.count, what: "judged answers"))
             var p = KTOTrainer.Parameters()
             p.beta = config.kto.beta
@@ -187,7 +191,7 @@ struct NightlyTraining {
             metrics.merge(usage(pairs: nil, trained: nil, judgments: examples, trainedJudgments: r.trainedExamples, steps: r.steps,
                                 batchesPerEpoch: r.batchesPerEpoch, budget: budget)) { $1 }
             settings = parameters(config.kto, extra: ["beta": "\(config.kto.beta)", "examples": "\(examples.examples.count)"])
-            data = trainingData(judgments: examples.ids(at: r.trainedExamples), comparisons: [])
+            data = trainingData(examples.ids(at: r.trainedExamples))
         case .ppo:
             // PPO learns from the reward model's scores, so its data are the reward model's rows.
             data = try registry.manifest(rewardModel).data
@@ -222,6 +226,7 @@ struct NightlyTraining {
         settings["reward_model"] = rewardModel
         settings["snapshot_comparisons"] = "\(feedback.availablePairs)"
         settings["snapshot_judgments"] = "\(feedback.availableJudgments)"
+        settings.merge(config.signals.manifestEntries(feedback)) { old, _ in old }
         try run.save(run.manifest(method: name, data: data, parameters: settings, metrics: metrics, full: false))
         log("\(name) \(out): saved \(run.folder.path)")
     }

@@ -10,22 +10,22 @@ typealias EncodedJudgment = Training.LabelledCompletion<[Int32]>
 /// so it is never trained on; its row id is kept in `skipped` for the manifest.
 struct TrainingRows<Example> {
     var examples: [Example] = []
-    var ids: [Int64] = []
-    var skipped: [Int64] = []
+    var ids: [FeedbackRow] = []
+    var skipped: [FeedbackRow] = []
 
     /// Every row, in order.
-    init(examples: [Example], ids: [Int64]) {
+    init(examples: [Example], ids: [FeedbackRow]) {
         self.examples = examples
         self.ids = ids
     }
 
     /// The ids of the examples at `indices` (what a trainer reports it trained on).
-    func ids(at indices: [Int]) -> [Int64] { indices.map { ids[$0] } }
+    func ids(at indices: [Int]) -> [FeedbackRow] { indices.map { ids[$0] } }
 }
 
 extension TrainingRows where Example == EncodedPair {
     /// Encoded pairs, without those whose two completions are the same tokens.
-    init(pairs: [EncodedPair], ids: [Int64]) {
+    init(pairs: [EncodedPair], ids: [FeedbackRow]) {
         for (pair, id) in zip(pairs, ids) {
             if pair.chosen == pair.rejected {
                 skipped.append(id)

@@ -5,9 +5,13 @@
 // log-probs, and the reference point z shared by the batch:
 //
 //   z        = max(0, mean_j (π_KL,j − ref_KL,j))      detached: no gradient flows through z
-//   desirable    loss_i = λ_D · (1 − σ(β·(ρ_i − z)))
-//   undesirable  loss_i = λ_U · (1 − σ(β·(z − ρ_i)))
+//   desirable    loss_i = w_i · λ_D · (1 − σ(β·(ρ_i − z)))
+//   undesirable  loss_i = w_i · λ_U · (1 − σ(β·(z − ρ_i)))
 //   loss     = mean over all n examples
+//
+// w_i is a per-example weight (1 unless given; TRL has none): the nightly run gives answers
+// rated severely harmful a larger one, so they push the policy away harder. It scales the
+// example's loss and its gradient alike and leaves z and the class weights untouched.
 //
 // The KL sequences j pair each prompt with a *mismatched* completion of the same batch (TRL's
 // `_get_kl_dataset`: the completion list rotated by one), so z estimates KL(π‖ref) on
@@ -65,13 +69,16 @@ public enum KTO {
         /// Log-probs of the mismatched KL sequences (any count ≥ 1; empty means z = 0, as TRL
         /// when no KL is computed).
         public var policyKL: [T], referenceKL: [T]
+        /// Per-example weights w_i (nil: all 1).
+        public var weights: [Double]?
 
-        public init(policy: [T], reference: [T], desirable: [Bool], policyKL: [T], referenceKL: [T]) {
+        public init(policy: [T], reference: [T], desirable: [Bool], policyKL: [T], referenceKL: [T], weights: [Double]? = nil) {
             self.policy = policy
             self.reference = reference
             self.desirable = desirable
             self.policyKL = policyKL
             self.referenceKL = referenceKL
+            self.weights = weights
         }
     }
 
@@ -101,6 +108,11 @@ public enum KTO {
         let m = batch.policyKL.count
         let piKL = try doubles(batch.policyKL, field: "policyKL", count: m)
         let refKL = try doubles(batch.referenceKL, field: "referenceKL", count: m)
+        let weights = batch.weights ?? [Double](repeating: 1, count: n)
+        guard weights.count == n else { throw ObjectiveError.countMismatch(field: "weights", expected: n, actual: weights.count) }
+        if let bad = weights.first(where: { !($0 > 0 && $0.isFinite) }) {
+            throw ObjectiveError.invalidParameter(name: "weights", value: bad, expected: "finite example weights > 0, e.g. 1")
+        }
         let klRaw = mean((0..<m).map { piKL[$0] - refKL[$0] })
         let z = max(0, klRaw)
 
@@ -119,7 +131,8 @@ public enum KTO {
                 perExample[i] = parameters.undesirableWeight * (1 - s)
                 grad[i] = parameters.undesirableWeight * beta * s * (1 - s)
             }
-            grad[i] /= Double(n)
+            perExample[i] *= weights[i]
+            grad[i] *= weights[i] / Double(n)
         }
 
         func classMean(_ want: Bool, _ f: (Int) -> Double) -> Double? {

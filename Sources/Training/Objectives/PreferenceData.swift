@@ -16,15 +16,19 @@ public struct PreferencePair<Content> {
 }
 
 /// One unpaired judgment: TRL's `{"prompt", "completion", "label"}`; `desirable` is the label.
+/// `weight` multiplies the example's loss (KTO and the reward model's pointwise loss): 1 for
+/// an ordinary judgment, more for a strong signal such as an answer rated severely harmful.
 public struct LabelledCompletion<Content> {
     public var prompt: Content
     public var completion: Content
     public var desirable: Bool
+    public var weight: Double
 
-    public init(prompt: Content, completion: Content, desirable: Bool) {
+    public init(prompt: Content, completion: Content, desirable: Bool, weight: Double = 1) {
         self.prompt = prompt
         self.completion = completion
         self.desirable = desirable
+        self.weight = weight
     }
 }
 

@@ -8,7 +8,8 @@
 //                                                          et al. 2023, arXiv 2312.09244): keeps rewards centred
 //
 // Pointwise, for single judgments (correct / incorrect): binary cross-entropy on σ(r),
-//   loss = mean_i w_i · BCE(σ(r_i), y_i),  w_i = positiveWeight if y_i else negativeWeight
+//   loss = mean_i e_i · w_i · BCE(σ(r_i), y_i),  w_i = positiveWeight if y_i else negativeWeight,
+//   e_i a per-example weight (1 unless given; larger for answers rated severely harmful)
 // (torch `binary_cross_entropy_with_logits` with `pos_weight` when negativeWeight = 1).
 import Foundation
 
@@ -71,7 +72,7 @@ public enum RewardLoss {
     /// Binary cross-entropy of σ(r_i) against the judgment `correct[i]`, mean over the batch.
     /// `positiveWeight` / `negativeWeight` rebalance the classes (e.g. n_incorrect / n_correct).
     public static func pointwise<T>(
-        rewards: [T], correct: [Bool], positiveWeight: Double = 1, negativeWeight: Double = 1
+        rewards: [T], correct: [Bool], positiveWeight: Double = 1, negativeWeight: Double = 1, weights: [Double]? = nil
     ) throws -> PointwiseResult<T> {
         let n = rewards.count
         guard n > 0 else { throw ObjectiveError.emptyBatch("reward judgment batch") }
@@ -82,19 +83,24 @@ public enum RewardLoss {
         where !(w > 0 && w.isFinite) {
             throw ObjectiveError.invalidParameter(name: name, value: w, expected: "a finite weight > 0, e.g. 1")
         }
+        let e = weights ?? [Double](repeating: 1, count: n)
+        guard e.count == n else { throw ObjectiveError.countMismatch(field: "weights", expected: n, actual: e.count) }
+        if let bad = e.first(where: { !($0 > 0 && $0.isFinite) }) {
+            throw ObjectiveError.invalidParameter(name: "weights", value: bad, expected: "finite example weights > 0, e.g. 1")
+        }
         let r = try doubles(rewards, field: "rewards", count: n)
         var loss = 0.0, hits = 0.0
         var grad = [Double](repeating: 0, count: n)
         for i in 0..<n {
             if correct[i] {
                 // −log σ(r) = softplus(−r), d/dr = −σ(−r).
-                loss += positiveWeight * Stable.softplus(-r[i])
-                grad[i] = -positiveWeight * Stable.sigmoid(-r[i]) / Double(n)
+                loss += e[i] * positiveWeight * Stable.softplus(-r[i])
+                grad[i] = -e[i] * positiveWeight * Stable.sigmoid(-r[i]) / Double(n)
                 hits += r[i] > 0 ? 1 : (r[i] == 0 ? 0.5 : 0)
             } else {
                 // −log(1 − σ(r)) = softplus(r), d/dr = σ(r).
-                loss += negativeWeight * Stable.softplus(r[i])
-                grad[i] = negativeWeight * Stable.sigmoid(r[i]) / Double(n)
+                loss += e[i] * negativeWeight * Stable.softplus(r[i])
+                grad[i] = e[i] * negativeWeight * Stable.sigmoid(r[i]) / Double(n)
                 hits += r[i] < 0 ? 1 : (r[i] == 0 ? 0.5 : 0)
             }
         }

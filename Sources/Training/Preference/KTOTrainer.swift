@@ -157,7 +157,8 @@ public enum KTOTrainer {
         let batch = try CompletionScoring.batch(examples.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) })
         let policy = CompletionScoring.sums(try model.forward(batch, training: true))
         let result = try KTO.loss(KTO.Batch(policy: policy, reference: reference, desirable: examples.map(\.desirable),
-                                            policyKL: policyKL, referenceKL: klReference), parameters: objective)
+                                            policyKL: policyKL, referenceKL: klReference, weights: examples.map(\.weight)),
+                                 parameters: objective)
         try model.backward(dLogprobs: CompletionScoring.dLogprobs(batch, perSequence: result.gradPolicy.map { $0 * weight }))
         return result
     }

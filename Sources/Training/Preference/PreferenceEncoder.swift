@@ -89,7 +89,7 @@ public struct PreferenceEncoder {
     public mutating func encode(_ example: LabelledCompletion<[ChatMessage]>, source: String = "example") throws -> LabelledCompletion<[Int32]> {
         let completion = try completionIDs(prompt: example.prompt, completion: example.completion, source: source)
         let (p, cs) = try fit(prompt: try promptIDs(example.prompt), completions: [completion], source: source)
-        return LabelledCompletion(prompt: p, completion: cs[0], desirable: example.desirable)
+        return LabelledCompletion(prompt: p, completion: cs[0], desirable: example.desirable, weight: example.weight)
     }
 
     /// Encodes a whole set, labelling errors with `sources[i]` (`file:line`).

@@ -172,7 +172,7 @@ public enum RewardTrainer {
         if !judgmentIndices.isEmpty {
             let pw = try RewardLoss.pointwise(rewards: Array(scored.rewards[(2 * k)...]),
                                               correct: judgmentIndices.map { train.judgments[$0].desirable },
-                                              positiveWeight: positiveWeight)
+                                              positiveWeight: positiveWeight, weights: judgmentIndices.map { train.judgments[$0].weight })
             for (j, g) in pw.gradRewards.enumerated() { dRewards[2 * k + j] = weight * p.judgmentWeight * g }
             out.loss += p.judgmentWeight * pw.loss
             out.judgmentLoss = pw.loss
