@@ -91,7 +91,7 @@ import Testing
         let json = try #require(try JSONSerialization.jsonObject(with: report.json()) as? [String: Any])
         #expect((json["corrections"] as? [[String: Any]])?.first?["corrections"] as? Int == 1)
         #expect((json["axes"] as? [[String: Any]])?.count == report.axes.count)
-        #expect(report.csv.contains("corrections,v1,corrections,1.0\r\n"))
+        #expect(report.csv.contains("corrections,v1,corrections,1\r\n"))
         #expect(report.csv.contains("axis,consensus=opposed v1,wilson_lower,0.0945312057342307"))
         #expect(report.html.contains("Rubric axes per policy version") && report.html.contains("<td>harm_extent</td>"))
     }
@@ -128,9 +128,7 @@ import Testing
         try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .incorrect,
                                  details: JudgmentDetails(correction: "別の回答"), secondsSpent: 1)
         // Corrections cannot be rewritten through SQL either.
-        #expect(throws: DatabaseError.self) {
-            try store.write { try $0.execute(sql: "UPDATE corrections SET text = 'x'") }
-        }
+        #expect(throws: DatabaseError.self) { try writeRaw(store, "UPDATE corrections SET text = 'x'") }
     }
 
     @Test func harmExtentReadsTheHarmLevelOnThreeLevels() {
