@@ -10,7 +10,7 @@ public enum ReviewError: LocalizedError, Equatable {
         switch self {
         case .unknownReviewer(let name, let database):
             return "'\(name)' is not a registered reviewer in \(database). Register with: rounds reviewer add \(name)"
-                + " (or pass --reviewer NAME)"
+                + ", or review as a registered reviewer."
         }
     }
 }

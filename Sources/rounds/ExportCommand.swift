@@ -13,21 +13,11 @@ struct ExportCommand: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-
-    @Option(help: "preference, unpaired, sft or csv.")
-    var format: ExportFormat
-
-    @Option(help: ArgumentHelp("The file to write (atomically).", valueName: "file"))
-    var out: String
-
-    @Option(help: "Only ratings made since this date (2026-11-23) or time (2026-11-23T09:00:00Z).")
-    var since: String?
-
-    @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.")
-    var split: SplitFilter?
-
-    @Flag(help: "Write reviewers' names instead of pseudonyms.")
-    var withReviewerNames = false
+    @Option(help: "preference, unpaired, sft or csv.") var format: ExportFormat
+    @Option(help: ArgumentHelp("The file to write (atomically).", valueName: "file")) var out: String
+    @Option(help: "Only ratings made since this date (2026-11-23) or time (2026-11-23T09:00:00Z).") var since: String?
+    @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.") var split: SplitFilter?
+    @Flag(help: "Write reviewers' names instead of pseudonyms.") var withReviewerNames = false
 
     func validate() throws {
         _ = try SinceDate.parse(since)

@@ -4,8 +4,7 @@ import Foundation
 
 /// `--db PATH`, shared by every command that reads or writes the feedback database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The feedback database (SQLite, created if missing).", valueName: "path"))
-    var db: String = FeedbackStore.defaultPath
+    @Option(name: .long, help: ArgumentHelp("The feedback database (SQLite, created if missing).", valueName: "path")) var db: String = FeedbackStore.defaultPath
 
     func open(claimLifetime: TimeInterval = FeedbackStore.defaultClaimLifetime) throws -> FeedbackStore {
         try FeedbackStore(path: db, claimLifetime: claimLifetime)
@@ -17,6 +16,15 @@ struct DatabaseOptions: ParsableArguments {
             throw ValidationError("No feedback database at \(db). Pass --db PATH, or create one with: rounds prompts import FILE.jsonl")
         }
         return try open(claimLifetime: claimLifetime)
+    }
+}
+
+/// `--overlap N`: how many different reviewers see each queued item.
+struct OverlapOptions: ParsableArguments {
+    @Option(help: "How many different reviewers see each queued item (2 or more measures agreement).") var overlap = FeedbackStore.defaultOverlap
+
+    func validate() throws {
+        guard (1...50).contains(overlap) else { throw ValidationError("--overlap must be 1–50, e.g. --overlap 2") }
     }
 }
 

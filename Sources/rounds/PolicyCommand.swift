@@ -15,8 +15,7 @@ struct PolicyCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the policies in the registry, oldest first.")
         @OptionGroup var registry: RegistryOptions
-        @Flag(help: "Print the manifests as JSON.")
-        var json = false
+        @Flag(help: "Print the manifests as JSON.") var json = false
 
         func run() throws {
             let all = try registry.registry.list()
@@ -39,8 +38,7 @@ struct PolicyCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print one policy's manifest.")
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "Policy name.")
-        var name: String
+        @Argument(help: "Policy name.") var name: String
 
         func run() throws {
             print(String(decoding: try PolicyRegistry.encoder.encode(registry.registry.manifest(name)), as: UTF8.self))
@@ -51,10 +49,8 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a policy as a Hugging Face folder (config.json, model.safetensors with LoRA merged, tokenizer.json).")
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "Policy name (or any model reference).")
-        var name: String
-        @Option(help: "Output folder (created; must not hold a model already).")
-        var out: String
+        @Argument(help: "Policy name (or any model reference).") var name: String
+        @Option(help: "Output folder (created; must not hold a model already).") var out: String
 
         func run() throws {
             let loaded = try PolicyLoader.load(name, registry: registry.registry)
@@ -72,12 +68,9 @@ struct PolicyCommand: ParsableCommand {
     struct Promote: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Make a policy production by hand (recorded with who and why).")
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "Policy name.")
-        var name: String
-        @Option(help: "Why (recorded in the manifest).")
-        var reason: String
-        @Option(help: "Who decides (default: the OS user).")
-        var by: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        @Argument(help: "Policy name.") var name: String
+        @Option(help: "Why (recorded in the manifest).") var reason: String
+        @Option(help: "Who decides (default: the OS user).") var by: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
 
         func run() throws {
             try registry.registry.promote(name, by: by, reason: reason)
@@ -88,10 +81,8 @@ struct PolicyCommand: ParsableCommand {
     struct Rollback: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Retire the production policy and restore the previous one (recorded with who and why).")
         @OptionGroup var registry: RegistryOptions
-        @Option(help: "Why (recorded in the manifests).")
-        var reason: String
-        @Option(help: "Who decides (default: the OS user).")
-        var by: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        @Option(help: "Why (recorded in the manifests).") var reason: String
+        @Option(help: "Who decides (default: the OS user).") var by: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
 
         func run() throws {
             let restored = try registry.registry.rollback(by: by, reason: reason)

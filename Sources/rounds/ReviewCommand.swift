@@ -56,7 +56,7 @@ struct ReviewCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting(claimLifetime: claimMinutes * 60)
-        let backend = try StoreReviewBackend(store: store, reviewer: reviewer ?? Self.loginName(), databasePath: database.db)
+        let backend = try withOptionHints { try StoreReviewBackend(store: store, reviewer: reviewer ?? Self.loginName(), databasePath: database.db) }
         let guidePath = guidelines ?? URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("guidelines.md").path
         let session = ReviewSession(backend: backend, reviewer: backend.reviewer.displayName,
                                     guidelines: Guidelines.load(path: guidePath))

@@ -12,12 +12,8 @@ struct ReviewerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a reviewer.")
 
         @OptionGroup var database: DatabaseOptions
-
-        @Argument(help: "A short handle without spaces, e.g. tanaka (what 'rounds review --reviewer' takes).")
-        var name: String
-
-        @Option(help: "The name shown in reports, e.g. \"田中 花子\" (default: the handle).")
-        var displayName: String?
+        @Argument(help: "A short handle without spaces, e.g. tanaka (what 'rounds review --reviewer' takes).") var name: String
+        @Option(help: "The name shown in reports, e.g. \"田中 花子\" (default: the handle).") var displayName: String?
 
         func validate() throws {
             guard !name.isEmpty, name.count <= 64, !name.contains(where: \.isWhitespace) else {

@@ -15,10 +15,10 @@ struct Rounds: AsyncParsableCommand {
             KTOCommand.self,
             RewardCommand.self,
             PPOCommand.self,
-            SampleCommand.self,
+            SampleAnswersCommand.self,
             PolicyCommand.self,
             PromptsCommand.self,
-            SamplesCommand.self,
+            AnswersCommand.self,
             ReviewerCommand.self,
             ReviewCommand.self,
             SimulateReviewCommand.self,
@@ -29,5 +29,7 @@ struct Rounds: AsyncParsableCommand {
             DoctorCommand.self,
             ScrubCommand.self,
             EvalSFTCommand.self,
+            SampleAlias.self,
+            SamplesAlias.self,
         ])
 }
