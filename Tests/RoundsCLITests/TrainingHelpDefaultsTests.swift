@@ -7,15 +7,22 @@ import Training
 /// Every default a training command's `--help` shows is the value its job uses: the help is
 /// rendered (one option a line) and each `(default: …)` compared with the job's parameters.
 @Suite struct TrainingHelpDefaultsTests {
-    /// `--option` → the default shown in `help`, and the learning-rate line.
+    /// `--option` → the default shown in `help`, and the learning-rate text. An option's text
+    /// starts on a line indented by two spaces and goes on over the more deeply indented lines.
     static func shownDefaults(_ help: String) -> (defaults: [String: String], learningRate: String?) {
-        var shown: [String: String] = [:], rate: String?
+        var blocks: [(name: String, text: String)] = []
         for line in help.split(separator: "\n").map(String.init) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("--"), let name = trimmed.split(separator: " ").first.map(String.init) else { continue }
-            if name == "--learning-rate" { rate = trimmed }
-            guard let start = trimmed.range(of: "(default: ", options: .backwards) else { continue }
-            shown[name] = String(trimmed[start.upperBound...].dropLast())
+            if line.hasPrefix("  --"), let name = line.dropFirst(2).split(separator: " ").first {
+                blocks.append((String(name), String(line.dropFirst(2))))
+            } else if line.hasPrefix("   "), !blocks.isEmpty {
+                blocks[blocks.count - 1].text += " " + line.trimmingCharacters(in: .whitespaces)
+            }
+        }
+        var shown: [String: String] = [:], rate: String?
+        for (name, text) in blocks {
+            if name == "--learning-rate" { rate = text }
+            guard text.hasSuffix(")"), let start = text.range(of: "default: ", options: .backwards) else { continue }
+            shown[name] = String(text[start.upperBound...].dropLast())
         }
         return (shown, rate)
     }
@@ -93,7 +100,7 @@ import Training
 
     /// The drift this guards against: one learning rate per method and weights, the same in the
     /// trainer, the CLI and the nightly configuration.
-    @Test func theNightlyTrainsAtTheJobsRates() {
+    @Test func theNightlyTrainsAtTheJobsRates() throws {
         let night = NightlyConfig()
         #expect(night.dpo.learningRate == DPOJob.Parameters().trainer.learningRate && night.dpo.learningRate == 5e-5)
         #expect(night.kto.learningRate == KTOJob.Parameters().trainer.learningRate)

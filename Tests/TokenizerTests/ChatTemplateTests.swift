@@ -49,7 +49,7 @@ import Testing
     @Test func anUnknownTemplateNamesTheFormatsAndNoCommandLineOption() {
         let error = #expect(throws: TokenizerError.self) { try ChatTemplate.detect(jinja: "[INST] {{ m }} [/INST]", source: "/m/model.gguf") }
         let message = error?.localizedDescription ?? ""
-        #expect(message.contains("/m/model.gguf") && message.contains("chatml, chatml-smollm or llama3") && !message.contains("--"))
+        #expect(message.contains("/m/model.gguf") && message.contains("chatml, chatml-smollm or llama3") && !message.contains("--chat-template"))
         #expect(throws: TokenizerError.unknownChatTemplateName("mistral")) { try ChatTemplate(named: "mistral") }
         #expect(throws: TokenizerError.self) { try ChatTemplate.detect(jinja: nil, source: "x") }
     }
