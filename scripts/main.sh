@@ -36,7 +36,7 @@ if ! $rounds policy show sft-v1 --policies "$policies" >/dev/null 2>&1; then
     $rounds sft --policies "$policies" --base policies/base --data feedback/seed/sft.jsonl \
         --validation feedback/seed/sft-heldout.jsonl --out sft-v1 --max-steps "$sft_steps" \
         --eval-every 0 --checkpoint-every 10 --resume --max-answer-tokens "$max_tokens" $sft_rate
-    $rounds policy promote sft-v1 --policies "$policies" --by main.sh --reason "first supervised policy"
+    $rounds policy promote sft-v1 --policies "$policies" --db "$db" --by main.sh --reason "first supervised policy"
 fi
 
 step "sampling: two answers from sft-v1 and one from the base model per prompt"

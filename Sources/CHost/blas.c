@@ -205,6 +205,11 @@ static void init(void) {
     }
     const char *now = getenv("OPENBLAS_CORETYPE");
     copy(status.coretype, sizeof status.coretype, now);
+    // One OpenBLAS thread: Rounds splits big products across its own workers (Tensor's gemm),
+    // as OpenBLAS's thread hand-over yields the CPU away on a busy machine.
+    // ROUNDS_BLAS_THREADS=openblas keeps OpenBLAS's own threads, for comparison.
+    const char *mode = getenv("ROUNDS_BLAS_THREADS");
+    if (!(mode && strcmp(mode, "openblas") == 0)) setenv("OPENBLAS_NUM_THREADS", "1", 1);
     if (!open_library(status.library, sizeof status.library)) {
         const char *named = getenv("ROUNDS_BLAS_LIBRARY");
         snprintf(status.warning, sizeof status.warning,

@@ -26,6 +26,7 @@ enum Schema {
         }
         migrator.registerMigration("v2-claims-and-counts") { db in try claimsAndCounts(db) }
         migrator.registerMigration("v3-imports") { db in try imports(db) }
+        migrator.registerMigration("v5-gold-roles-audit") { db in try goldRolesAudit(db) }
         return migrator
     }
 

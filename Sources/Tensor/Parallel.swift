@@ -17,11 +17,12 @@ public enum Threads {
     /// Number of worker threads the kernels split work across.
     public static var count: Int { current }
 
-    /// Sets the kernel thread count and OpenBLAS's own (so a benchmark or a deterministic
-    /// run can pin both). Values below 1 mean 1.
+    /// Sets the kernel thread count (so a benchmark or a deterministic run can pin it). Values
+    /// below 1 mean 1. OpenBLAS itself runs one thread and `gemm` splits big products across
+    /// these workers (see `BLASSplit`), unless ROUNDS_BLAS_THREADS=openblas hands it the count.
     public static func set(_ n: Int) {
         current = max(1, n)
-        rounds_blas_set_threads(Int32(current))
+        rounds_blas_set_threads(Int32(BLASSplit.openBLASThreads ? current : 1))
     }
 }
 

@@ -13,11 +13,21 @@ struct ExportCommand: ParsableCommand {
             """)
 
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "preference, unpaired, sft or csv.") var format: ExportFormat
-    @Option(help: ArgumentHelp("The file to write (atomically).", valueName: "file")) var out: String
-    @Option(help: "Only ratings made since this date (2026-11-23) or time (2026-11-23T09:00:00Z).") var since: String?
-    @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.") var split: SplitFilter?
-    @Flag(help: "Write reviewers' names instead of pseudonyms.") var withReviewerNames = false
+
+    @Option(help: "preference, unpaired, sft or csv.")
+    var format: ExportFormat
+
+    @Option(help: ArgumentHelp("The file to write (atomically).", valueName: "file"))
+    var out: String
+
+    @Option(help: "Only ratings made since this date (2026-11-23) or time (2026-11-23T09:00:00Z).")
+    var since: String?
+
+    @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.")
+    var split: SplitFilter?
+
+    @Flag(help: "Write reviewers' names instead of pseudonyms (a lead only).")
+    var withReviewerNames = false
 
     func validate() throws {
         _ = try SinceDate.parse(since)
@@ -26,9 +36,13 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let store = try database.openExisting()
+        let actor = try withReviewerNames ? Identity.lead(store, for: "exporting with reviewers' names") : store.actor()
+        let chosenSplit = split ?? (format == .csv ? .all : .train)
         let summary = try store.export(
-            format, to: out, since: SinceDate.parse(since), split: split ?? (format == .csv ? .all : .train),
-            withReviewerNames: withReviewerNames)
+            format, to: out, since: SinceDate.parse(since), split: chosenSplit, withReviewerNames: withReviewerNames)
+        try store.audit(.export, actor: actor.name, login: actor.login, subject: out, details: [
+            "format": format.rawValue, "split": chosenSplit.rawValue, "rows": "\(summary.rows)",
+            "reviewer_names": withReviewerNames ? "yes" : "no", "since": since ?? ""])
         print("\(out): \(summary)")
     }
 }

@@ -15,7 +15,8 @@ struct PolicyCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the policies in the registry, oldest first.")
         @OptionGroup var registry: RegistryOptions
-        @Flag(help: "Print the manifests as JSON.") var json = false
+        @Flag(help: "Print the manifests as JSON.")
+        var json = false
 
         func run() throws {
             let all = try registry.registry.list()
@@ -38,7 +39,8 @@ struct PolicyCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print one policy's manifest.")
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "Policy name.") var name: String
+        @Argument(help: "Policy name.")
+        var name: String
 
         func run() throws {
             print(String(decoding: try PolicyRegistry.encoder.encode(registry.registry.manifest(name)), as: UTF8.self))
@@ -49,8 +51,10 @@ struct PolicyCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a policy as a Hugging Face folder (config.json, model.safetensors with LoRA merged, tokenizer.json).")
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "Policy name (or any model reference).") var name: String
-        @Option(help: "Output folder (created; must not hold a model already).") var out: String
+        @Argument(help: "Policy name (or any model reference).")
+        var name: String
+        @Option(help: "Output folder (created; must not hold a model already).")
+        var out: String
 
         func run() throws {
             let loaded = try PolicyLoader.load(name, registry: registry.registry)
@@ -66,27 +70,43 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Promote: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a policy production by hand (recorded with who and why).")
+        static let configuration = CommandConfiguration(
+            abstract: "Make a policy production by hand (a lead only; recorded with who and why in the manifest and the audit log).")
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "Policy name.") var name: String
-        @Option(help: "Why (recorded in the manifest).") var reason: String
-        @Option(help: "Who decides (default: the OS user).") var by: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Policy name.")
+        var name: String
+        @Option(help: "Why (recorded in the manifest).")
+        var reason: String
+        @Option(help: "Who decides (default: you, as your login's reviewer; another name only while the database has no lead).")
+        var by: String?
 
         func run() throws {
-            try registry.registry.promote(name, by: by, reason: reason)
-            print("\(name) is now production (by \(by): \(reason))")
+            let store = try database.openExisting()
+            let (actor, who) = try Identity.decider(store, by: by, for: "promoting a policy")
+            try registry.registry.promote(name, by: who, reason: reason)
+            try store.audit(.promote, actor: who, login: actor.login, subject: name, reason: reason, details: ["mode": "by hand"])
+            print("\(name) is now production (by \(who): \(reason))")
         }
     }
 
     struct Rollback: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Retire the production policy and restore the previous one (recorded with who and why).")
+        static let configuration = CommandConfiguration(
+            abstract: "Retire the production policy and restore the previous one (a lead only; recorded with who and why).")
         @OptionGroup var registry: RegistryOptions
-        @Option(help: "Why (recorded in the manifests).") var reason: String
-        @Option(help: "Who decides (default: the OS user).") var by: String = ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Why (recorded in the manifests).")
+        var reason: String
+        @Option(help: "Who decides (default: you, as your login's reviewer; another name only while the database has no lead).")
+        var by: String?
 
         func run() throws {
-            let restored = try registry.registry.rollback(by: by, reason: reason)
-            print("rolled back: \(restored) is production again (by \(by): \(reason))")
+            let store = try database.openExisting()
+            let (actor, who) = try Identity.decider(store, by: by, for: "rolling back a policy")
+            let retired = try registry.registry.production()?.name ?? "?"
+            let restored = try registry.registry.rollback(by: who, reason: reason)
+            try store.audit(.rollback, actor: who, login: actor.login, subject: restored, reason: reason, details: ["retired": retired])
+            print("rolled back: \(restored) is production again (by \(who): \(reason))")
         }
     }
 }

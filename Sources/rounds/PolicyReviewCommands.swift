@@ -13,9 +13,9 @@ extension PolicyCommand {
         @Option(help: "Nightly settings; its `promotion` section sets the interval's confidence (missing file = defaults).")
         var config = NightlyConfig.defaultPath
 
-        func review() throws -> ClinicianReview {
+        func review(_ store: FeedbackStore? = nil) throws -> ClinicianReview {
             let settings = try NightlyConfig.load(URL(fileURLWithPath: config)).promotion
-            return ClinicianReview(store: try database.openExisting(), registry: registry.registry, settings: settings)
+            return ClinicianReview(store: try store ?? database.openExisting(), registry: registry.registry, settings: settings)
         }
     }
 
@@ -33,8 +33,8 @@ extension PolicyCommand {
         @OptionGroup var options: ReviewOptions
         @Argument(help: "The candidate to decide (default: every candidate in review).")
         var candidate: String?
-        @Option(help: "Who decides (default: the OS user).")
-        var by = ReviewCommand.loginName()
+        @Option(help: "Who decides (default: you, as your login's reviewer; another name only while the database has no lead).")
+        var by: String?
         @Flag(help: "Print the decisions as JSON.")
         var json = false
 
@@ -42,7 +42,9 @@ extension PolicyCommand {
             let registry = options.registry.registry
             let lock = try NightlyLock(path: NightlyLock.path(in: registry))
             defer { lock.release() }
-            let decisions = try options.review().decide(candidate, by: by)
+            let store = try options.database.openExisting()
+            let (_, who) = try Identity.decider(store, by: by, for: "deciding a review")
+            let decisions = try options.review(store).decide(candidate, by: who)
             if json {
                 print(String(decoding: try PolicyRegistry.encoder.encode(decisions), as: UTF8.self))
             } else if decisions.isEmpty {

@@ -19,11 +19,18 @@ struct ReviewCommand: ParsableCommand {
             (scroll with PgDn or space); keys typed before a card appears are ignored.
             Every rating is saved the moment its key is pressed. An item you leave unrated
             goes back to the queue when you quit, or after --claim-minutes if the session dies.
+            You rate as the reviewer your login is mapped to (rounds reviewer map), else the
+            reviewer named like your login. --adjudicate (a lead): settle the items reviewers
+            disagree on; the lead's label is what trains, the ratings stay.
             """)
 
-    @Option(help: ArgumentHelp("Your reviewer name, as registered with 'rounds reviewer add NAME' (default: your login name).",
-                               valueName: "name"))
+    @Option(help: ArgumentHelp(
+        "Your reviewer name (default: the reviewer your login is mapped to, else your login name). Once the database has a lead,"
+            + " only your own.", valueName: "name"))
     var reviewer: String?
+
+    @Flag(help: "Settle the items reviewers disagree on (a lead only).")
+    var adjudicate = false
 
     @OptionGroup var database: DatabaseOptions
 
@@ -48,15 +55,19 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
-    /// The login name of the user running the command.
-    static func loginName() -> String {
-        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        return ProcessInfo.processInfo.environment["USER"] ?? "reviewer"
-    }
-
     func run() throws {
         let store = try database.openExisting(claimLifetime: claimMinutes * 60)
-        let backend = try withOptionHints { try StoreReviewBackend(store: store, reviewer: reviewer ?? Self.loginName(), databasePath: database.db) }
+        let actor = try store.actor()
+        if adjudicate {
+            try store.requireLead(actor, for: "adjudicating")
+            let session = AdjudicationSession(backend: StoreAdjudicationBackend(store: store, actor: actor),
+                                              lead: actor.reviewer?.displayName ?? actor.login)
+            let status = try AdjudicationRunner.runInteractive(session, terminal: try Terminal())
+            if status != 0 { throw ExitCode(status) }
+            return
+        }
+        let name = try store.ratingIdentity(actor, asked: reviewer)
+        let backend = try StoreReviewBackend(store: store, reviewer: name, databasePath: database.db)
         let guidePath = guidelines ?? URL(fileURLWithPath: database.db).deletingLastPathComponent().appendingPathComponent("guidelines.md").path
         let session = ReviewSession(backend: backend, reviewer: backend.reviewer.displayName,
                                     guidelines: Guidelines.load(path: guidePath))

@@ -6,7 +6,7 @@ struct ReviewerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reviewer",
         abstract: "Manage the clinicians who review answers.",
-        subcommands: [Add.self, List.self])
+        subcommands: [Add.self, List.self, Role.self, Map.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a reviewer.")
@@ -15,6 +15,9 @@ struct ReviewerCommand: ParsableCommand {
         @Argument(help: "A short handle without spaces, e.g. tanaka (what 'rounds review --reviewer' takes).") var name: String
         @Option(help: "The name shown in reports, e.g. \"田中 花子\" (default: the handle).") var displayName: String?
 
+        @Option(help: "reviewer (default) or lead. The first lead of a database may be added by anyone; after that only a lead adds reviewers.")
+        var role: ReviewerRole = .reviewer
+
         func validate() throws {
             guard !name.isEmpty, name.count <= 64, !name.contains(where: \.isWhitespace) else {
                 throw ValidationError("The reviewer name is a handle of 1–64 characters without spaces, e.g. rounds reviewer add tanaka --display-name \"田中 花子\"")
@@ -22,8 +25,9 @@ struct ReviewerCommand: ParsableCommand {
         }
 
         func run() throws {
-            let reviewer = try database.open().registerReviewer(name: name, displayName: displayName)
-            print("Added reviewer \(reviewer.name) (\(TerminalText.neutralised(reviewer.displayName, multiline: false))).")
+            let store = try database.open()
+            let reviewer = try store.addReviewer(name: name, displayName: displayName, role: role, by: store.actor())
+            print("Added \(role == .lead ? "lead" : "reviewer") \(reviewer.name) (\(TerminalText.neutralised(reviewer.displayName, multiline: false))).")
         }
     }
 
@@ -33,9 +37,12 @@ struct ReviewerCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() throws {
-            for reviewer in try database.openExisting().reviewers() {
+            for (reviewer, role, logins) in try database.openExisting().roster() {
                 let shown = TerminalText.neutralised(reviewer.displayName, multiline: false)
-                print(reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(shown)")
+                var line = reviewer.name == reviewer.displayName ? reviewer.name : "\(reviewer.name)\t\(shown)"
+                if role == .lead { line += "\tlead" }
+                if !logins.isEmpty { line += "\tlogins: " + logins.map { TerminalText.neutralised($0, multiline: false) }.joined(separator: ", ") }
+                print(line)
             }
         }
     }

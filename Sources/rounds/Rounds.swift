@@ -29,6 +29,8 @@ struct Rounds: AsyncParsableCommand {
             DoctorCommand.self,
             ScrubCommand.self,
             EvalSFTCommand.self,
+            GoldCommand.self,
+            AuditCommand.self,
             SampleAlias.self,
             SamplesAlias.self,
         ])

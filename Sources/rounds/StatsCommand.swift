@@ -31,7 +31,7 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Seed of the bootstrap, so reruns print the same intervals.")
     var seed: UInt64 = 42
 
-    @Flag(help: "Show reviewers' names instead of pseudonyms.")
+    @Flag(help: "Show reviewers' names instead of pseudonyms (a lead only).")
     var withReviewerNames = false
 
     func validate() throws {
@@ -41,7 +41,9 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try database.openExisting().statsReport(
+        let store = try database.openExisting()
+        if withReviewerNames { _ = try Identity.lead(store, for: "statistics with reviewers' names") }
+        let report = try store.statsReport(
             since: SinceDate.parse(since), bootstrapRounds: bootstrap, seed: seed, withReviewerNames: withReviewerNames)
         let data: Data
         switch format {

@@ -15,7 +15,8 @@ public enum SplitFilter: String, Sendable, CaseIterable {
     }
 }
 
-// Reading ratings that still count, with texts resolved, for exports and training.
+// Reading ratings that still count, with texts resolved, for exports and training. Ratings
+// of gold items measure reviewers and are never training data: they are left out here.
 extension FeedbackStore {
     /// Live comparisons (latest, not superseded, not retracted), oldest first.
     public func comparisonRecords(
@@ -31,7 +32,7 @@ extension FeedbackStore {
                 JOIN samples sa ON sa.id = c.sample_a_id JOIN samples sb ON sb.id = c.sample_b_id
                 JOIN policies pa ON pa.id = sa.policy_id JOIN policies pb ON pb.id = sb.policy_id
                 JOIN reviewers r ON r.id = c.reviewer_id JOIN prompts p ON p.id = c.prompt_id
-                WHERE \(Self.live("c", "comparisons"))\(since == nil ? "" : " AND c.created_at >= ?")\(split.sql)
+                WHERE \(Self.live("c", "comparisons")) AND pa.name <> '\(Self.goldPolicyName)'\(since == nil ? "" : " AND c.created_at >= ?")\(split.sql)
                 ORDER BY c.id
                 """, arguments: since.map { [$0] } ?? [])
             var records: [ComparisonRecord] = []
@@ -58,7 +59,7 @@ extension FeedbackStore {
                 FROM judgments j
                 JOIN samples s ON s.id = j.sample_id JOIN policies pol ON pol.id = s.policy_id
                 JOIN reviewers r ON r.id = j.reviewer_id JOIN prompts p ON p.id = s.prompt_id
-                WHERE \(Self.live("j", "judgments"))\(since == nil ? "" : " AND j.created_at >= ?")\(split.sql)
+                WHERE \(Self.live("j", "judgments")) AND pol.name <> '\(Self.goldPolicyName)'\(since == nil ? "" : " AND j.created_at >= ?")\(split.sql)
                 ORDER BY j.id
                 """, arguments: since.map { [$0] } ?? [])
             var records: [LabelledCompletion] = []

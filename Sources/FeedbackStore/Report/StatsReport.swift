@@ -66,6 +66,10 @@ public struct StatsReport: Codable, Sendable {
     /// Agreement on comparisons (categories: first better, second better, tie, both bad,
     /// with the pair's samples in a fixed order, whatever side each reviewer saw).
     public var comparisonAgreement: Agreement
+    /// Reviewers' accuracy on gold items and self-consistency (Gold/Calibration.swift).
+    public var calibration: GoldCalibration?
+    /// Agreement before adjudication, and the lead's adjudications (Adjudication/).
+    public var adjudication: AdjudicationSummary?
 }
 
 /// One rating of one unit (an answer, or an unordered pair of answers) by one reviewer.

@@ -10,8 +10,9 @@ extension FeedbackStore {
         since: Date? = nil, bootstrapRounds: Int = 1000, seed: UInt64 = 42, withReviewerNames: Bool = false
     ) throws -> StatsReport {
         let pseudonym = try Pseudonymizer(secret: pseudonymSecret(), enabled: !withReviewerNames)
-        return try read { db in
-            let policies = try Policy.order(Policy.Columns.id).fetchAll(db)
+        var report: StatsReport = try read { db in
+            // Gold answers measure reviewers, not policies (Gold/): their ratings are left out here.
+            let policies = try Policy.filter(Policy.Columns.name != Self.goldPolicyName).order(Policy.Columns.id).fetchAll(db)
             // In pseudonym order when names are hidden, so the order gives no names away.
             let reviewers = try Reviewer.order(Reviewer.Columns.name).fetchAll(db).sorted { pseudonym($0.name) < pseudonym($1.name) }
             let policyIndex = Dictionary(uniqueKeysWithValues: policies.enumerated().map { ($1.id!, $0) })
@@ -104,6 +105,9 @@ extension FeedbackStore {
                 judgmentAgreement: .init(ratings: judgmentUnits, reviewerNames: names, categories: 2),
                 comparisonAgreement: .init(ratings: comparisonUnits, reviewerNames: names, categories: 4))
         }
+        report.calibration = try goldCalibration(withReviewerNames: withReviewerNames)
+        report.adjudication = try adjudicationSummary()
+        return report
     }
 }
 

@@ -36,6 +36,7 @@ extension StatsReport {
             <h2>Agreement</h2>
             \(agreementSection("Judgments (correct / incorrect)", judgmentAgreement))
             \(agreementSection("Comparisons (first / second / tie / both bad)", comparisonAgreement))
+            \(calibrationHTML)
             </body>
             </html>
 

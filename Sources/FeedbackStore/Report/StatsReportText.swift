@@ -50,6 +50,7 @@ extension StatsReport {
             }
             out.append(lines.joined(separator: "\n") + "\n")
         }
+        out += calibrationText
         return out.joined(separator: "\n")
     }
 
@@ -100,6 +101,7 @@ extension StatsReport {
             add(section, "all", "krippendorff_alpha", agreement.krippendorffAlpha)
             for pair in agreement.cohen { add(section, "\(pair.first) – \(pair.second)", "cohen_kappa", pair.kappa) }
         }
+        for row in calibrationCSVRows { add(row.section, row.key, row.metric, row.value) }
         return rows.map { $0.map(CSV.field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 }

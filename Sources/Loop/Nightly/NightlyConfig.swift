@@ -108,6 +108,18 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         public init() {}
     }
 
+    /// What the night does with the ratings of a reviewer flagged by their gold accuracy
+    /// (`rounds stats`, Gold/Calibration.swift in the store).
+    public struct Calibration: Codable, Equatable, Sendable {
+        /// 0–1. A flagged reviewer's vote counts this much in each item's majority, and each
+        /// of their ratings the majority keeps is trained on with this probability (a stable
+        /// draw per rating), so on average a rating of theirs weighs this much. 0.5: one
+        /// unflagged reviewer outvotes them, and half their ratings still teach. 1 switches
+        /// down-weighting off; 0 leaves their ratings out.
+        public var flaggedWeight = 0.5
+        public init() {}
+    }
+
     public var method = Method.auto
     /// Fewest new comparisons (with a preference) for DPO, and judgments for KTO, under `auto`.
     public var minComparisons = 8
@@ -125,6 +137,7 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public var promotion = PromotionSettings()
     public var evaluation = Evaluation()
     public var sampling = Sampling()
+    public var calibration = Calibration()
     /// Statistics report written at the end (relative to the working folder).
     public var report = "feedback/reports/stats.html"
     public var seed: UInt64 = 0
@@ -200,6 +213,9 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
             throw ConfigError.invalid(path: path, field: "gates.minPairAccuracy / gates.minJudgmentAccuracy", reason: "must be between 0 and 1")
         }
         try promotion.validate(path: path)
+        guard (0...1).contains(calibration.flaggedWeight) else {
+            throw ConfigError.invalid(path: path, field: "calibration.flaggedWeight", reason: "must be between 0 (leave flagged reviewers out) and 1 (no down-weighting)")
+        }
         try positive(Double(gates.bootstrapRounds), "gates.bootstrapRounds")
         // A minimum n the evaluation can never reach would fail its gate every night.
         for (minimum, field, cap, capField) in [

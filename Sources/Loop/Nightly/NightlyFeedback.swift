@@ -28,14 +28,37 @@ struct NightlyFeedback {
     /// Snapshot rows left out by resolution: reviewers split evenly, or outvoted.
     var unresolvedPairIDs: [Int64] = [], unresolvedJudgmentIDs: [Int64] = []
 
-    /// Reads the rows named by `snapshot` (train split) and all live held-out rows.
-    init(store: FeedbackStore, snapshot: FeedbackSnapshot) throws {
+    /// Reviewers flagged by their gold accuracy (pseudonyms) whose ratings were down-weighted,
+    /// and the weight; their kept ratings, and those of them left out by the weighted draw.
+    var flaggedReviewers: [String] = [], flaggedWeight = 1.0
+    var flaggedRatings = 0, flaggedLeftOut = 0
+    /// Items of the snapshot whose label a lead settled by adjudication.
+    var adjudicatedPairs = 0, adjudicatedJudgments = 0
+
+    /// Reads the rows named by `snapshot` (train split) and all live held-out rows. A lead's
+    /// adjudication decides its item; with `calibration`, flagged reviewers' ratings are
+    /// down-weighted: their votes count `flaggedWeight` in each majority, and each of their
+    /// ratings the majority keeps is trained on with that probability (a stable draw per
+    /// rating), so on average it weighs that much.
+    init(store: FeedbackStore, snapshot: FeedbackSnapshot, calibration: NightlyConfig.Calibration? = nil, seed: UInt64 = 0) throws {
         try self.init(heldOutFrom: store)
+        let decided = try store.adjudicatedLabels()
+        if let calibration, calibration.flaggedWeight < 1 {
+            flaggedReviewers = try store.goldCalibration().flagged
+            flaggedWeight = calibration.flaggedWeight
+        }
+        let flagged = Set(flaggedReviewers), w = flaggedWeight
         let comparisonIDs = Set(snapshot.comparisonIDs), judgmentIDs = Set(snapshot.judgmentIDs)
         let comparisons = try store.comparisonRecords(split: .train).filter { comparisonIDs.contains($0.id) && $0.preferencePair != nil }
-        let resolvedPairs = RatingVotes.resolve(comparisons)
+        let pairReviewer = Dictionary(uniqueKeysWithValues: comparisons.map { ($0.id, $0.reviewer) })
+        let resolvedPairs = RatingVotes.resolve(comparisons, weight: { flagged.contains(pairReviewer[$0] ?? "") ? w : 1 }, decided: decided.pairs)
+        adjudicatedPairs = Set(comparisons.map { SamplePair($0.sampleAID, $0.sampleBID) }).filter { decided.pairs[$0] != nil }.count
         availablePairs = comparisons.count
         for c in comparisons {
+            if resolvedPairs.kept.contains(c.id), flagged.contains(c.reviewer) {
+                flaggedRatings += 1
+                if !Self.keeps("comparison \(c.id)", weight: w, seed: seed) { flaggedLeftOut += 1; unresolvedPairIDs.append(c.id); continue }
+            }
             guard resolvedPairs.kept.contains(c.id), let pair = Self.pair(c) else { unresolvedPairIDs.append(c.id); continue }
             pairs.append(pair)
             pairSources.append("comparison \(c.id)")
@@ -43,9 +66,18 @@ struct NightlyFeedback {
             pairPromptIDs.append(c.promptID)
         }
         let labelled = try store.labelledCompletions(split: .train).filter { judgmentIDs.contains($0.judgmentID) }
-        let resolvedJudgments = RatingVotes.resolve(labelled)
+        let judgmentReviewer = Dictionary(uniqueKeysWithValues: labelled.map { ($0.judgmentID, $0.reviewer) })
+        let resolvedJudgments = RatingVotes.resolve(
+            labelled, weight: { flagged.contains(judgmentReviewer[$0] ?? "") ? w : 1 }, decided: decided.judgments)
+        adjudicatedJudgments = Set(labelled.map(\.sampleID)).filter { decided.judgments[$0] != nil }.count
         availableJudgments = labelled.count
         for j in labelled {
+            if resolvedJudgments.kept.contains(j.judgmentID), flagged.contains(j.reviewer) {
+                flaggedRatings += 1
+                if !Self.keeps("judgment \(j.judgmentID)", weight: w, seed: seed) {
+                    flaggedLeftOut += 1; unresolvedJudgmentIDs.append(j.judgmentID); continue
+                }
+            }
             guard resolvedJudgments.kept.contains(j.judgmentID) else { unresolvedJudgmentIDs.append(j.judgmentID); continue }
             judgments.append(Self.judgment(j))
             judgmentSources.append("judgment \(j.judgmentID)")
@@ -54,10 +86,19 @@ struct NightlyFeedback {
         }
     }
 
-    /// Only the live held-out ratings (what the gates score), one per item.
+    /// Whether the stable draw for `key` keeps a rating of weight `weight` (probability `weight`).
+    static func keeps(_ key: String, weight: Double, seed: UInt64) -> Bool {
+        guard weight < 1 else { return true }
+        let unit = Double(UInt64(SHA256.hex("\(seed)|\(key)").prefix(13), radix: 16)!) / Double(1 << 52)
+        return unit < weight
+    }
+
+    /// Only the live held-out ratings (what the gates score), one per item (an adjudicated
+    /// item by its adjudicated label).
     init(heldOutFrom store: FeedbackStore) throws {
+        let decided = try store.adjudicatedLabels()
         let comparisons = try store.comparisonRecords(split: .heldout).filter { $0.preferencePair != nil }
-        let resolvedPairs = RatingVotes.resolve(comparisons)
+        let resolvedPairs = RatingVotes.resolve(comparisons, decided: decided.pairs)
         for c in comparisons where resolvedPairs.representatives.contains(c.id) {
             guard let pair = Self.pair(c) else { continue }
             heldOutPairs.append(pair)
@@ -65,7 +106,7 @@ struct NightlyFeedback {
             heldOutPairPromptIDs.append(c.promptID)
         }
         let labelled = try store.labelledCompletions(split: .heldout)
-        let resolvedJudgments = RatingVotes.resolve(labelled)
+        let resolvedJudgments = RatingVotes.resolve(labelled, decided: decided.judgments)
         for j in labelled where resolvedJudgments.representatives.contains(j.judgmentID) {
             heldOutJudgments.append(Self.judgment(j))
             heldOutJudgmentSources.append("judgment \(j.judgmentID)")

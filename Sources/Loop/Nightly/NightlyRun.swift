@@ -80,7 +80,10 @@ public final class NightlyRun {
     }
 
     /// Clinician-decided promotion (Promotion/ClinicianReview.swift).
-    private var review: ClinicianReview { ClinicianReview(store: store, registry: registry, settings: config.promotion, log: log) }
+    /// The night acts for the system: its decisions are audited as `system:ACTOR`.
+    private var review: ClinicianReview {
+        ClinicianReview(store: store, registry: registry, settings: config.promotion, system: true, log: log)
+    }
 
     private func stage(_ stage: Stage, _ line: String) throws {
         try onStage(stage)
@@ -127,7 +130,7 @@ public final class NightlyRun {
         let candidate = "nightly-\(id)", rewardModel = "nightly-\(id)-rm"
         (outcome.runID, outcome.candidate, outcome.rewardModel) = (id, candidate, rewardModel)
         let snapshot = try store.trainingRunFeedback(id)
-        let feedback = try NightlyFeedback(store: store, snapshot: snapshot)
+        let feedback = try NightlyFeedback(store: store, snapshot: snapshot, calibration: config.calibration, seed: config.seed)
         let training = NightlyTraining(registry: registry, config: config, parent: parent, snapshot: snapshot, feedback: feedback, log: log)
 
         // 2) reward model, 3) policy update: skipped when already saved.
@@ -165,6 +168,8 @@ public final class NightlyRun {
         } else if decision.passes {
             if try registry.manifest(candidate).status != .production {
                 try registry.promote(candidate, by: actor, reason: "nightly run \(id): \(decision.reason)")
+                try store.audit(.promote, actor: AuditEntry.system(actor), subject: candidate, reason: "nightly run \(id): \(decision.reason)",
+                                details: ["mode": "offline", "run": "\(id)"])
             }
             outcome.promoted = true
             log("promoted \(candidate) to production (\(decision.reason))")
@@ -202,7 +207,7 @@ public final class NightlyRun {
             log(outcome.skipped!)
             return nil
         }
-        let feedback = try NightlyFeedback(store: store, snapshot: snapshot)
+        let feedback = try NightlyFeedback(store: store, snapshot: snapshot, calibration: config.calibration, seed: config.seed)
         guard let method = chooseMethod(pairs: feedback.pairs.count, judgments: feedback.judgments.count) else {
             outcome.skipped = "not enough new feedback since \(production.name) was trained: \(feedback.pairs.count) comparisons with a preference the reviewers agree on (need \(config.minComparisons) for DPO) and \(feedback.judgments.count) judgments (need \(config.minJudgments) for KTO)"
             log(outcome.skipped!)

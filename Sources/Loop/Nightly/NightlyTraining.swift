@@ -52,8 +52,19 @@ struct NightlyTraining {
     /// What the night adds to a job's manifest: the reward model the candidate is gated with,
     /// and how much of the snapshot the job used (rows with a preference / verdict, rows
     /// trained on, rows the reviewers left unresolved, comparisons whose answers encode alike).
+    /// Reviewers whose ratings were flagged (and the weight their ratings kept) and items a
+    /// lead adjudicated are recorded for the trainers that learn from ratings.
     func annotate(_ m: inout PolicyManifest, rewardModel: String?) {
         if let rewardModel { m.parameters["reward_model"] = rewardModel }
+        if m.job?.ppo == nil {
+            m.parameters["flagged_reviewers"] = feedback.flaggedReviewers.joined(separator: ",")
+            m.parameters["flagged_weight"] = "\(feedback.flaggedWeight)"
+            m.metrics["flagged_reviewers"] = Double(feedback.flaggedReviewers.count)
+            m.metrics["flagged_ratings"] = Double(feedback.flaggedRatings)
+            m.metrics["flagged_ratings_left_out"] = Double(feedback.flaggedLeftOut)
+            m.metrics["adjudicated_comparisons"] = Double(feedback.adjudicatedPairs)
+            m.metrics["adjudicated_judgments"] = Double(feedback.adjudicatedJudgments)
+        }
         if let pairs = m.job?.dpo?.metrics.pairs ?? m.job?.reward?.metrics.pairs {
             m.metrics["comparisons_available"] = Double(feedback.availablePairs)
             m.metrics["comparisons_used"] = Double(m.data.comparisonIds.count)

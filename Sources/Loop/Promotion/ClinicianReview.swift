@@ -25,12 +25,22 @@ public struct ClinicianReview {
     let registry: PolicyRegistry
     let settings: PromotionSettings
     let log: (String) -> Void
+    /// True when the night decides: its changes are audited as the system (`system:NAME`),
+    /// not as a person.
+    let system: Bool
 
-    public init(store: FeedbackStore, registry: PolicyRegistry, settings: PromotionSettings, log: @escaping (String) -> Void = { _ in }) {
+    public init(store: FeedbackStore, registry: PolicyRegistry, settings: PromotionSettings, system: Bool = false,
+                log: @escaping (String) -> Void = { _ in }) {
         self.store = store
         self.registry = registry
         self.settings = settings
+        self.system = system
         self.log = log
+    }
+
+    /// Appends a status change to the audit log as `who` (the system, for the night).
+    func audit(_ action: AuditAction, _ subject: String, by who: String, reason: String, details: [String: String] = [:]) throws {
+        try store.audit(action, actor: system ? AuditEntry.system(who) : who, subject: subject, reason: reason, details: details)
     }
 
     /// Puts a candidate that passed the offline gates into review, once: a candidate already
@@ -42,6 +52,7 @@ public struct ClinicianReview {
         let against = manifest.parent.map { " against \($0)" } ?? ""
         try registry.record(.review, of: name, by: who,
                             reason: "in review: clinicians' blind comparisons\(against) decide its promotion (\(reason))")
+        try audit(.review, name, by: who, reason: reason)
         log("\(name) is in review: clinicians' blind comparisons\(against) decide its promotion")
         return true
     }
@@ -103,6 +114,9 @@ public struct ClinicianReview {
         case .reject: try registry.record(.rejected, of: d.candidate, by: who, reason: "clinicians' review: \(d.reason)")
         case .supersede: try registry.record(.candidate, of: d.candidate, by: who, reason: "review ended: \(d.reason)")
         case .wait: break
+        }
+        if d.verdict != .wait {
+            try audit(.decide, d.candidate, by: who, reason: d.reason, details: ["verdict": d.verdict.rawValue, "against": d.evidence.against])
         }
         log("review: \(d)")
     }

@@ -1,0 +1,44 @@
+import ArgumentParser
+import FeedbackStore
+
+// `rounds reviewer role` and `rounds reviewer map`: a lead's changes to who is who,
+// each recorded in the audit log.
+extension ReviewerCommand {
+    struct Role: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a reviewer a lead or a reviewer (a lead's change; the last lead cannot step down).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The reviewer's handle.")
+        var name: String
+        @Argument(help: "lead or reviewer.")
+        var role: ReviewerRole
+        @Option(help: "Why (recorded in the audit log).")
+        var reason: String?
+
+        func run() throws {
+            let store = try database.openExisting()
+            try store.setRole(role, of: name, by: store.actor(), reason: reason)
+            print("\(name) is now a \(role.rawValue).")
+        }
+    }
+
+    struct Map: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let an OS login rate as a reviewer (a lead's change). Unmapped, a login rates as the reviewer of the same name.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The OS login (what `id -un` prints for that person).")
+        var login: String
+        @Argument(help: "The reviewer's handle.")
+        var name: String
+        @Option(help: "Why (recorded in the audit log).")
+        var reason: String?
+
+        func run() throws {
+            let store = try database.openExisting()
+            try store.mapLogin(login, to: name, by: store.actor(), reason: reason)
+            print("Login \(login) now rates as \(name).")
+        }
+    }
+}
+
+extension ReviewerRole: ExpressibleByArgument {}
