@@ -43,8 +43,8 @@ if ! $rounds policy show sft-v1 --policies "$policies" >/dev/null 2>&1; then
 fi
 
 step "sampling: two answers from sft-v1 and one from the base model per prompt"
-$rounds sample --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens "$max_tokens"
-$rounds sample --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens "$max_tokens"
+$rounds sample-answers --db "$db" --policies "$policies" --policy "$policies/base" --n 1 --prompts "$prompts" --max-tokens "$max_tokens"
+$rounds sample-answers --db "$db" --policies "$policies" --policy sft-v1 --n 2 --prompts "$prompts" --max-tokens "$max_tokens"
 
 step "review"
 if [ -t 0 ] && [ -t 1 ] && [ -z "${CI:-}" ]; then

@@ -42,7 +42,7 @@ public enum FeedbackStoreError: LocalizedError, Equatable, Sendable {
         case .invalidName(let name, let reason):
             return "invalid name '\(TerminalText.neutralised(name, multiline: false))': \(reason)"
         case .unknownPolicy(let name):
-            return "no policy version named '\(name)'. Import samples of it first: rounds samples import FILE.jsonl"
+            return "no policy version named '\(name)'. Import samples of it first: rounds answers import FILE.jsonl"
         case .unknownAssignment(let id):
             return "no review assignment #\(id); ask for the next item instead"
         case .assignmentNotYours(let id, let reviewer):

@@ -2,14 +2,14 @@ import GRDB
 
 // Migration v3: imports and whether their text was scrubbed.
 //
-// `rounds prompts import` and `rounds samples import` replace identifiers (names, phone
+// `rounds prompts import` and `rounds answers import` replace identifiers (names, phone
 // numbers, IDs, dates, addresses, e-mail, URLs) by placeholders before anything is stored,
 // unless the importer passes --no-scrub for data already de-identified. Each import is a
 // row of `imports` saying which it was and how many identifiers were replaced; the prompts
 // and samples it added point at it through `import_id`, so anyone can ask which stored text
 // never went through the scrubber:
 //   SELECT p.id FROM prompts p JOIN imports i ON i.id = p.import_id WHERE i.scrubbed = 0
-// Rows from before this migration, and prompts and samples made by `rounds sample`, have
+// Rows from before this migration, and prompts and samples made by `rounds sample-answers`, have
 // import_id NULL.
 
 extension Schema {

@@ -12,7 +12,7 @@ public enum ReviewError: LocalizedError, Equatable {
         case .unknownReviewer(let name, let database):
             let name = TerminalText.neutralised(name, multiline: false)
             return "'\(name)' is not a registered reviewer in \(database). Register with: rounds reviewer add \(name)"
-                + " (or pass --reviewer NAME)"
+                + ", or review as a registered reviewer."
         }
     }
 }

@@ -29,9 +29,9 @@ public enum TokenizerError: LocalizedError, Equatable {
         case let .noTokenizer(path):
             return "\(path): no tokenizer found. ---> HINT: pass a .gguf file, a tokenizer.json, or a Hugging Face model folder that holds tokenizer.json."
         case let .unknownChatTemplate(source, excerpt):
-            return "\(source): the chat template is not one Rounds recognizes (it begins \(excerpt.debugDescription)). ---> HINT: name the format with --chat-template chatml|chatml-smollm|llama3."
+            return "\(source): the chat template is not one Rounds recognizes (it begins \(excerpt.debugDescription)). ---> HINT: name the chat template format: chatml, chatml-smollm or llama3."
         case let .unknownChatTemplateName(name):
-            return "unknown chat template \(name.debugDescription). ---> HINT: use --chat-template chatml, chatml-smollm or llama3."
+            return "unknown chat template \(name.debugDescription). ---> HINT: the chat template formats are chatml, chatml-smollm and llama3."
         case let .badConversation(reason):
             return reason
         }

@@ -26,38 +26,19 @@ struct EvalSFTCommand: ParsableCommand {
             """)
 
     @OptionGroup var registry: RegistryOptions
-
-    @Option(help: "The policy under test.")
-    var candidate = "sft-v1"
-    @Option(help: "The policy it is compared with.")
-    var baseline = "policies/base"
-    @Option(parsing: .singleValue, help: "Prompt files (repeat for several); none given: feedback/seed/sft-heldout.jsonl.")
-    var prompts: [String] = []
-    @Flag(help: "Keep the system messages of {\"messages\": …} prompts (default: drop them, as the review queue does).")
-    var keepSystem = false
-    @Option(help: "Use only the first N prompts.")
-    var limit: Int?
-    @Option(name: .customLong("n"), help: "Answers per prompt and policy.")
-    var samples = 4
-    @Option(help: "Sampling temperature (the main job's: 0.7).")
-    var temperature: Float = 0.7
-    @Option(help: "Nucleus sampling mass (the main job's: 0.9).")
-    var topP: Float = 0.9
-    @Option(help: "Most new tokens per answer (the main job's: 128).")
-    var maxTokens = 128
-    @Option(help: "Seed.")
-    var seed: UInt64 = 0
-    @Option(help: "Threads for the matrix kernels (default: all cores).")
-    var threads: Int?
-    @Option(help: "Write every answer with its shape and every pair's outcome to this JSON file.")
-    var answers: String?
-
-    @Option(help: "Reuse the baseline's answers from an earlier --answers file (same prompts, --n and sampling settings) instead of sampling them again.")
-    var reuseBaseline: String?
+    @Option(help: "The policy under test.") var candidate = "sft-v1"
+    @Option(help: "The policy it is compared with.") var baseline = "policies/base"
+    @Option(parsing: .singleValue, help: "Prompt files (repeat for several); none given: feedback/seed/sft-heldout.jsonl.") var prompts: [String] = []
+    @Flag(help: "Keep the system messages of {\"messages\": …} prompts (default: drop them, as the review queue does).") var keepSystem = false
+    @Option(help: "Use only the first N prompts.") var limit: Int?
+    @Option(name: .customLong("n"), help: "Answers per prompt and policy.") var samples = 4
+    @OptionGroup var sampling: SamplingOptions<MainJobSampling>
+    @Option(help: "Threads for the matrix kernels (default: all cores).") var threads: Int?
+    @Option(help: "Write every answer with its shape and every pair's outcome to this JSON file.") var answers: String?
+    @Option(help: "Reuse the baseline's answers from an earlier --answers file (same prompts, --n and sampling settings) instead of sampling them again.") var reuseBaseline: String?
 
     func validate() throws {
         guard samples >= 1, samples <= 8 else { throw ValidationError("--n must be 1 to 8.") }
-        guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1.") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
     }
 
@@ -69,7 +50,7 @@ struct EvalSFTCommand: ParsableCommand {
         if let limit { list = Array(list.prefix(limit)) }
         guard !list.isEmpty else { throw ValidationError("no prompts in \(files.joined(separator: ", "))") }
         let registry = self.registry.registry
-        let parameters = SamplingParameters(temperature: temperature, topP: topP, maxNewTokens: maxTokens, seed: seed)
+        let parameters = sampling.parameters()
         let start = Date()
         var cached: [PolicyComparison.Answer]?
         if let reuseBaseline {
@@ -86,7 +67,7 @@ struct EvalSFTCommand: ParsableCommand {
             baseline: (baseline, cached != nil ? nil : try ModelReference.chatModel(baseline, registry: registry, template: nil, forSampling: true)),
             samplesPerPrompt: samples, parameters: parameters, baselineAnswers: cached, progress: { log("eval-sft: " + $0) })
         print("prompts: \(files.joined(separator: ", "))\(keepSystem ? " (system messages kept)" : "")")
-        print("sampling: temperature \(temperature), top-p \(topP), \(maxTokens) tokens at most, stop at end of turn, seed \(seed)")
+        print("sampling: temperature \(parameters.temperature), top-k \(parameters.topK), top-p \(parameters.topP), \(parameters.maxNewTokens) tokens at most, stop at end of turn, seed \(parameters.seed)")
         print(result.report(candidateName: candidate, baselineName: baseline, prompts: list.count, samplesPerPrompt: samples))
         print(String(format: "(%.0f s)", Date().timeIntervalSince(start)))
         if let answers {

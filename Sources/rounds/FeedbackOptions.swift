@@ -20,6 +20,15 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+/// `--overlap N`: how many different reviewers see each queued item.
+struct OverlapOptions: ParsableArguments {
+    @Option(help: "How many different reviewers see each queued item (2 or more measures agreement).") var overlap = FeedbackStore.defaultOverlap
+
+    func validate() throws {
+        guard (1...50).contains(overlap) else { throw ValidationError("--overlap must be 1–50, e.g. --overlap 2") }
+    }
+}
+
 /// Dates for `--since`: `2026-11-23` (midnight, local time) or an ISO 8601 time such as
 /// `2026-11-23T09:00:00Z`.
 enum SinceDate {

@@ -16,40 +16,18 @@ struct Generate: ParsableCommand {
             """)
 
     @OptionGroup var registry: RegistryOptions
-
-    @Option(help: ArgumentHelp(ModelReference.help))
-    var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
-
+    @Option(help: ArgumentHelp(ModelReference.help)) var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
     @OptionGroup var input: ConversationOptions
+    @OptionGroup var sampling: SamplingOptions<FreeSampling>
+    @Option(name: .customLong("n"), help: "Answers sampled per conversation.") var samples = 1
+    @Flag(help: "Keep generating past the end-of-turn token (until --max-tokens).") var noStopAtEos = false
+    @Option(help: "Chat format instead of the model's own: chatml, chatml-smollm or llama3.") var chatTemplate: String?
+    @Option(help: "Threads for the matrix kernels (default: all cores).") var threads: Int?
+    @Flag(help: "Print the answers as JSON with token counts and summed log-probabilities.") var json = false
 
-    @Option(help: "Sampling temperature; 0 picks the most likely token (greedy).")
-    var temperature: Float = 0.7
-    @Option(help: "Keep only the k most likely tokens (0 = off).")
-    var topK = 0
-    @Option(help: "Keep the most likely tokens up to this probability mass (1 = off).")
-    var topP: Float = 1
-    @Option(help: "Most new tokens per answer.")
-    var maxTokens = 256
-    @Option(name: .customLong("n"), help: "Answers sampled per conversation.")
-    var samples = 1
-    @Option(help: "Random seed; the same seed gives the same answers.")
-    var seed: UInt64 = 0
-    @Flag(help: "Keep generating past the end-of-turn token (until --max-tokens).")
-    var noStopAtEos = false
-    @Option(help: "Chat format instead of the model's own: chatml, chatml-smollm or llama3.")
-    var chatTemplate: String?
-    @Option(help: "Threads for the matrix kernels (default: all cores).")
-    var threads: Int?
-    @Flag(help: "Print the answers as JSON with token counts and summed log-probabilities.")
-    var json = false
-
-    var parameters: SamplingParameters {
-        SamplingParameters(temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxTokens,
-                           stopAtEndOfTurn: !noStopAtEos, seed: seed)
-    }
+    var parameters: SamplingParameters { sampling.parameters(stopAtEndOfTurn: !noStopAtEos) }
 
     func validate() throws {
-        do { try parameters.validate() } catch { throw ValidationError(error.localizedDescription) }
         guard samples >= 1 else { throw ValidationError("--n must be at least 1, e.g. --n 4") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, e.g. --threads 2") }
     }

@@ -1,11 +1,10 @@
-import Loop
 import ArgumentParser
 import Foundation
 import Support
 import Tokenizer
 import Training
 
-/// `rounds ppo`: PPO of a policy against a reward model.
+/// `rounds ppo`: PPO of a policy against a reward model (`PPOJob`).
 struct PPOCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppo",
@@ -15,98 +14,55 @@ struct PPOCommand: ParsableCommand {
             Example: rounds ppo --policy sft-v1 --reward-model rm-v1 --prompts feedback/seed/prompts.jsonl --out ppo-v1
             """)
 
-    @OptionGroup var registry: RegistryOptions
-    @Option(help: "Policy to start from, also the KL reference.")
-    var policy: String
-    @Option(help: "Reward model (trained with `rounds reward train`).")
-    var rewardModel: String
-    @Option(help: "Prompts (JSONL with a \"prompt\" field).")
-    var prompts: String
-    @Option(help: "Name of the new policy.")
-    var out: String
-    @Flag(help: "Continue an interrupted run of the same --out from its last checkpoint.")
-    var resume = false
-    @Option(help: "PPO iterations (each: sample, score, several epochs of updates).")
-    var iterations = 20
-    @Option(help: "Prompts sampled per iteration.")
-    var promptsPerIteration = 16
-    @Option(help: "Update epochs per rollout batch.")
-    var ppoEpochs = 4
-    @Option(help: "Responses per minibatch update.")
-    var minibatchSize = 4
-    @Option(help: "KL penalty coefficient (TRL kl_coef).")
-    var klCoef = 0.05
-    @Option(help: "KL estimator: k1 or k3.")
-    var klEstimator: PPO.KLEstimator = .k1
-    @Option(help: "Subtracted from the score of an answer that never ends.")
-    var missingEosPenalty = 1.0
-    @Option(help: "Longest answer in tokens.")
-    var maxNewTokens = 128
-    @Option(help: "Sampling temperature of the rollouts.")
-    var temperature: Float = 1
-    @Option(help: "Chat template override: chatml, chatml-smollm or llama3 (default: detected from the model).")
-    var chatTemplate: String?
-    @OptionGroup var training: TrainingOptions
+    @OptionGroup var output: RunOptions
+    @Option(help: "Policy to start from, also the KL reference.") var policy: String
+    @Option(help: "Reward model (trained with `rounds reward train`).") var rewardModel: String
+    @Option(help: "Prompts (JSONL with a \"prompt\" field).") var prompts: String
+    @Option(help: "PPO iterations (each: sample, score, several epochs of updates).") var iterations = PPOTrainer.Parameters().iterations
+    @Option(help: "Prompts sampled per iteration.") var promptsPerIteration = PPOTrainer.Parameters().promptsPerIteration
+    @Option(help: "Update epochs per rollout batch.") var ppoEpochs = PPOTrainer.Parameters().ppoEpochs
+    @Option(help: "Responses per minibatch update (and per reward-model scoring batch).") var minibatchSize = PPOTrainer.Parameters().minibatchSize
+    @Option(help: "KL penalty coefficient (TRL kl_coef).") var klCoef = PPOTrainer.Parameters().ppo.klCoef
+    @Option(help: "KL estimator: k1 or k3.") var klEstimator = PPOTrainer.Parameters().ppo.klEstimator
+    @Option(help: "Subtracted from the score of an answer that never ends.") var missingEosPenalty = PPOTrainer.Parameters().ppo.missingEOS.penalty
+    @Option(help: "Longest answer in tokens.") var maxNewTokens = PPOTrainer.Parameters().maxNewTokens
+    @Option(help: "Sampling temperature of the rollouts.") var temperature = PPOTrainer.Parameters().temperature
+    @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm = PPOTrainer.Parameters().maxGradNorm
+    @Option(help: "Write a resumable checkpoint every N iterations (0: never).") var checkpointEvery = PPOTrainer.Parameters().checkpointEvery
+    @OptionGroup var rates: RateOptions<PPOJob>
     @OptionGroup var lora: LoRAOptions
 
     func validate() throws {
-        guard PolicyRegistry.isValidName(out) else {
-            throw ValidationError("--out '\(out)' is not a valid policy name: use letters, digits, '-', '_' and '.', e.g. --out ppo-v1.")
-        }
+        try check(output, rates, lora)
         guard iterations > 0, promptsPerIteration > 0, ppoEpochs > 0, minibatchSize > 0, maxNewTokens > 0 else {
             throw ValidationError("--iterations, --prompts-per-iteration, --ppo-epochs, --minibatch-size and --max-new-tokens must be positive.")
         }
         guard klCoef >= 0 else { throw ValidationError("--kl-coef must be ≥ 0, e.g. 0.05.") }
         guard temperature > 0 else { throw ValidationError("--temperature must be positive, e.g. 1.") }
-        try training.check()
-        try lora.check()
+    }
+
+    var parameters: PPOJob.Parameters {
+        var p = PPOJob.Parameters(rewardModel: rewardModel, full: rates.full)
+        p.trainer.ppo.klCoef = klCoef
+        p.trainer.ppo.klEstimator = klEstimator
+        p.trainer.ppo.missingEOS = .subtract(missingEosPenalty)
+        (p.trainer.iterations, p.trainer.promptsPerIteration, p.trainer.ppoEpochs) = (iterations, promptsPerIteration, ppoEpochs)
+        (p.trainer.minibatchSize, p.trainer.maxNewTokens, p.trainer.temperature) = (minibatchSize, maxNewTokens, temperature)
+        (p.trainer.learningRate, p.trainer.maxGradNorm) = (rates.rate, maxGradNorm)
+        (p.trainer.checkpointEvery, p.trainer.seed) = (checkpointEvery, rates.seed)
+        p.settings = rates.settings(lora: lora, run: output)
+        return p
     }
 
     private struct PromptLine: Decodable { var prompt: ChatContentLine }
 
     func run() throws {
-        let run = try PolicyRun(registry: registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
-                                    training: training, lora: lora)
-        let (reward, _) = try RewardModel.load(rewardModel, registry: registry.registry)
-        let encoder = run.encoder(maxLength: 4096, maxPromptLength: 4096)
-        let url = URL(fileURLWithPath: prompts)
-        let promptIDs = try JSONLines.decode(PromptLine.self, from: url).map { try encoder.promptIDs($0.1.prompt.messages) }
-        var p = PPOTrainer.Parameters()
-        p.ppo.klCoef = klCoef
-        p.ppo.klEstimator = klEstimator
-        p.ppo.missingEOS = .subtract(missingEosPenalty)
-        p.iterations = iterations
-        p.promptsPerIteration = promptsPerIteration
-        p.ppoEpochs = ppoEpochs
-        p.minibatchSize = minibatchSize
-        p.learningRate = training.learningRate ?? (training.full ? 1e-6 : 1e-5)
-        p.maxGradNorm = training.maxGradNorm
-        p.maxNewTokens = maxNewTokens
-        p.temperature = temperature
-        p.checkpointEvery = training.checkpointEvery
-        p.seed = training.seed
-        let files = [url.path: try SHA256.hex(fileAt: url)]
-        let runKey = run.runKey(files: files, options: "ppo|\(p)|\(rewardModel)|\(lora.configuration(seed: training.seed))|\(training.full)")
-        let endTokens = Set(run.loaded.tokenizer.endOfTurnTokenIds.map(Int32.init))
-        let valueHead = ScalarHead(width: run.model.config.hiddenSize, seed: training.seed ^ 0x7A1)
-        let reporter = ProgressReporter("ppo \(out)", total: iterations, unit: "iterations")
-        let result = try PPOTrainer.train(
-            policy: run.model, valueHead: valueHead, prompts: promptIDs, endTokens: endTokens,
-            score: { try reward.score($0, batchSize: minibatchSize) }, parameters: p,
-            checkpoint: run.checkpoint, resume: resume, runKey: runKey
-        ) { progress in
-            reporter.update(progress.iteration, detail: String(format: "score %.3f kl %.3f", progress.meanScore, progress.meanKL))
-            log(reporter.interactive ? "\n" + progress.description : progress.description)
-            return true
+        let lines = try JSONLines.decode(PromptLine.self, from: URL(fileURLWithPath: prompts))
+        let context = try output.context(policy: policy, files: [prompts])
+        try withOptionHints {
+            try PPOJob.run(context, prompts: JobRows(examples: lines.map { $0.1.prompt.messages }, sources: lines.map { "\(prompts):\($0.0)" }),
+                           parameters: parameters)
         }
-        var metrics: [String: Double] = ["iterations": Double(result.iterations), "seconds": result.seconds]
-        if let last = result.history.last {
-            metrics["score_final"] = last.meanScore
-            metrics["kl_final"] = last.meanKL
-        }
-        let recorded = training.record(lora: lora, extra: ["reward_model": rewardModel, "kl_coef": "\(klCoef)", "kl_estimator": klEstimator.rawValue])
-        try run.save(method: "ppo", files: files, parameters: recorded, metrics: metrics, full: training.full)
-        log("ppo \(out): \(result.iterations) iterations in \(Int(result.seconds)) s; saved \(run.folder.path)")
     }
 }
 
@@ -120,5 +76,13 @@ struct ChatContentLine: Decodable {
         if let text = try? c.decode(String.self) { messages = [ChatMessage(role: "user", content: text)] } else {
             messages = try c.decode([ChatMessage].self)
         }
+    }
+}
+
+extension PPO.MissingEOS {
+    /// What is subtracted from the score of an answer that never ends (0 unless `.subtract`).
+    var penalty: Double {
+        if case let .subtract(p) = self { return p }
+        return 0
     }
 }

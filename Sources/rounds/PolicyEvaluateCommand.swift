@@ -20,22 +20,17 @@ extension PolicyCommand {
                 """)
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var registry: RegistryOptions
-        @Argument(help: "The candidate policy.")
-        var candidate: String
-        @Option(help: "The policy to compare with (default: the candidate's parent in its manifest).")
-        var against: String?
-        @Option(help: "Reward model that scores fresh answers (default: the one the candidate's manifest names, else CANDIDATE-rm).")
-        var rewardModel: String?
-        @Option(help: "Gate thresholds, minimum evidence and evaluation settings (JSON; missing file = defaults).")
-        var config = "feedback/nightly.json"
-        @Flag(help: "Print the decision as JSON: {passes, gates: [{name, n, estimate, lower, upper, threshold, passed, reason}, …]}.")
-        var json = false
+        @Argument(help: "The candidate policy.") var candidate: String
+        @Option(help: "The policy to compare with (default: the candidate's parent in its manifest).") var against: String?
+        @Option(help: "Reward model that scores fresh answers (default: the one the candidate's manifest names, else CANDIDATE-rm).") var rewardModel: String?
+        @Option(help: "Gate thresholds, minimum evidence and evaluation settings (JSON; missing file = defaults).") var config = "feedback/nightly.json"
+        @Flag(help: "Print the decision as JSON: {passes, gates: [{name, n, estimate, lower, upper, threshold, passed, reason}, …]}.") var json = false
 
         func run() throws {
             let settings = try NightlyConfig.load(URL(fileURLWithPath: config))
             let gates = OfflineGates(store: try database.openExisting(), registry: registry.registry, config: settings,
                                      root: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), log: log)
-            let report = try gates.evaluate(candidate: candidate, against: against, rewardModel: rewardModel)
+            let report = try withOptionHints { try gates.evaluate(candidate: candidate, against: against, rewardModel: rewardModel) }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -12,6 +12,26 @@ struct ScrubOptions: ParsableArguments {
     var scrubber: Scrubber? { noScrub ? nil : .standard }
 }
 
+/// The database, file, held-out share and scrubbing of an import (`rounds prompts import`,
+/// `rounds answers import`).
+struct ImportOptions: ParsableArguments {
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var scrub: ScrubOptions
+    @Argument(help: ArgumentHelp("The JSONL file to import.", valueName: "file.jsonl")) var file: String
+    @Option(help: "Share of new prompts held out of training for evaluation (0 to <1), decided by each prompt's hash.") var heldOut: Double = PromptKey.defaultHeldOutFraction
+
+    func validate() throws {
+        guard heldOut >= 0, heldOut < 1 else { throw ValidationError("--held-out must be from 0 up to (not including) 1, e.g. --held-out 0.1") }
+        guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("No file at \(file); pass the path of a .jsonl file") }
+    }
+
+    /// Imports the file with `load` and prints its summary.
+    func run<Summary>(_ load: (FeedbackStore, URL, Double, Scrubber?) throws -> Summary) throws {
+        let summary = try load(try database.open(), URL(fileURLWithPath: file), heldOut, scrub.scrubber)
+        print("\(file): \(summary)")
+    }
+}
+
 struct PromptsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prompts",
@@ -29,62 +49,10 @@ struct PromptsCommand: ParsableCommand {
                 is stored (see rounds scrub); --no-scrub skips that for data already de-identified.
                 """)
 
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var scrub: ScrubOptions
-
-        @Argument(help: ArgumentHelp("The JSONL file to import.", valueName: "file.jsonl"))
-        var file: String
-
-        @Option(help: "Share of new prompts held out of training for evaluation (0 to <1), decided by each prompt's hash.")
-        var heldOut: Double = PromptKey.defaultHeldOutFraction
-
-        func validate() throws {
-            guard heldOut >= 0, heldOut < 1 else { throw ValidationError("--held-out must be from 0 up to (not including) 1, e.g. --held-out 0.1") }
-            guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("No file at \(file); pass the path of a .jsonl file") }
-        }
+        @OptionGroup var source: ImportOptions
 
         func run() throws {
-            let summary = try database.open().importPrompts(
-                from: URL(fileURLWithPath: file), heldOutFraction: heldOut, scrubber: scrub.scrubber)
-            print("\(file): \(summary)")
-        }
-    }
-}
-
-struct SamplesCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "samples",
-        abstract: "Manage answers of policy versions to prompts.",
-        subcommands: [Import.self])
-
-    struct Import: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Import answers made elsewhere from a JSONL file.",
-            discussion: """
-                One JSON object per line: {"prompt": …, "policy": "v2", "completion": "…"} ("text" works too), \
-                optionally "token_count", "logprob_sum", "temperature", "top_p", "top_k", "seed". \
-                New prompts and policy versions are added. A bad line stops the import and nothing is stored. \
-                Prompts and answers are scrubbed of identifiers before they are stored unless --no-scrub is given.
-                """)
-
-        @OptionGroup var database: DatabaseOptions
-        @OptionGroup var scrub: ScrubOptions
-
-        @Argument(help: ArgumentHelp("The JSONL file to import.", valueName: "file.jsonl"))
-        var file: String
-
-        @Option(help: "Share of new prompts held out of training for evaluation (0 to <1).")
-        var heldOut: Double = PromptKey.defaultHeldOutFraction
-
-        func validate() throws {
-            guard heldOut >= 0, heldOut < 1 else { throw ValidationError("--held-out must be from 0 up to (not including) 1, e.g. --held-out 0.1") }
-            guard FileManager.default.fileExists(atPath: file) else { throw ValidationError("No file at \(file); pass the path of a .jsonl file") }
-        }
-
-        func run() throws {
-            let summary = try database.open().importSamples(
-                from: URL(fileURLWithPath: file), heldOutFraction: heldOut, scrubber: scrub.scrubber)
-            print("\(file): \(summary)")
+            try source.run { try $0.importPrompts(from: $1, heldOutFraction: $2, scrubber: $3) }
         }
     }
 }

@@ -11,27 +11,18 @@ struct QueueCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Queue answers not yet queued, to be judged correct or incorrect.")
 
         @OptionGroup var database: DatabaseOptions
-
-        @Option(help: "Only answers of this policy version.")
-        var policy: String?
-
-        @Option(help: "Only answers to prompts of this split (train, heldout).")
-        var split: Split?
-
-        @Option(help: "How many different reviewers see each answer (2 or more measures agreement).")
-        var overlap = FeedbackStore.defaultOverlap
-
-        @Option(help: "Queue at most this many answers.")
-        var limit: Int?
+        @Option(help: "Only answers of this policy version.") var policy: String?
+        @Option(help: "Only answers to prompts of this split (train, heldout).") var split: Split?
+        @OptionGroup var overlap: OverlapOptions
+        @Option(help: "Queue at most this many answers.") var limit: Int?
 
         func validate() throws {
-            guard (1...50).contains(overlap) else { throw ValidationError("--overlap must be 1–50, e.g. --overlap 2") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
         func run() throws {
-            let added = try database.openExisting().enqueueJudgments(policy: policy, split: split, overlap: overlap, limit: limit)
-            print("Queued \(added) answers for judgment, \(overlap) reviewers each.")
+            let added = try database.openExisting().enqueueJudgments(policy: policy, split: split, overlap: overlap.overlap, limit: limit)
+            print("Queued \(added) answers for judgment, \(overlap.overlap) reviewers each.")
         }
     }
 
@@ -40,28 +31,19 @@ struct QueueCommand: ParsableCommand {
             abstract: "Queue pairs of answers to one prompt: the new policy version against the baseline.")
 
         @OptionGroup var database: DatabaseOptions
-
-        @Option(name: .customLong("new"), help: "The new policy version.")
-        var newPolicy: String
-
-        @Option(help: "The version to compare against (usually production). Default: any other version.")
-        var baseline: String?
-
-        @Option(help: "How many different reviewers see each pair.")
-        var overlap = FeedbackStore.defaultOverlap
-
-        @Option(help: "Queue at most this many pairs.")
-        var limit: Int?
+        @Option(name: .customLong("new"), help: "The new policy version.") var newPolicy: String
+        @Option(help: "The version to compare against (usually production). Default: any other version.") var baseline: String?
+        @OptionGroup var overlap: OverlapOptions
+        @Option(help: "Queue at most this many pairs.") var limit: Int?
 
         func validate() throws {
-            guard (1...50).contains(overlap) else { throw ValidationError("--overlap must be 1–50, e.g. --overlap 2") }
             if let baseline, baseline == newPolicy { throw ValidationError("--baseline must differ from --new, e.g. --new v3 --baseline v2") }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
         func run() throws {
-            let added = try database.openExisting().enqueuePairs(newPolicy: newPolicy, baselinePolicy: baseline, overlap: overlap, limit: limit)
-            print("Queued \(added) pairs for comparison, \(overlap) reviewers each.")
+            let added = try database.openExisting().enqueuePairs(newPolicy: newPolicy, baselinePolicy: baseline, overlap: overlap.overlap, limit: limit)
+            print("Queued \(added) pairs for comparison, \(overlap.overlap) reviewers each.")
         }
     }
 

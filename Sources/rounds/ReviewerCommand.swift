@@ -12,12 +12,8 @@ struct ReviewerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a reviewer.")
 
         @OptionGroup var database: DatabaseOptions
-
-        @Argument(help: "A short handle without spaces, e.g. tanaka (what 'rounds review --reviewer' takes).")
-        var name: String
-
-        @Option(help: "The name shown in reports, e.g. \"田中 花子\" (default: the handle).")
-        var displayName: String?
+        @Argument(help: "A short handle without spaces, e.g. tanaka (what 'rounds review --reviewer' takes).") var name: String
+        @Option(help: "The name shown in reports, e.g. \"田中 花子\" (default: the handle).") var displayName: String?
 
         @Option(help: "reviewer (default) or lead. The first lead of a database may be added by anyone; after that only a lead adds reviewers.")
         var role: ReviewerRole = .reviewer

@@ -15,10 +15,10 @@ struct Rounds: AsyncParsableCommand {
             KTOCommand.self,
             RewardCommand.self,
             PPOCommand.self,
-            SampleCommand.self,
+            SampleAnswersCommand.self,
             PolicyCommand.self,
             PromptsCommand.self,
-            SamplesCommand.self,
+            AnswersCommand.self,
             ReviewerCommand.self,
             ReviewCommand.self,
             SimulateReviewCommand.self,
@@ -31,5 +31,7 @@ struct Rounds: AsyncParsableCommand {
             EvalSFTCommand.self,
             GoldCommand.self,
             AuditCommand.self,
+            SampleAlias.self,
+            SamplesAlias.self,
         ])
 }

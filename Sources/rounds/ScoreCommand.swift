@@ -15,15 +15,10 @@ struct Score: ParsableCommand {
             """)
 
     @OptionGroup var registry: RegistryOptions
-
-    @Option(help: ArgumentHelp(ModelReference.help))
-    var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
-    @Option(help: ArgumentHelp("A JSON file of messages ending with the assistant turn to score: [{\"role\":…,\"content\":…}], {\"messages\":[…]}, or JSON lines.", valueName: "file"))
-    var messages: String
-    @Option(help: "Chat format instead of the model's own: chatml, chatml-smollm or llama3.")
-    var chatTemplate: String?
-    @Option(help: "Threads for the matrix kernels (default: all cores).")
-    var threads: Int?
+    @Option(help: ArgumentHelp(ModelReference.help)) var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: ArgumentHelp("A JSON file of messages ending with the assistant turn to score: [{\"role\":…,\"content\":…}], {\"messages\":[…]}, or JSON lines.", valueName: "file")) var messages: String
+    @Option(help: "Chat format instead of the model's own: chatml, chatml-smollm or llama3.") var chatTemplate: String?
+    @Option(help: "Threads for the matrix kernels (default: all cores).") var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, e.g. --threads 2") }

@@ -1,111 +1,156 @@
-import Loop
 import ArgumentParser
 import Foundation
 import Llama
-import Tensor
 import Training
 
-/// Where the policy registry lives (shared by every command that reads or writes policies).
-struct RegistryOptions: ParsableArguments {
-    @Option(name: .customLong("policies"), help: "The policy registry folder.")
-    var root = "policies"
-
-    var registry: PolicyRegistry { PolicyRegistry(root: URL(fileURLWithPath: root)) }
+/// A training job whose defaults the CLI shows: its parameters as they start, its learning
+/// rates. Each option's default is read from here, so `--help` shows the value the job uses.
+protocol JobDefaults {
+    static var learningRates: LearningRates { get }
+    static var seed: UInt64 { get }
 }
 
-/// Optimizer, schedule and run-control options common to the trainers.
-struct TrainingOptions: ParsableArguments {
-    @Flag(help: "Train every weight instead of a LoRA adapter.")
-    var full = false
-    @Option(help: "Sequences per micro-batch.")
-    var batchSize = 4
-    @Option(help: "Micro-batches per optimizer step.")
-    var gradAccum = 1
-    @Option(help: "Passes over the training data.")
-    var epochs = 2
-    @Option(help: "Stop after this many optimizer steps.")
-    var maxSteps: Int?
-    @Option(help: "Peak learning rate (default 2e-4 for LoRA, 2e-5 with --full).")
-    var learningRate: Double?
-    @Option(help: "Linear warm-up steps before the cosine decay.")
-    var warmup = 10
-    @Option(help: "Decoupled weight decay (AdamW).")
-    var weightDecay = 0.0
-    @Option(help: "Clip the global gradient norm to this value.")
-    var maxGradNorm = 1.0
-    @Option(help: "Validation loss every N steps (0: only before and after).")
-    var evalEvery = 50
-    @Option(help: "Write a resumable checkpoint every N steps (0: never).")
-    var checkpointEvery = 25
-    @Option(help: "Seed for data order, LoRA initialisation and dropout.")
-    var seed: UInt64 = 0
-    @Option(help: "Threads for matrix work and kernels (same seed and threads give bit-identical weights).")
-    var threads = 2
+/// A job whose trainer runs optimizer steps over batches (all but PPO).
+protocol StepJobDefaults: JobDefaults {
+    static var steps: StepParameters { get }
+}
+
+/// A job over prompt + completion pairs, with their length limits.
+protocol LengthJobDefaults: JobDefaults {
+    static var lengths: (maxLength: Int, maxPromptLength: Int) { get }
+}
+
+extension SFTJob: StepJobDefaults {
+    static var learningRates: LearningRates { SFTTrainer.Parameters.learningRates }
+    static var steps: StepParameters { Parameters().trainer.steps }
+    static var seed: UInt64 { steps.seed }
+}
+
+extension DPOJob: StepJobDefaults, LengthJobDefaults {
+    static var learningRates: LearningRates { DPOTrainer.Parameters.learningRates }
+    static var steps: StepParameters { Parameters().trainer.steps }
+    static var seed: UInt64 { steps.seed }
+    static var lengths: (maxLength: Int, maxPromptLength: Int) { (Parameters().maxLength, Parameters().maxPromptLength) }
+}
+
+extension KTOJob: StepJobDefaults, LengthJobDefaults {
+    static var learningRates: LearningRates { KTOTrainer.Parameters.learningRates }
+    static var steps: StepParameters { Parameters().trainer.steps }
+    static var seed: UInt64 { steps.seed }
+    static var lengths: (maxLength: Int, maxPromptLength: Int) { (Parameters().maxLength, Parameters().maxPromptLength) }
+}
+
+extension RewardJob: StepJobDefaults, LengthJobDefaults {
+    static var learningRates: LearningRates { RewardTrainer.Parameters.learningRates }
+    static var steps: StepParameters { Parameters().trainer.steps }
+    static var seed: UInt64 { steps.seed }
+    static var lengths: (maxLength: Int, maxPromptLength: Int) { (Parameters().maxLength, Parameters().maxPromptLength) }
+}
+
+extension PPOJob: JobDefaults {
+    static var learningRates: LearningRates { PPOTrainer.Parameters.learningRates }
+    static var seed: UInt64 { PPOTrainer.Parameters().seed }
+}
+
+/// An option group that checks its values (a `ValidationError` naming the option).
+protocol CheckedOptions {
+    func check() throws
+}
+
+/// Checks every group.
+func check(_ groups: any CheckedOptions...) throws {
+    for group in groups { try group.check() }
+}
+
+/// What is trained and how fast: `--full`, the peak learning rate, the seed and the threads.
+struct RateOptions<Job: JobDefaults>: ParsableArguments, CheckedOptions {
+    @Flag(help: "Train every weight instead of a LoRA adapter.") var full = false
+    @Option(help: ArgumentHelp("Peak learning rate (default \(Job.learningRates.lora) for LoRA, \(Job.learningRates.full) with --full).")) var learningRate: Double?
+    @Option(help: "Seed for data order, LoRA initialisation and dropout.") var seed: UInt64 = Job.seed
+    @Option(help: "Threads for matrix work and kernels (same seed and threads give bit-identical weights).") var threads = JobSettings().threads
 
     func check() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, e.g. --batch-size 4.") }
-        guard gradAccum > 0 else { throw ValidationError("--grad-accum must be at least 1.") }
-        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1.") }
-        if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1.") }
-        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, e.g. 2e-4.") }
+        if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, e.g. \(Job.learningRates.lora).") }
         guard threads > 0 else { throw ValidationError("--threads must be at least 1.") }
     }
 
-    /// The run-length and optimizer options at `learningRate` (each trainer has its own default rate).
-    func steps(learningRate: Double) -> StepParameters {
-        var s = StepParameters(batchSize: batchSize, epochs: epochs, learningRate: learningRate, warmupSteps: warmup)
-        s.gradientAccumulation = gradAccum
-        s.maxSteps = maxSteps
-        s.weightDecay = weightDecay
-        s.maxGradNorm = maxGradNorm
-        s.checkpointEvery = checkpointEvery
-        s.seed = seed
+    var rate: Double { learningRate ?? Job.learningRates.rate(full: full) }
+
+    /// The job settings these options, the LoRA shape and the run options give.
+    func settings(lora: LoRAOptions, run: RunOptions) -> JobSettings {
+        var s = JobSettings()
+        (s.weights, s.threads, s.chatTemplate) = (.init(full: full, lora: lora.configuration(seed: seed)), threads, run.chatTemplate)
         return s
-    }
-
-    var sftParameters: SFTTrainer.Parameters {
-        var p = SFTTrainer.Parameters()
-        p.steps = steps(learningRate: learningRate ?? (full ? 2e-5 : 2e-4))
-        p.evalEvery = evalEvery
-        return p
-    }
-
-    func applyThreads() { Threads.set(threads) }
-
-    /// The options as recorded in a policy manifest.
-    func record(lora: LoRAOptions, extra: [String: String]) -> [String: String] {
-        var r = extra
-        r["mode"] = full ? "full" : "lora"
-        r["batch_size"] = "\(batchSize)"
-        r["grad_accum"] = "\(gradAccum)"
-        r["epochs"] = "\(epochs)"
-        r["max_steps"] = maxSteps.map(String.init) ?? "none"
-        r["learning_rate"] = "\(learningRate ?? (full ? 2e-5 : 2e-4))"
-        r["warmup"] = "\(warmup)"
-        r["weight_decay"] = "\(weightDecay)"
-        r["max_grad_norm"] = "\(maxGradNorm)"
-        r["seed"] = "\(seed)"
-        r["threads"] = "\(threads)"
-        if !full {
-            r["lora_rank"] = "\(lora.loraRank)"
-            r["lora_alpha"] = "\(lora.loraAlpha)"
-            r["lora_dropout"] = "\(lora.loraDropout)"
-            r["lora_targets"] = lora.loraTargets
-        }
-        return r
     }
 }
 
-/// LoRA adapter shape.
-struct LoRAOptions: ParsableArguments {
-    @Option(help: "LoRA rank r.")
-    var loraRank = 16
-    @Option(help: "LoRA alpha (the update is scaled by alpha / r).")
-    var loraAlpha: Float = 32
-    @Option(help: "Dropout on the adapter input during training.")
-    var loraDropout: Float = 0
-    @Option(help: "Comma-separated projections to adapt (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).")
-    var loraTargets = LoRATarget.allCases.map(\.rawValue).joined(separator: ",")
+/// Batches, epochs and the optimizer schedule of a step-based job.
+struct StepOptions<Job: StepJobDefaults>: ParsableArguments, CheckedOptions {
+    @Option(help: "Examples per micro-batch (pairs for DPO and the reward model).") var batchSize = Job.steps.batchSize
+    @Option(help: "Micro-batches per optimizer step.") var gradAccum = Job.steps.gradientAccumulation
+    @Option(help: "Passes over the training data.") var epochs = Job.steps.epochs
+    @Option(help: "Stop after this many optimizer steps.") var maxSteps: Int?
+    @Option(help: "Linear warm-up steps before the cosine decay.") var warmup = Job.steps.warmupSteps
+    @Option(help: "Decoupled weight decay (AdamW).") var weightDecay = Job.steps.weightDecay
+    @Option(help: "Clip the global gradient norm to this value.") var maxGradNorm = Job.steps.maxGradNorm
+    @Option(help: "Write a resumable checkpoint every N steps (0: never).") var checkpointEvery = Job.steps.checkpointEvery
+
+    func check() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1, e.g. --batch-size \(Job.steps.batchSize).") }
+        guard gradAccum > 0 else { throw ValidationError("--grad-accum must be at least 1.") }
+        guard epochs > 0 else { throw ValidationError("--epochs must be at least 1.") }
+        if let maxSteps, maxSteps <= 0 { throw ValidationError("--max-steps must be at least 1.") }
+    }
+
+    /// The job's step parameters with these options and `rates`' rate and seed.
+    func steps(_ rates: RateOptions<Job>) -> StepParameters {
+        var s = Job.steps
+        (s.batchSize, s.gradientAccumulation, s.epochs, s.maxSteps) = (batchSize, gradAccum, epochs, maxSteps)
+        (s.learningRate, s.warmupSteps, s.weightDecay) = (rates.rate, warmup, weightDecay)
+        (s.maxGradNorm, s.checkpointEvery, s.seed) = (maxGradNorm, checkpointEvery, rates.seed)
+        return s
+    }
+}
+
+/// What every step-based training command shares: the rate and weights, the batches and
+/// schedule, the LoRA shape.
+struct TrainingGroups<Job: StepJobDefaults>: ParsableArguments, CheckedOptions {
+    @OptionGroup var rates: RateOptions<Job>
+    @OptionGroup var steps: StepOptions<Job>
+    @OptionGroup var lora: LoRAOptions
+
+    func check() throws {
+        for group in [rates, steps, lora] as [any CheckedOptions] { try group.check() }
+    }
+
+    var full: Bool { rates.full }
+
+    /// Sets a job's step parameters and settings from these options and the run options.
+    func configure(_ steps: inout StepParameters, _ settings: inout JobSettings, run: RunOptions) {
+        steps = self.steps.steps(rates)
+        settings = rates.settings(lora: lora, run: run)
+    }
+}
+
+/// Length limits of prompt + completion sequences.
+struct LengthOptions<Job: LengthJobDefaults>: ParsableArguments, CheckedOptions {
+    @Option(help: "Longest prompt + completion in tokens (longer completions are cut).") var maxLength = Job.lengths.maxLength
+    @Option(help: "Longest prompt in tokens (an over-long prompt keeps its end).") var maxPromptLength = Job.lengths.maxPromptLength
+
+    func check() throws {
+        guard maxLength >= 16 else { throw ValidationError("--max-length must be at least 16 tokens, e.g. --max-length \(Job.lengths.maxLength).") }
+        guard maxPromptLength > 0, maxPromptLength < maxLength else {
+            throw ValidationError("--max-prompt-length must be between 1 and --max-length − 1, e.g. --max-prompt-length \(Job.lengths.maxPromptLength).")
+        }
+    }
+}
+
+/// LoRA adapter shape (the jobs' default adapter).
+struct LoRAOptions: ParsableArguments, CheckedOptions {
+    @Option(help: "LoRA rank r.") var loraRank = PolicyRun.Weights().lora.rank
+    @Option(help: "LoRA alpha (the update is scaled by alpha / r).") var loraAlpha = PolicyRun.Weights().lora.alpha
+    @Option(help: "Dropout on the adapter input during training.") var loraDropout = PolicyRun.Weights().lora.dropout
+    @Option(help: "Comma-separated projections to adapt (q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).") var loraTargets = PolicyRun.Weights().lora.targets.map(\.rawValue).joined(separator: ",")
 
     var targets: [LoRATarget] { loraTargets.split(separator: ",").compactMap { LoRATarget(rawValue: $0.trimmingCharacters(in: .whitespaces)) } }
 
@@ -121,34 +166,4 @@ struct LoRAOptions: ParsableArguments {
     func configuration(seed: UInt64) -> LoRAConfiguration {
         LoRAConfiguration(rank: loraRank, alpha: loraAlpha, dropout: loraDropout, targets: targets, seed: seed)
     }
-}
-
-extension PolicyRun {
-    /// A run as the training commands describe it; a leftover checkpoint without --resume is a usage error.
-    init(registry options: RegistryOptions, policy: String, out: String, resume: Bool, chatTemplate: String?,
-         training: TrainingOptions, lora: LoRAOptions) throws {
-        training.applyThreads()
-        do {
-            try self.init(registry: options.registry, policy: policy, out: out, resume: resume, chatTemplate: chatTemplate,
-                          weights: .init(full: training.full, lora: lora.configuration(seed: training.seed)))
-        } catch let error as PolicyRun.RunError {
-            throw ValidationError(error.localizedDescription)
-        }
-    }
-
-    /// Logs what the encoder had to shorten.
-    func report(_ encoder: PreferenceEncoder, count: Int, what: String) {
-        log(encodingSummary(encoder, count: count, what: what))
-    }
-
-    /// Writes the policy trained from data files.
-    func save(method: String, files: [String: String], parameters: [String: String], metrics: [String: Double], full: Bool) throws {
-        try save(manifest(method: method, data: .init(files: files), parameters: parameters, metrics: metrics, full: full))
-    }
-}
-
-extension TrainingOptions {
-    /// The peak learning rate of a preference run: TRL's DPO default 1e-6 for every weight,
-    /// 5e-5 for a LoRA adapter (whose update is scaled by alpha / r).
-    var preferenceLearningRate: Double { learningRate ?? (full ? 1e-6 : 5e-5) }
 }

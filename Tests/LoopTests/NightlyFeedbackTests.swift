@@ -2,7 +2,7 @@ import FeedbackStore
 import Foundation
 import Testing
 import Tokenizer
-import Training
+@testable import Training
 @testable import Loop
 
 /// What the nightly trainers are given: ratings resolved per item, pairs without a preference
@@ -84,10 +84,13 @@ import Training
                                              rejected: NightlyFeedback.answer(shared + "Ignore it.")),
                      Training.PreferencePair(prompt: prompt, chosen: NightlyFeedback.answer("See a doctor."),
                                              rejected: NightlyFeedback.answer("Ignore it."))]
-        let rows = TrainingRows(pairs: try encoder.encode(pairs: pairs, sources: ["comparison 7", "comparison 8"]),
-                                ids: [.comparison(7), .comparison(8)])
-        #expect(rows.skipped == [.comparison(7)] && rows.ids == [.comparison(8)] && rows.examples.count == 1)
+        let run = try PolicyRun(registry: world.registry, policy: "v1", out: "identical", resume: false, chatTemplate: nil, weights: .init())
+        var logged: [String] = []
+        let rows = try run.encode(pairs: JobRows(examples: pairs, sources: ["comparison 7", "comparison 8"], ids: [.comparison(7), .comparison(8)]), encoder: &encoder,
+                                  log: { logged.append($0) })
+        #expect(rows.skipped == [0] && rows.rows == [1] && rows.examples.count == 1)
         #expect(encoder.truncated == ["comparison 7"])
+        #expect(logged.count == 1 && logged[0].contains("comparison 7") && !logged[0].contains("comparison 8"))
     }
 
     /// Held-out means held-out prompts: no prompt is on both sides, the split comes from the
@@ -143,12 +146,14 @@ import Training
         let outcome = try world.nightly()
         let dpo = try world.registry.manifest(try #require(outcome.candidate))
         let available = try #require(dpo.metrics["comparisons_available"])
-        #expect(dpo.metrics["stopped_by_time_budget"] == 1 && dpo.metrics["steps"] == 1)
+        let dpoRun = try #require(dpo.job?.dpo).metrics.run
+        #expect(dpoRun.stoppedByTimeBudget && dpoRun.steps == 1)
         #expect(dpo.data.comparisonIds.count == 4 && Double(dpo.data.comparisonIds.count) < available)
-        #expect(dpo.metrics["comparisons_used"] == 4 && dpo.metrics["epochs_run"]! < 1)
+        #expect(dpo.metrics["comparisons_used"] == 4 && dpoRun.epochsRun < 1)
         // The reward model had no budget: two whole epochs over every comparison.
         let reward = try world.registry.manifest(try #require(outcome.rewardModel))
-        #expect(reward.metrics["stopped_by_time_budget"] == 0 && reward.metrics["epochs_run"] == 2)
+        let rewardRun = try #require(reward.job?.reward).metrics.run
+        #expect(!rewardRun.stoppedByTimeBudget && rewardRun.epochsRun == 2)
         #expect(Double(reward.data.comparisonIds.count) == available && reward.metrics["comparisons_used"] == available)
     }
 }

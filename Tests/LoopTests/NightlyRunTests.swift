@@ -154,7 +154,10 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         #expect(manifest.data.comparisonIds.count + Int(m["comparisons_unresolved"] ?? -1) + Int(m["comparisons_identical_skipped"] ?? -1) == withPreference)
         // Both simulated reviewers apply the same rule without noise: nothing to resolve, all trained on.
         #expect(m["comparisons_unresolved"] == 0 && manifest.data.comparisonIds.count > world.config.dpo.batchSize * 3)
-        #expect(m["epochs_run"] == 1 && m["stopped_by_time_budget"] == 0)
+        let dpo = try #require(manifest.job?.dpo)
+        #expect(dpo.metrics.run.epochsRun == 1 && !dpo.metrics.run.stoppedByTimeBudget)
+        #expect(dpo.metrics.pairs.trained == manifest.data.comparisonIds.count && dpo.parameters.trainer.batchSize == world.config.dpo.batchSize)
+        #expect(dpo.parameters.trainer.learningRate == world.config.dpo.learningRate && manifest.parameters["reward_model"] == outcome.rewardModel)
         #expect(manifest.data.judgmentIds.isEmpty)
         #expect(manifest.data.feedbackHash == snapshot.hash)
         #expect(run.feedbackHash == snapshot.hash)

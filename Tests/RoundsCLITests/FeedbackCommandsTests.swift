@@ -30,7 +30,7 @@ import Testing
 
         // When they go through import, reviewer add, queue, and a rating via the store
         try run(["prompts", "import", prompts.path, "--db", db])
-        try run(["samples", "import", samples.path, "--db", db])
+        try run(["answers", "import", samples.path, "--db", db])
         try run(["reviewer", "add", "tanaka", "--display-name", "田中", "--db", db])
         try run(["queue", "pairs", "--new", "v2", "--baseline", "v1", "--overlap", "1", "--db", db])
         let store = try FeedbackStore(path: db)
@@ -79,6 +79,6 @@ import Testing
         let review = Rounds.helpMessage(for: ReviewCommand.self)
         #expect(review.contains("--claim-minutes <minutes>") && review.contains("30.0)"))
         let root = Rounds.helpMessage()
-        for name in ["prompts", "samples", "reviewer", "queue", "stats", "export"] { #expect(root.contains(name)) }
+        for name in ["prompts", "answers", "sample-answers", "reviewer", "queue", "stats", "export"] { #expect(root.contains(name)) }
     }
 }

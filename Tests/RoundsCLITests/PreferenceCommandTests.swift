@@ -10,9 +10,9 @@ import Testing
                                             "--loss", "conservative", "--label-smoothing", "0.1", "--beta", "0.2",
                                             "--batch-size", "2", "--max-steps", "7"])
         let p = command.parameters
-        #expect(p.objective == .init(beta: 0.2, loss: .conservative, labelSmoothing: 0.1))
-        #expect(p.batchSize == 2 && p.maxSteps == 7)
-        #expect(p.learningRate == 5e-5)  // LoRA default
+        #expect(p.trainer.objective == .init(beta: 0.2, loss: .conservative, labelSmoothing: 0.1))
+        #expect(p.trainer.batchSize == 2 && p.trainer.maxSteps == 7)
+        #expect(p.trainer.learningRate == 5e-5)  // LoRA default
     }
 
     @Test(arguments: [
@@ -34,7 +34,7 @@ import Testing
 
     @Test func ktoWeightsAndBatchSize() throws {
         let command = try KTOCommand.parse(["--policy", "p", "--data", "d.jsonl", "--out", "kto-v1", "--desirable-weight", "1.3", "--from-pairs"])
-        #expect(command.parameters.desirableWeight == 1.3 && command.parameters.undesirableWeight == nil)
+        #expect(command.parameters.trainer.desirableWeight == 1.3 && command.parameters.trainer.undesirableWeight == nil)
         #expect(command.fromPairs)
         #expect(throws: (any Error).self) { try KTOCommand.parse(["--policy", "p", "--data", "d", "--out", "k", "--batch-size", "1"]) }
     }

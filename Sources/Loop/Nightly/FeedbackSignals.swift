@@ -46,28 +46,3 @@ public struct FeedbackSignals: Codable, Equatable, Sendable {
         ]
     }
 }
-
-/// A feedback row a training example came from (manifests list them by kind).
-enum FeedbackRow: Hashable, CustomStringConvertible {
-    case judgment(Int64), comparison(Int64)
-
-    var isComparison: Bool { if case .comparison = self { return true } else { return false } }
-
-    var description: String {
-        switch self {
-        case .judgment(let id): return "judgment \(id)"
-        case .comparison(let id): return "comparison \(id)"
-        }
-    }
-
-    static func split(_ rows: [FeedbackRow]) -> (judgments: [Int64], comparisons: [Int64]) {
-        var judgments = Set<Int64>(), comparisons = Set<Int64>()
-        for row in rows {
-            switch row {
-            case .judgment(let id): judgments.insert(id)
-            case .comparison(let id): comparisons.insert(id)
-            }
-        }
-        return (judgments.sorted(), comparisons.sorted())
-    }
-}

@@ -52,12 +52,14 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
 
     /// Optimizer settings of one trainer. A trainer passes over every training-split row of
     /// the night's snapshot `epochs` times (batches of `batchSize`), or until `maxSeconds`.
+    /// Smaller batches and warm-up than the jobs' own defaults suit a night's few dozen rows;
+    /// the learning rates, β and the adapter shape are the jobs' defaults.
     public struct Trainer: Codable, Equatable, Sendable {
         public var epochs = 1
         public var batchSize: Int
         public var learningRate: Double
         public var warmupSteps = 2
-        public var beta = 0.1
+        public var beta = DPO.Parameters().beta
         /// Time budget in seconds (0: none). When it runs out the trainer stops after the step
         /// in progress; the manifest records it (`stopped_by_time_budget`, `epochs_run`).
         public var maxSeconds = 0.0
@@ -71,9 +73,9 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public struct PPOSettings: Codable, Equatable, Sendable {
         public var iterations = 8
         public var promptsPerIteration = 8
-        public var klCoef = 0.05
+        public var klCoef = PPO.Parameters().klCoef
         public var maxNewTokens = 96
-        public var learningRate = 1e-5
+        public var learningRate = PPOTrainer.Parameters.learningRates.lora
         /// Time budget in seconds (0: none); PPO stops after the iteration in progress.
         public var maxSeconds = 0.0
         public init() {}
@@ -122,12 +124,12 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     /// Fewest new comparisons (with a preference) for DPO, and judgments for KTO, under `auto`.
     public var minComparisons = 8
     public var minJudgments = 8
-    public var reward = Trainer(batchSize: 2, learningRate: 1e-4)
-    public var dpo = Trainer(batchSize: 2, learningRate: 5e-5)
-    public var kto = Trainer(batchSize: 4, learningRate: 5e-5)
+    public var reward = Trainer(batchSize: 2, learningRate: RewardTrainer.Parameters.learningRates.lora)
+    public var dpo = Trainer(batchSize: 2, learningRate: DPOTrainer.Parameters.learningRates.lora)
+    public var kto = Trainer(batchSize: 4, learningRate: KTOTrainer.Parameters.learningRates.lora)
     public var ppo = PPOSettings()
-    public var loraRank = 16
-    public var loraAlpha: Float = 32
+    public var loraRank = PolicyRun.Weights().lora.rank
+    public var loraAlpha = PolicyRun.Weights().lora.alpha
     public var maxLength = 448
     public var maxPromptLength = 256
     public var gates = Gates()

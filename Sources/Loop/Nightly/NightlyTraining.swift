@@ -4,10 +4,11 @@ import Llama
 import Support
 import Training
 
-/// The training half of a nightly run: the reward model, then the policy update (DPO, KTO
-/// or PPO), each over every resolved training row of the snapshot for its configured epochs
-/// (or until its time budget), written to the registry as a policy whose manifest names the
-/// exact feedback rows it learned from and how many were available. Each trainer checkpoints into its output folder; a restarted run
+/// The training half of a nightly run: the reward model (`RewardJob`), then the policy update
+/// (`DPOJob`, `KTOJob` or `PPOJob`), each over every resolved training row of the snapshot for
+/// its configured epochs (or until its time budget), written to the registry as a policy whose
+/// manifest records the job's parameters and metrics, the exact feedback rows it learned from
+/// and how many were available. Each job checkpoints into its output folder; a restarted run
 /// resumes it (the run key ties the checkpoint to this snapshot and these settings).
 struct NightlyTraining {
     let registry: PolicyRegistry
@@ -17,21 +18,21 @@ struct NightlyTraining {
     let feedback: NightlyFeedback
     let log: (String) -> Void
 
-    /// The rows a trainer learned from and the hash of the whole snapshot they were drawn
-    /// from (its rows are in `training_run_feedback`).
-    func trainingData(_ rows: [FeedbackRow]) -> PolicyManifest.TrainingData {
-        let (judgments, comparisons) = FeedbackRow.split(rows)
-        return .init(judgmentIds: judgments, comparisonIds: comparisons, feedbackHash: snapshot.hash)
+    /// A job from the parent into `out`, on this snapshot, resuming what a killed run left.
+    func context(_ out: String, rewardModel: String? = nil) -> JobContext {
+        var context = JobContext(registry: registry, policy: parent, out: out, resume: true,
+                                 data: .init(feedbackHash: snapshot.hash), log: log)
+        context.annotate = { annotate(&$0, rewardModel: rewardModel) }
+        return context
     }
 
-    func start(_ out: String) throws -> PolicyRun {
-        try PolicyRun(registry: registry, policy: parent, out: out, resume: true, chatTemplate: nil,
-                      weights: .init(lora: LoRAConfiguration(rank: config.loraRank, alpha: config.loraAlpha, seed: config.seed)))
-    }
-
-    func runKey(_ run: PolicyRun, _ what: String, _ settings: some Encodable) throws -> String {
-        let json = String(decoding: try JSONEncoder.sorted.encode(settings), as: UTF8.self)
-        return run.runKey(files: [:], options: "nightly|\(what)|\(snapshot.hash)|\(json)|\(config.loraRank)|\(config.loraAlpha)|\(config.maxLength)|\(config.maxPromptLength)")
+    /// The LoRA adapter, time budget and threads of a nightly job.
+    func settings(maxSeconds: Double) -> JobSettings {
+        var s = JobSettings()
+        s.weights = .init(lora: LoRAConfiguration(rank: config.loraRank, alpha: config.loraAlpha, seed: config.seed))
+        s.maxSeconds = maxSeconds
+        s.threads = config.threads
+        return s
     }
 
     /// A nightly trainer's run length and optimizer settings: `epochs` passes over every row
@@ -43,192 +44,93 @@ struct NightlyTraining {
         return s
     }
 
-    /// A progress line per step on a terminal, a log line per step otherwise; `budget` says
-    /// whether to go on after the step just done.
-    func reporter(_ label: String, budget: TimeBudget) -> (_ step: Int, _ total: Int, _ line: String) -> Bool {
-        let reporter = ProgressReporter(label, total: 1, unit: "steps")
-        return { step, total, line in
-            reporter.retotal(total)
-            reporter.update(step)
-            if !reporter.interactive || step == total { log(line) }
-            guard budget.allowsAnotherStep() else {
-                log("\(label): time budget of \(budget.seconds) s used up after step \(step) of \(total); stopping here")
-                return false
-            }
-            return true
-        }
+    var pairs: JobRows<NightlyFeedback.Pair> { JobRows(examples: feedback.pairs, sources: feedback.pairSources, ids: feedback.pairIDs) }
+    /// The judgments with severe-harm answers weighted `severeWeight` (`signals`).
+    func judgments(severeWeight: Double) -> JobRows<NightlyFeedback.Judgment> {
+        JobRows(examples: feedback.weightedJudgments(severeWeight: severeWeight), sources: feedback.judgmentSources, ids: feedback.judgmentIDs)
     }
 
-    func parameters(_ t: NightlyConfig.Trainer, extra: [String: String]) -> [String: String] {
-        var p = extra
-        p["epochs"] = "\(t.epochs)"
-        p["batch_size"] = "\(t.batchSize)"
-        p["learning_rate"] = "\(t.learningRate)"
-        p["max_seconds"] = "\(t.maxSeconds)"
-        p["lora_rank"] = "\(config.loraRank)"
-        p["lora_alpha"] = "\(config.loraAlpha)"
-        p["seed"] = "\(config.seed)"
-        p["parent"] = parent
-        p["flagged_reviewers"] = feedback.flaggedReviewers.joined(separator: ",")
-        p["flagged_weight"] = "\(feedback.flaggedWeight)"
-        return p
-    }
-
-    /// What the manifest says about how much of the snapshot a trainer used: rows available
-    /// (with a preference / verdict), rows trained on, rows left out and why, epochs run.
-    func usage(pairs: TrainingRows<EncodedPair>?, trained: [Int]?, judgments: TrainingRows<EncodedJudgment>?,
-               trainedJudgments: [Int]?, steps: Int, batchesPerEpoch: Int, budget: TimeBudget) -> [String: Double] {
-        var m: [String: Double] = ["epochs_run": Double(steps) / Double(max(batchesPerEpoch, 1)),
-                                   "stopped_by_time_budget": budget.ranOut ? 1 : 0,
-                                   "flagged_reviewers": Double(feedback.flaggedReviewers.count),
-                                   "flagged_ratings": Double(feedback.flaggedRatings),
-                                   "flagged_ratings_left_out": Double(feedback.flaggedLeftOut),
-                                   "adjudicated_comparisons": Double(feedback.adjudicatedPairs),
-                                   "adjudicated_judgments": Double(feedback.adjudicatedJudgments)]
-        if let pairs, let trained {
-            m["comparisons_available"] = Double(feedback.availablePairs)
-            // Correction pairs come from judgment rows: counted apart from the comparisons.
-            let fromCorrections = trained.filter { !pairs.ids[$0].isComparison }.count
-            m["comparisons_used"] = Double(trained.count - fromCorrections)
-            m["correction_pairs_used"] = Double(fromCorrections)
-            m["comparisons_unresolved"] = Double(feedback.unresolvedPairIDs.count)
-            m["comparisons_identical_skipped"] = Double(pairs.skipped.count)
+    /// What the night adds to a job's manifest: the reward model the candidate is gated with,
+    /// and how much of the snapshot the job used (rows with a preference / verdict, rows
+    /// trained on, rows the reviewers left unresolved, comparisons whose answers encode alike).
+    /// Reviewers whose ratings were flagged (and the weight their ratings kept) and items a
+    /// lead adjudicated are recorded for the trainers that learn from ratings.
+    func annotate(_ m: inout PolicyManifest, rewardModel: String?) {
+        if let rewardModel { m.parameters["reward_model"] = rewardModel }
+        if m.job?.ppo == nil {
+            m.parameters.merge(config.signals.manifestEntries(feedback)) { old, _ in old }
+            m.parameters["flagged_reviewers"] = feedback.flaggedReviewers.joined(separator: ",")
+            m.parameters["flagged_weight"] = "\(feedback.flaggedWeight)"
+            m.metrics["flagged_reviewers"] = Double(feedback.flaggedReviewers.count)
+            m.metrics["flagged_ratings"] = Double(feedback.flaggedRatings)
+            m.metrics["flagged_ratings_left_out"] = Double(feedback.flaggedLeftOut)
+            m.metrics["adjudicated_comparisons"] = Double(feedback.adjudicatedPairs)
+            m.metrics["adjudicated_judgments"] = Double(feedback.adjudicatedJudgments)
         }
-        if let judgments, let trainedJudgments {
-            m["judgments_available"] = Double(feedback.availableJudgments)
-            m["judgments_used"] = Double(trainedJudgments.count)
-            m["judgments_unresolved"] = Double(feedback.unresolvedJudgmentIDs.count)
+        if let pairs = m.job?.dpo?.metrics.pairs ?? m.job?.reward?.metrics.pairs {
+            m.metrics["comparisons_available"] = Double(feedback.availablePairs)
+            m.metrics["comparisons_used"] = Double(m.data.comparisonIds.count)
+            // A correction trains as a pair from its judgment's row.
+            if m.job?.dpo != nil { m.metrics["correction_pairs_used"] = Double(m.data.judgmentIds.count) }
+            m.metrics["comparisons_unresolved"] = Double(feedback.unresolvedPairIDs.count)
+            m.metrics["comparisons_identical_skipped"] = Double(pairs.skipped)
         }
-        return m
+        if m.job?.kto != nil || m.job?.reward != nil {
+            m.metrics["judgments_available"] = Double(feedback.availableJudgments)
+            m.metrics["judgments_used"] = Double(m.data.judgmentIds.count)
+            m.metrics["judgments_unresolved"] = Double(feedback.unresolvedJudgmentIDs.count)
+        }
     }
 
     /// Bradley-Terry on the comparisons plus the pointwise loss on the judgments; held-out
     /// ratings (the same `evaluation.maxHeldOut` sample the gates score) measure pairwise
     /// accuracy and ROC AUC.
     func trainReward(_ out: String) throws {
-        let run = try start(out)
-        let heldOutFeedback = feedback.heldOutSample(config)
-        var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-        let pairs = TrainingRows(pairs: try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources), ids: feedback.pairIDs)
-        let judgments = TrainingRows(examples: try encoder.encode(examples: feedback.weightedJudgments(severeWeight: config.signals.severeHarmRewardWeight),
-                                                                  sources: feedback.judgmentSources), ids: feedback.judgmentIDs)
-        let train = RewardTrainer.Data(pairs: pairs.examples, judgments: judgments.examples)
-        let heldOut = RewardTrainer.Data(
-            pairs: try encoder.encode(pairs: heldOutFeedback.heldOutPairs, sources: heldOutFeedback.heldOutPairSources),
-            judgments: try encoder.encode(examples: heldOutFeedback.heldOutJudgments, sources: heldOutFeedback.heldOutJudgmentSources))
-        log(run.encodingSummary(encoder, count: train.pairs.count + train.judgments.count, what: "comparisons and judgments for the reward model"))
-        logSkipped(pairs)
-        var p = RewardTrainer.Parameters()
-        p.steps = steps(config.reward)
-        let head = ScalarHead(width: run.model.config.hiddenSize, seed: config.seed ^ 0x4EAD)
-        let reward = try RewardModel(model: run.model, head: head)
-        let budget = TimeBudget(seconds: config.reward.maxSeconds)
-        let report = reporter("reward model \(out)", budget: budget)
-        let result = try RewardTrainer.train(reward: reward, train: train, heldOut: heldOut, parameters: p, checkpoint: run.checkpoint,
-                                             resume: true, runKey: try runKey(run, "reward", p)) { progress in
-            report(progress.step, progress.totalSteps, progress.description)
-        }
-        var metrics: [String: Double] = ["loss_final": result.finalLoss, "steps": Double(result.steps), "seconds": result.seconds]
-        metrics["heldout_pair_accuracy"] = result.heldOutAfter?.pairwiseAccuracy
-        metrics["heldout_roc_auc"] = result.heldOutAfter?.rocAUC
-        metrics.merge(usage(pairs: pairs, trained: result.trainedPairs, judgments: judgments, trainedJudgments: result.trainedJudgments,
-                            steps: result.steps, batchesPerEpoch: result.batchesPerEpoch, budget: budget)) { $1 }
-        let data = trainingData(judgments.ids(at: result.trainedJudgments) + pairs.ids(at: result.trainedPairs))
-        try run.save(run.manifest(method: RewardModel.method, data: data, parameters: parameters(config.reward, extra: config.signals.manifestEntries(feedback)),
-                                  metrics: metrics, full: false), head: head)
-        log("reward model \(out): \(result.steps) steps, held-out \(result.heldOutAfter?.description ?? "n/a (no held-out ratings)")")
-    }
-
-    private func logSkipped(_ pairs: TrainingRows<EncodedPair>) {
-        guard !pairs.skipped.isEmpty else { return }
-        log("left out \(pairs.skipped.count) comparisons whose two answers encode to the same tokens (\(pairs.skipped.map(\.description).joined(separator: ", ")))")
+        let held = feedback.heldOutSample(config)
+        var p = RewardJob.Parameters()
+        p.trainer.steps = steps(config.reward)
+        p.settings = settings(maxSeconds: config.reward.maxSeconds)
+        (p.maxLength, p.maxPromptLength) = (config.maxLength, config.maxPromptLength)
+        p.heldOutFraction = 0  // the held-out rows are the night's held-out split
+        try RewardJob.run(context(out), pairs: pairs, judgments: judgments(severeWeight: config.signals.severeHarmRewardWeight),
+                          heldOut: (JobRows(examples: held.heldOutPairs, sources: held.heldOutPairSources),
+                                    JobRows(examples: held.heldOutJudgments, sources: held.heldOutJudgmentSources)),
+                          parameters: p)
     }
 
     /// The policy update by `method`; `rewardModel` is the reward model trained before it.
     func trainPolicy(_ out: String, method: NightlyConfig.Method, rewardModel: String, prompts: [[StoredMessage]]) throws {
-        let run = try start(out)
-        var metrics: [String: Double]
-        var settings: [String: String]
-        let data: PolicyManifest.TrainingData
+        var context = self.context(out, rewardModel: rewardModel)
         switch method {
         case .dpo, .auto:
-            var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let pairs = TrainingRows(pairs: try encoder.encode(pairs: feedback.pairs, sources: feedback.pairSources), ids: feedback.pairIDs)
-            log(run.encodingSummary(encoder, count: pairs.examples.count, what: "preference pairs"))
-            logSkipped(pairs)
-            var p = DPOTrainer.Parameters()
-            p.objective = DPO.Parameters(beta: config.dpo.beta)
-            p.steps = steps(config.dpo)
-            let budget = TimeBudget(seconds: config.dpo.maxSeconds)
-            let report = reporter("dpo \(out)", budget: budget)
-            let r = try DPOTrainer.train(model: run.model, pairs: pairs.examples, parameters: p, checkpoint: run.checkpoint, resume: true,
-                                         runKey: try runKey(run, "dpo", p), referenceProgress: run.referenceReporter()) { progress in
-                report(progress.step, progress.totalSteps, progress.description)
-            }
-            metrics = ["loss_final": r.finalLoss, "steps": Double(r.steps), "seconds": r.seconds, "reference_seconds": r.referenceSeconds]
-            metrics["rewards_accuracies"] = r.finalMetrics?.rewardsAccuracies
-            metrics["rewards_margins"] = r.finalMetrics?.rewardsMargins
-            metrics.merge(usage(pairs: pairs, trained: r.trainedPairs, judgments: nil, trainedJudgments: nil, steps: r.steps,
-                                batchesPerEpoch: r.batchesPerEpoch, budget: budget)) { $1 }
-            settings = parameters(config.dpo, extra: ["beta": "\(config.dpo.beta)", "loss": "sigmoid", "pairs": "\(pairs.examples.count)"])
-            data = trainingData(pairs.ids(at: r.trainedPairs))
+            var p = DPOJob.Parameters()
+            p.trainer.objective = DPO.Parameters(beta: config.dpo.beta)
+            p.trainer.steps = steps(config.dpo)
+            p.settings = settings(maxSeconds: config.dpo.maxSeconds)
+            (p.maxLength, p.maxPromptLength) = (config.maxLength, config.maxPromptLength)
+            try DPOJob.run(context, pairs: pairs, parameters: p)
         case .kto:
-            var encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let examples = TrainingRows(examples: try encoder.encode(examples: feedback.weightedJudgments(severeWeight: config.signals.severeHarmKTOWeight),
-                                                                     sources: feedback.judgmentSources), ids: feedback.judgmentIDs)
-            log(run.encodingSummary(encoder, count: examples.examples.count, what: "judged answers"))
-            var p = KTOTrainer.Parameters()
-            p.beta = config.kto.beta
-            p.steps = steps(config.kto)
-            let budget = TimeBudget(seconds: config.kto.maxSeconds)
-            let report = reporter("kto \(out)", budget: budget)
-            let r = try KTOTrainer.train(model: run.model, examples: examples.examples, parameters: p, checkpoint: run.checkpoint, resume: true,
-                                         runKey: try runKey(run, "kto", p), referenceProgress: run.referenceReporter()) { progress in
-                report(progress.step, progress.totalSteps, progress.description)
-            }
-            metrics = ["loss_final": r.finalLoss, "steps": Double(r.steps), "seconds": r.seconds, "reference_seconds": r.referenceSeconds,
-                       "desirable_weight": r.objective.desirableWeight, "undesirable_weight": r.objective.undesirableWeight]
-            metrics.merge(usage(pairs: nil, trained: nil, judgments: examples, trainedJudgments: r.trainedExamples, steps: r.steps,
-                                batchesPerEpoch: r.batchesPerEpoch, budget: budget)) { $1 }
-            settings = parameters(config.kto, extra: ["beta": "\(config.kto.beta)", "examples": "\(examples.examples.count)"])
-            data = trainingData(examples.ids(at: r.trainedExamples))
+            var p = KTOJob.Parameters()
+            p.trainer.beta = config.kto.beta
+            p.trainer.steps = steps(config.kto)
+            p.settings = settings(maxSeconds: config.kto.maxSeconds)
+            (p.maxLength, p.maxPromptLength) = (config.maxLength, config.maxPromptLength)
+            try KTOJob.run(context, judgments: judgments(severeWeight: config.signals.severeHarmKTOWeight), parameters: p)
         case .ppo:
             // PPO learns from the reward model's scores, so its data are the reward model's rows.
-            data = try registry.manifest(rewardModel).data
-            let (reward, _) = try RewardModel.load(rewardModel, registry: registry)
-            let encoder = run.encoder(maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
-            let promptIDs = try prompts.map { try encoder.promptIDs(NightlyFeedback.messages($0)) }
-            var p = PPOTrainer.Parameters()
-            p.iterations = config.ppo.iterations
-            p.promptsPerIteration = config.ppo.promptsPerIteration
-            p.ppo.klCoef = config.ppo.klCoef
-            p.maxNewTokens = config.ppo.maxNewTokens
-            p.learningRate = config.ppo.learningRate
-            p.checkpointEvery = 2
-            p.seed = config.seed
-            let budget = TimeBudget(seconds: config.ppo.maxSeconds)
-            let report = reporter("ppo \(out)", budget: budget)
-            let r = try PPOTrainer.train(
-                policy: run.model, valueHead: ScalarHead(width: run.model.config.hiddenSize, seed: config.seed ^ 0x7A1),
-                prompts: promptIDs, endTokens: Set(run.loaded.tokenizer.endOfTurnTokenIds.map(Int32.init)),
-                score: { try reward.score($0, batchSize: 4) }, parameters: p, checkpoint: run.checkpoint, resume: true,
-                runKey: try runKey(run, "ppo|\(rewardModel)", p)
-            ) { progress in
-                report(progress.iteration, progress.totalIterations, progress.description)
-            }
-            metrics = ["iterations": Double(r.iterations), "seconds": r.seconds, "stopped_by_time_budget": budget.ranOut ? 1 : 0]
-            metrics["score_final"] = r.history.last?.meanScore
-            metrics["kl_final"] = r.history.last?.meanKL
-            settings = ["iterations": "\(p.iterations)", "kl_coef": "\(p.ppo.klCoef)",
-                        "learning_rate": "\(p.learningRate)", "seed": "\(config.seed)", "parent": parent, "max_seconds": "\(config.ppo.maxSeconds)"]
+            context.data = try registry.manifest(rewardModel).data
+            var p = PPOJob.Parameters(rewardModel: rewardModel)
+            p.trainer.iterations = config.ppo.iterations
+            p.trainer.promptsPerIteration = config.ppo.promptsPerIteration
+            p.trainer.ppo.klCoef = config.ppo.klCoef
+            p.trainer.maxNewTokens = config.ppo.maxNewTokens
+            p.trainer.learningRate = config.ppo.learningRate
+            p.trainer.checkpointEvery = 2
+            p.trainer.seed = config.seed
+            p.settings = settings(maxSeconds: config.ppo.maxSeconds)
+            let messages = prompts.map(NightlyFeedback.messages)
+            try PPOJob.run(context, prompts: JobRows(examples: messages, sources: messages.indices.map { "prompt \($0 + 1)" }), parameters: p)
         }
-        let name = method == .auto ? "dpo" : method.rawValue
-        settings["reward_model"] = rewardModel
-        settings["snapshot_comparisons"] = "\(feedback.availablePairs)"
-        settings["snapshot_judgments"] = "\(feedback.availableJudgments)"
-        settings.merge(config.signals.manifestEntries(feedback)) { old, _ in old }
-        try run.save(run.manifest(method: name, data: data, parameters: settings, metrics: metrics, full: false))
-        log("\(name) \(out): saved \(run.folder.path)")
     }
 }
 

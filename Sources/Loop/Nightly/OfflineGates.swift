@@ -81,7 +81,7 @@ public struct OfflineGates {
         public var errorDescription: String? {
             switch self {
             case let .noParent(candidate):
-                return "\(candidate) has no parent in its manifest: name the policy to compare it with, e.g. --against sft-v1."
+                return "\(candidate) has no parent in its manifest: name the policy to compare it with."
             }
         }
     }

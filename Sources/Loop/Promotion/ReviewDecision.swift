@@ -69,7 +69,7 @@ public struct ReviewDecision: Codable, Equatable, Sendable, CustomStringConverti
                 + (side == .above ? "promote" : "reject") + " it"
         }
         let needMore = e.projection.more.map { $0 > e.unratedPairs } ?? true
-        return more + " (\(queue)" + (needMore ? "; sample and queue more with `rounds sample --policy \(e.candidate) --baseline \(e.against)`" : "") + ")"
+        return more + " (\(queue)" + (needMore ? "; sample and queue more with `rounds sample-answers --policy \(e.candidate) --baseline \(e.against)`" : "") + ")"
     }
 
     public var description: String {

@@ -6,7 +6,7 @@ import Tokenizer
 
 /// The sampling step of the loop: answers from a policy to stored prompts, added to the
 /// feedback store and queued for review — single answers for correct / incorrect, and pairs
-/// against a baseline policy's answers to the same prompts (`rounds sample`, the nightly run).
+/// against a baseline policy's answers to the same prompts (`rounds sample-answers`, the nightly run).
 ///
 /// Safe to repeat: only prompts still lacking answers from the policy are sampled, each
 /// prompt's answers are stored in one transaction, and queueing skips what is queued, so a

@@ -46,8 +46,8 @@ public struct Checkpoint: Sendable {
         case noDropoutState(path: String)
         public var errorDescription: String? {
             switch self {
-            case let .unreadable(path, reason): "\(path): not a usable checkpoint (\(reason)). ---> HINT: start the run again without --resume."
-            case let .mismatch(path, reason): "\(path): this checkpoint belongs to another run (\(reason)). ---> HINT: resume with the same data and options, or choose a new --out."
+            case let .unreadable(path, reason): "\(path): not a usable checkpoint (\(reason)). ---> HINT: start the run again without resuming."
+            case let .mismatch(path, reason): "\(path): this checkpoint belongs to another run (\(reason)). ---> HINT: resume with the same data and options, or train under a new name."
             case let .noDropoutState(path): "\(path): this checkpoint was written before checkpoints kept the LoRA dropout generator, so a resumed run with LoRA dropout would not end with the weights of an uninterrupted one. ---> HINT: delete the checkpoint and start the run again."
             }
         }

@@ -21,7 +21,7 @@ public struct StepParameters: Codable, Equatable, Sendable {
     /// Clip the global gradient norm to this value.
     public var maxGradNorm = 1.0
     /// A checkpoint every N optimizer steps (0: none).
-    public var checkpointEvery = 50
+    public var checkpointEvery = 25
     /// Seeds the batch order (LoRA initialisation and dropout take their configuration's seed).
     public var seed: UInt64 = 0
 

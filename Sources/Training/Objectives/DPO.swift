@@ -63,7 +63,7 @@ public enum DPO {
     }
 
     /// The quantities TRL's DPOTrainer logs (batch means), plus a drift estimate.
-    public struct Metrics: Equatable, Sendable {
+    public struct Metrics: Codable, Equatable, Sendable {
         /// rewards/chosen, rewards/rejected: mean implicit rewards β·ρ_c and β·ρ_r.
         public var rewardsChosen: Double, rewardsRejected: Double
         /// rewards/margins: mean β·(ρ_c − ρ_r).  rewards/accuracies: fraction with β·ρ_c > β·ρ_r.

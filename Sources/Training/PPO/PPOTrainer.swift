@@ -33,7 +33,9 @@ public enum PPOTrainer {
         public var samplesPerPrompt = 1
         public var ppoEpochs = 4
         public var minibatchSize = 8
-        public var learningRate = 1e-4
+        /// Peak rate: 1e-5 for a LoRA adapter, 1e-6 for every weight.
+        public static let learningRates = LearningRates(lora: 1e-5, full: 1e-6)
+        public var learningRate = Self.learningRates.lora
         public var valueHeadLearningRateMultiplier = 10.0
         public var maxGradNorm = 1.0
         public var temperature: Float = 1
@@ -171,7 +173,7 @@ public enum PPOTrainerError: LocalizedError, Equatable {
     case noPrompts
     public var errorDescription: String? {
         switch self {
-        case .noPrompts: "no prompts to sample from. ---> HINT: give --prompts FILE with one prompt a line."
+        case .noPrompts: "no prompts to sample from. ---> HINT: give a prompts file with one prompt a line."
         }
     }
 }

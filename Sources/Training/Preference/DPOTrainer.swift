@@ -14,9 +14,11 @@ public enum DPOTrainer {
     public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
         /// The loss and β (and ε for `.conservative`).
         public var objective = DPO.Parameters()
-        /// 4 pairs per micro-batch (2× as many sequences per forward), 1 epoch, peak rate 5e-6:
-        /// TRL's default for full fine-tuning is 1e-6; LoRA usually takes 5e-6 … 5e-5.
-        public var steps = StepParameters(batchSize: 4, epochs: 1, learningRate: 5e-6, warmupSteps: 10)
+        /// TRL's DPO default 1e-6 for every weight; 5e-5 for a LoRA adapter (whose update is
+        /// scaled by alpha / r).
+        public static let learningRates = LearningRates(lora: 5e-5, full: 1e-6)
+        /// 4 pairs per micro-batch (2× as many sequences per forward), 1 epoch, the LoRA rate.
+        public var steps = StepParameters(batchSize: 4, epochs: 1, learningRate: Self.learningRates.lora, warmupSteps: 10)
         public init() {}
     }
 

@@ -17,9 +17,11 @@ public enum KTOTrainer {
         /// λ_D and λ_U; nil: balanced so λ_D·n_D = λ_U·n_U (`KTO.Parameters.balanced`).
         public var desirableWeight: Double?
         public var undesirableWeight: Double?
+        /// As DPO's: 1e-6 for every weight, 5e-5 for a LoRA adapter.
+        public static let learningRates = DPOTrainer.Parameters.learningRates
         /// 8 examples per micro-batch (≥ 2: the KL pairs mismatch prompts within a batch), 1 epoch,
-        /// peak rate 5e-6.
-        public var steps = StepParameters(batchSize: 8, epochs: 1, learningRate: 5e-6, warmupSteps: 10)
+        /// the LoRA rate.
+        public var steps = StepParameters(batchSize: 8, epochs: 1, learningRate: Self.learningRates.lora, warmupSteps: 10)
         public init() {}
 
         /// The objective's parameters for a set with these class counts.

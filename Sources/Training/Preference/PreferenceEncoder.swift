@@ -36,7 +36,7 @@ public struct PreferenceEncoder {
             case let .completionNotAfterPrompt(source):
                 "\(source): the chat template does not render the completion after the prompt. ---> HINT: the completion must be assistant messages that continue the prompt."
             case let .emptyCompletion(source):
-                "\(source): the completion has no tokens left after truncation. ---> HINT: raise --max-length or shorten the prompt (--max-prompt-length)."
+                "\(source): the completion has no tokens left after truncation. ---> HINT: raise the length limit or lower the prompt length limit."
             }
         }
     }

@@ -67,9 +67,15 @@ public struct PolicyManifest: Codable, Equatable, Sendable {
     /// `sft`, `dpo`, `kto`, `ppo`, `reward`, or `base`.
     public var method: String
     public var data: TrainingData
-    /// Training parameters as given (learning rate, LoRA rank, β, …), for the record.
+    /// What the training job ran with and measured, typed (`JobRecord`: the job's parameters
+    /// as passed to the trainer, and its metrics). Nil in manifests written before jobs were
+    /// recorded this way, and for the base model.
+    public var job: JobRecord?
+    /// Context recorded beside the job (the nightly run's reward model). Manifests written
+    /// before `job` existed hold every training parameter here, as strings.
     public var parameters: [String: String]
-    /// Measured figures (held-out loss before/after, gate values, …).
+    /// Figures measured after training (offline gates, the clinicians' review); the nightly
+    /// run's use of its feedback snapshot. Older manifests hold the training metrics here too.
     public var metrics: [String: Double]
     public var createdAt: Date
     public var status: Status
@@ -80,8 +86,10 @@ public struct PolicyManifest: Codable, Equatable, Sendable {
     public init(
         name: String, parent: String?, kind: WeightsKind, base: BaseModel, method: String,
         data: TrainingData = TrainingData(), parameters: [String: String] = [:], metrics: [String: Double] = [:],
-        createdAt: Date = Date(), status: Status = .candidate, statusReason: String? = nil, history: [StatusChange] = []
+        createdAt: Date = Date(), status: Status = .candidate, statusReason: String? = nil, history: [StatusChange] = [],
+        job: JobRecord? = nil
     ) {
+        self.job = job
         self.name = name
         self.parent = parent
         self.kind = kind

@@ -21,7 +21,7 @@ public struct PolicyRegistry: Sendable {
             case let .invalidName(name):
                 return "'\(name)' is not a valid policy name. ---> HINT: use letters, digits, '-', '_' and '.', starting with a letter or digit."
             case let .alreadyExists(name, path):
-                return "A policy named '\(name)' already exists at \(path). ---> HINT: choose another --out name; policies are never overwritten."
+                return "A policy named '\(name)' already exists at \(path). ---> HINT: choose another name for the new policy; policies are never overwritten."
             case let .unreadableManifest(path, reason):
                 return "\(path): cannot read the policy manifest (\(reason))."
             case let .notProduction(name):

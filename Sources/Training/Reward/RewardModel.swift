@@ -80,7 +80,7 @@ public final class RewardModel {
     }
 }
 
-public struct RewardEvaluation: Sendable, Equatable, CustomStringConvertible {
+public struct RewardEvaluation: Codable, Sendable, Equatable, CustomStringConvertible {
     public var pairwiseAccuracy: Double?
     public var rocAUC: Double?
     public var meanReward: Double
@@ -103,7 +103,7 @@ public enum RewardModelError: LocalizedError, Equatable {
         case let .headMismatch(head, hidden):
             "the reward head has \(head) weights but the model's hidden size is \(hidden). ---> HINT: load the head saved with this policy's base model."
         case .noData:
-            "no comparisons and no judgments to train the reward model on. ---> HINT: give --pairs FILE and/or --judgments FILE."
+            "no comparisons and no judgments to train the reward model on. ---> HINT: give comparisons, judgments or both."
         case let .notARewardModel(name):
             "'\(name)' is not a reward model (its manifest's method is not \"reward\"). ---> HINT: train one with `rounds reward train`, see `rounds policy list`."
         }

@@ -9,9 +9,10 @@ import Llama
 /// optimizer step takes the mean over `gradientAccumulation` micro-batches.
 public enum RewardTrainer {
     public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
-        /// 8 comparisons (and, separately, 8 judgments) per micro-batch, 1 epoch, peak rate 1e-4:
-        /// TRL RewardConfig defaults to 1e-5 for every weight; a LoRA adapter takes a larger rate.
-        public var steps = StepParameters(batchSize: 8, epochs: 1, learningRate: 1e-4, warmupSteps: 5)
+        /// TRL RewardConfig's 1e-5 for every weight; a LoRA adapter takes 1e-4.
+        public static let learningRates = LearningRates(lora: 1e-4, full: 1e-5)
+        /// 8 comparisons (and, separately, 8 judgments) per micro-batch, 1 epoch, the LoRA rate.
+        public var steps = StepParameters(batchSize: 8, epochs: 1, learningRate: Self.learningRates.lora, warmupSteps: 5)
         /// The head's rate as a multiple of the backbone's (it starts at random).
         public var headLearningRateMultiplier = 10.0
         /// TRL `center_rewards_coefficient` (0: off).

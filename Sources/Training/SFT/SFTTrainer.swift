@@ -8,8 +8,10 @@ import Support
 /// every N steps; resume continues bit-identically from the last checkpoint.
 public enum SFTTrainer {
     public struct Parameters: TrainerParameters, Codable, Equatable, Sendable {
-        /// Batch size 4 sequences, 2 epochs, peak rate 2e-4 (a LoRA rate; full fine-tuning takes ~2e-5).
-        public var steps = StepParameters(batchSize: 4, epochs: 2, learningRate: 2e-4, warmupSteps: 10)
+        /// Peak rate 2e-4 for a LoRA adapter, 2e-5 for every weight.
+        public static let learningRates = LearningRates(lora: 2e-4, full: 2e-5)
+        /// Batch size 4 sequences, 2 epochs, the LoRA rate.
+        public var steps = StepParameters(batchSize: 4, epochs: 2, learningRate: Self.learningRates.lora, warmupSteps: 10)
         /// Validation loss every N optimizer steps (0: only before and after).
         public var evalEvery = 50
         public init() {}
@@ -39,6 +41,8 @@ public enum SFTTrainer {
         public var finalTrainLoss: Double
         public var validationLossBefore: Double?
         public var validationLossAfter: Double?
+        /// Micro-batches per epoch.
+        public var batchesPerEpoch: Int
     }
 
     /// Trains `model` (its adapter if one is attached, else every weight) on `train`.
@@ -97,7 +101,8 @@ public enum SFTTrainer {
         }
         let after = try validation.map { try evaluate(model: model, dataset: $0, batchSize: p.batchSize) }
         return Result(steps: loop.step, trainedTokens: loop.trainedTokens, seconds: loop.seconds, finalTrainLoss: lastLoss,
-                      validationLossBefore: loop.extra[beforeKey].flatMap(Double.init), validationLossAfter: after)
+                      validationLossBefore: loop.extra[beforeKey].flatMap(Double.init), validationLossAfter: after,
+                      batchesPerEpoch: batcher.batches.count)
     }
 
     /// Mean negative log-likelihood per assistant token over `dataset` (no dropout).
@@ -132,8 +137,8 @@ public enum TrainingError: LocalizedError, Equatable {
 
     public var errorDescription: String? {
         switch self {
-        case let .emptyDataset(file): "\(file): no usable training examples. ---> HINT: check the length limit (--max-length) and that examples have assistant turns."
-        case let .nonFiniteGradient(step): "step \(step): the gradient norm is not finite (NaN or overflow); training stopped. ---> HINT: lower --learning-rate."
+        case let .emptyDataset(file): "\(file): no usable training examples. ---> HINT: check the length limit and that examples have assistant turns."
+        case let .nonFiniteGradient(step): "step \(step): the gradient norm is not finite (NaN or overflow); training stopped. ---> HINT: lower the learning rate."
         }
     }
 }

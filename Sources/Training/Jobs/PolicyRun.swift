@@ -2,11 +2,11 @@ import Foundation
 import Llama
 import Support
 import Tokenizer
-import Training
 
-/// What every run that makes a new policy from an existing one shares (`rounds dpo`, `kto`,
-/// `ppo`, `reward train` and the nightly run): the starting policy (also the reference), the
-/// output folder and its checkpoint, the chat encoding, and writing the new policy.
+/// What every job that makes a new policy from an existing one shares (`SFTJob`, `DPOJob`,
+/// `KTOJob`, `RewardJob`, `PPOJob`, run by the CLI and the nightly run): the starting policy
+/// (also the reference), the output folder and its checkpoint, the chat encoding, and writing
+/// the new policy.
 public struct PolicyRun {
     public enum RunError: LocalizedError, Equatable {
         case interrupted(name: String, folder: String)
@@ -14,16 +14,17 @@ public struct PolicyRun {
         public var errorDescription: String? {
             switch self {
             case let .interrupted(name, folder):
-                return "An interrupted run of '\(name)' is in \(folder). Add --resume to continue it, or choose another --out."
+                return "An interrupted run of '\(name)' is in \(folder): resume it, or choose another name for the new policy."
             }
         }
     }
 
     /// How the new weights are trained: a LoRA adapter (the parent's, or a fresh one) or every weight.
-    public struct Weights: Sendable {
+    public struct Weights: Codable, Equatable, Sendable {
         public var full: Bool
         public var lora: LoRAConfiguration
-        public init(full: Bool = false, lora: LoRAConfiguration) {
+        /// Rank 16, alpha 32 on every projection: the adapter the CLI and the nightly run train.
+        public init(full: Bool = false, lora: LoRAConfiguration = LoRAConfiguration(rank: 16, alpha: 32)) {
             self.full = full
             self.lora = lora
         }
@@ -104,12 +105,12 @@ public struct PolicyRun {
     }
 
     /// The manifest of the new policy.
-    public func manifest(method: String, data: PolicyManifest.TrainingData, parameters: [String: String],
-                         metrics: [String: Double], full: Bool) -> PolicyManifest {
+    public func manifest(method: String, data: PolicyManifest.TrainingData, parameters: [String: String] = [:],
+                         metrics: [String: Double] = [:], full: Bool, job: JobRecord? = nil) -> PolicyManifest {
         PolicyManifest(
             name: out, parent: parentName, kind: full ? .full : .lora,
             base: .init(path: registry.relativePath(of: loaded.baseURL), sha256: baseHash), method: method,
-            data: data, parameters: parameters, metrics: metrics)
+            data: data, parameters: parameters, metrics: metrics, job: job)
     }
 
     /// Writes the policy (weights, then manifest) and removes the run's resumable state.
