@@ -106,16 +106,14 @@ struct GoldCommand: ParsableCommand {
 
     struct Retire: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop queueing a gold item (its ratings still count).")
-        @OptionGroup var database: DatabaseOptions
-        @Argument(help: "The gold item's id (rounds gold list).")
-        var id: Int64
-        @Option(help: "Why (recorded in the audit log).")
-        var reason: String?
+        @OptionGroup var change: AuditedChange
+        @Argument(help: "The gold item's id (rounds gold list).") var id: Int64
 
         func run() throws {
-            let store = try database.openExisting()
-            try store.retireGoldItem(id, by: try Identity.lead(store, for: "retiring gold items"), reason: reason)
-            print("Gold item \(id) retired.")
+            try change.apply { store, reason in
+                try store.retireGoldItem(id, by: try Identity.lead(store, for: "retiring gold items"), reason: reason)
+                return "Gold item \(id) retired."
+            }
         }
     }
 
