@@ -31,37 +31,26 @@ func q4KScaleMin(_ j: Int, _ q: UnsafePointer<UInt8>) -> (scale: UInt8, min: UIn
 }
 
 func decodeQ4_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ blocks: Int) {
-    for b in 0..<blocks {
-        let p = src + 144 * b
-        let y = dst + 256 * b
-        let d = loadHalf(p, 0)
-        let dmin = loadHalf(p, 2)
-        let scales = (p + 4).assumingMemoryBound(to: UInt8.self)
-        let qs = (p + 16).assumingMemoryBound(to: UInt8.self)
-        for c in 0..<4 {
-            let (sc1, m1) = q4KScaleMin(2 * c, scales)
-            let (sc2, m2) = q4KScaleMin(2 * c + 1, scales)
-            let d1 = d * Float(sc1), min1 = dmin * Float(m1)
-            let d2 = d * Float(sc2), min2 = dmin * Float(m2)
-            let q = qs + 32 * c
-            let out = y + 64 * c
-            for l in 0..<32 {
-                out[l] = d1 * Float(q[l] & 0x0F) - min1
-                out[l + 32] = d2 * Float(q[l] >> 4) - min2
-            }
-        }
-    }
+    decodeQ4OrQ5_K(src, dst, blocks, highBits: false)
 }
 
 func decodeQ5_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ blocks: Int) {
+    decodeQ4OrQ5_K(src, dst, blocks, highBits: true)
+}
+
+/// Q4_K (144-byte blocks: d, dmin, 12 scale bytes, 128 nibble bytes) and Q5_K (176 bytes: the
+/// same with 32 bytes of fifth bits `qh` before the nibbles): x = d·sc·q − dmin·m per 32-weight
+/// sub-block, q's fifth bit for sub-block 2c / 2c+1 being bit 2c / 2c+1 of qh[l].
+private func decodeQ4OrQ5_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ blocks: Int, highBits: Bool) {
+    let blockBytes = highBits ? 176 : 144
     for b in 0..<blocks {
-        let p = src + 176 * b
+        let p = src + blockBytes * b
         let y = dst + 256 * b
         let d = loadHalf(p, 0)
         let dmin = loadHalf(p, 2)
         let scales = (p + 4).assumingMemoryBound(to: UInt8.self)
         let qh = (p + 16).assumingMemoryBound(to: UInt8.self)
-        let qs = (p + 48).assumingMemoryBound(to: UInt8.self)
+        let qs = (p + (highBits ? 48 : 16)).assumingMemoryBound(to: UInt8.self)
         for c in 0..<4 {
             let (sc1, m1) = q4KScaleMin(2 * c, scales)
             let (sc2, m2) = q4KScaleMin(2 * c + 1, scales)
@@ -70,7 +59,8 @@ func decodeQ5_K(_ src: UnsafeRawPointer, _ dst: UnsafeMutablePointer<Float>, _ b
             let q = qs + 32 * c
             let out = y + 64 * c
             for l in 0..<32 {
-                let h1 = (qh[l] >> UInt8(2 * c)) & 1, h2 = (qh[l] >> UInt8(2 * c + 1)) & 1
+                let h1: UInt8 = highBits ? (qh[l] >> UInt8(2 * c)) & 1 : 0
+                let h2: UInt8 = highBits ? (qh[l] >> UInt8(2 * c + 1)) & 1 : 0
                 out[l] = d1 * Float((q[l] & 0x0F) | h1 << 4) - min1
                 out[l + 32] = d2 * Float((q[l] >> 4) | h2 << 4) - min2
             }
