@@ -111,13 +111,13 @@ extension StatsReport {
     }
 
     /// CSV rows of the same (`section,key,metric,value`).
-    var rubricCSVRows: [[String]] {
-        var rows: [[String]] = []
+    var rubricCSVRows: [(section: String, key: String, metric: String, value: String)] {
+        var rows: [(section: String, key: String, metric: String, value: String)] = []
         func add(_ section: String, _ key: String, _ metric: String, _ value: Double?) {
-            rows.append([section, key, metric, CSV.number(value)])
+            rows.append((section, key, metric, CSV.number(value)))
         }
         func add(_ section: String, _ key: String, _ metric: String, _ count: Int) {
-            rows.append([section, key, metric, CSV.number(count)])
+            rows.append((section, key, metric, CSV.number(count)))
         }
         for c in corrections {
             add("corrections", c.policy, "corrections", c.corrections)

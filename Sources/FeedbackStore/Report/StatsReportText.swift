@@ -105,8 +105,7 @@ extension StatsReport {
             add(section, "all", "krippendorff_alpha", agreement.krippendorffAlpha)
             for pair in agreement.cohen { add(section, "\(pair.first) – \(pair.second)", "cohen_kappa", pair.kappa) }
         }
-        for row in calibrationCSVRows { rows.append(CSV.line(text: [row.section, row.key, row.metric], numbers: [row.value])) }
-        for row in rubricCSVRows { rows.append(CSV.line(text: Array(row.prefix(3)), numbers: Array(row.dropFirst(3)))) }
+        for row in calibrationCSVRows + rubricCSVRows { rows.append(CSV.line(text: [row.section, row.key, row.metric], numbers: [row.value])) }
         return rows.joined(separator: "\r\n") + "\r\n"
     }
 }
