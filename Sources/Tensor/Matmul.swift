@@ -67,7 +67,7 @@ public struct BLASSplit {
         let workers = BLASSplit.openBLASThreads ? 1 : Threads.count
         let big = 2 * m * n * k >= 4_000_000 && length >= 32
         blocks = big ? min(workers, length / 16) : 1
-        step = blocks > 0 ? ((length + blocks - 1) / blocks + 15) / 16 * 16 : length
+        step = ((length + blocks - 1) / blocks + 15) / 16 * 16
     }
 
     @inlinable
