@@ -55,7 +55,12 @@ struct LoopWorld {
         }
         heldOut = []
         trainingCount = 0
-        for var p in prompts {
+        // Stored in a seeded random order, as a clinic's prompts arrive: the night takes the
+        // oldest unanswered training prompts, so file order (categories in blocks, the added
+        // triage prompts last) would decide which categories the first nights see.
+        var arrival = prompts
+        arrival.shuffle(using: &rng)
+        for var p in arrival {
             let key = try PromptKey(text: p.prompt)
             let isHeld = held.contains(p.prompt)
             // A fraction of 1 puts a prompt in the held-out split whatever its hash, 0 in training.
