@@ -104,16 +104,14 @@ struct GoldCommand: ParsableCommand {
         }
     }
 
-    struct Retire: ParsableCommand {
+    struct Retire: AuditedChange {
         static let configuration = CommandConfiguration(abstract: "Stop queueing a gold item (its ratings still count).")
-        @OptionGroup var change: AuditedChange
+        @OptionGroup var change: AuditedChangeOptions
         @Argument(help: "The gold item's id (rounds gold list).") var id: Int64
 
-        func run() throws {
-            try change.apply { store, reason in
-                try store.retireGoldItem(id, by: try Identity.lead(store, for: "retiring gold items"), reason: reason)
-                return "Gold item \(id) retired."
-            }
+        func make(in store: FeedbackStore, reason: String?) throws -> String {
+            try store.retireGoldItem(id, by: try Identity.lead(store, for: "retiring gold items"), reason: reason)
+            return "Gold item \(id) retired."
         }
     }
 

@@ -86,7 +86,7 @@ struct PolicyCommand: ParsableCommand {
             let (actor, who) = try Identity.decider(store, by: by, for: "promoting a policy")
             try registry.registry.promote(name, by: who, reason: reason)
             try store.audit(.promote, actor: who, login: actor.login, subject: name, reason: reason, details: ["mode": "by hand"])
-            print("\(name) is now production (by \(who): \(reason))")
+            print(TerminalText.neutralised("\(name) is now production (by \(who): \(reason))", multiline: false))
         }
     }
 
@@ -106,7 +106,7 @@ struct PolicyCommand: ParsableCommand {
             let retired = try registry.registry.production()?.name ?? "?"
             let restored = try registry.registry.rollback(by: who, reason: reason)
             try store.audit(.rollback, actor: who, login: actor.login, subject: restored, reason: reason, details: ["retired": retired])
-            print("rolled back: \(restored) is production again (by \(who): \(reason))")
+            print(TerminalText.neutralised("rolled back: \(restored) is production again (by \(who): \(reason))", multiline: false))
         }
     }
 }

@@ -4,46 +4,50 @@ import FeedbackStore
 // `rounds reviewer role` and `rounds reviewer map`: a lead's changes to who is who,
 // each recorded in the audit log.
 extension ReviewerCommand {
-    struct Role: ParsableCommand {
+    struct Role: AuditedChange {
         static let configuration = CommandConfiguration(
             abstract: "Make a reviewer a lead or a reviewer (a lead's change; the last lead cannot step down).")
-        @OptionGroup var change: AuditedChange
+        @OptionGroup var change: AuditedChangeOptions
         @Argument(help: "The reviewer's handle.") var name: String
         @Argument(help: "lead or reviewer.") var role: ReviewerRole
 
-        func run() throws {
-            try change.apply { store, reason in
-                try store.setRole(role, of: name, by: store.actor(), reason: reason)
-                return "\(name) is now a \(role.rawValue)."
-            }
+        func make(in store: FeedbackStore, reason: String?) throws -> String {
+            try store.setRole(role, of: name, by: store.actor(), reason: reason)
+            return "\(name) is now a \(role.rawValue)."
         }
     }
 
-    struct Map: ParsableCommand {
+    struct Map: AuditedChange {
         static let configuration = CommandConfiguration(
             abstract: "Let an OS login rate as a reviewer (a lead's change). Unmapped, a login rates as the reviewer of the same name.")
-        @OptionGroup var change: AuditedChange
+        @OptionGroup var change: AuditedChangeOptions
         @Argument(help: "The OS login (what `id -un` prints for that person).") var login: String
         @Argument(help: "The reviewer's handle.") var name: String
 
-        func run() throws {
-            try change.apply { store, reason in
-                try store.mapLogin(login, to: name, by: store.actor(), reason: reason)
-                return "Login \(login) now rates as \(name)."
-            }
+        func make(in store: FeedbackStore, reason: String?) throws -> String {
+            try store.mapLogin(login, to: name, by: store.actor(), reason: reason)
+            return "Login \(login) now rates as \(name)."
         }
     }
 }
 
 extension ReviewerRole: ExpressibleByArgument {}
 
-/// The database and `--reason` of a lead's change to an existing database (recorded in the
-/// audit log): opens the database, makes the change, prints what it says.
-struct AuditedChange: ParsableArguments {
+/// A lead's change to an existing database, recorded in the audit log with its `--reason`:
+/// `run()` opens the database, makes the change and prints what `make` says of it.
+protocol AuditedChange: ParsableCommand {
+    var change: AuditedChangeOptions { get }
+    func make(in store: FeedbackStore, reason: String?) throws -> String
+}
+
+extension AuditedChange {
+    func run() throws {
+        print(try make(in: try change.database.openExisting(), reason: change.reason))
+    }
+}
+
+/// The database and `--reason` of an `AuditedChange`.
+struct AuditedChangeOptions: ParsableArguments {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Why (recorded in the audit log).") var reason: String?
-
-    func apply(_ change: (FeedbackStore, String?) throws -> String) throws {
-        print(try change(try database.openExisting(), reason))
-    }
 }

@@ -82,4 +82,27 @@ import Testing
         #expect(text.split(separator: "\n").count == 3 && text.contains("reviewer-add") && text.contains("login-map"))
         #expect(try PolicyEvaluateCommandTests.rounds(["audit", "--since", "2999-01-01", "--db", db]).out.contains("No audit entries match"))
     }
+
+    /// A lead's `--reason` is typed text: echoed neutralised (no escape reaches the terminal),
+    /// stored as typed in the audit log.
+    @Test func promoteAndRollbackEchoTheirReasonNeutralised() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-promote-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let world = try PolicyEvaluateCommandTests.world(in: folder)
+        try run(["reviewer", "add", me, "--role", "lead", "--db", world.db])
+        let hostile = "ok\u{1B}]0;pwned\u{07}\u{1B}[2J 理由"
+        var outputs: [String] = []
+        for arguments in [["policy", "promote", "v1"], ["policy", "promote", "c1"], ["policy", "rollback"]] {
+            let result = try PolicyEvaluateCommandTests.rounds(arguments + ["--reason", hostile, "--db", world.db, "--policies", world.policies])
+            #expect(result.status == 0, "\(arguments): \(result.err)")
+            outputs.append(result.out)
+        }
+        #expect(outputs[1].contains("c1 is now production") && outputs[2].contains("v1 is production again"), "\(outputs)")
+        for out in outputs {
+            #expect(!out.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" }, "\(out.debugDescription)")
+            #expect(out.contains("理由"))
+        }
+        let reasons = try FeedbackStore(path: world.db).auditEntries().filter { $0.action == .promote || $0.action == .rollback }.map(\.reason)
+        #expect(reasons.count == 3 && reasons.allSatisfy { $0 == hostile })
+    }
 }
