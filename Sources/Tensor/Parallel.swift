@@ -27,8 +27,8 @@ public enum Threads {
 }
 
 /// Calls `body(i)` for every `i` in `0..<n`, split into contiguous chunks across
-/// `Threads.count` workers (`DispatchQueue.concurrentPerform`). Runs inline when there is
-/// one thread or one item. `body` must only write to memory owned by index `i`.
+/// `Threads.count` workers (`runOnWorkers`). Runs inline when there is one thread or one
+/// item. `body` must only write to memory owned by index `i`.
 @inlinable
 public func parallelFor(_ n: Int, _ body: (Int) -> Void) {
     parallelChunks(n) { range in
@@ -47,10 +47,8 @@ public func parallelChunks(_ n: Int, _ body: (Range<Int>) -> Void) {
         body(0..<n)
         return
     }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            body(chunkRange(n, workers: workers, index: w))
-        }
+    runOnWorkers(workers) { w in
+        body(chunkRange(n, workers: workers, index: w))
     }
 }
 
@@ -72,13 +70,29 @@ public func parallelForInterleaved(_ n: Int, _ body: (Int) -> Void) {
         for i in 0..<n { body(i) }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var i = w
-            while i < n {
-                body(i)
-                i += workers
-            }
+    runOnWorkers(workers) { w in
+        var i = w
+        while i < n {
+            body(i)
+            i += workers
         }
     }
+}
+
+/// Runs `body(w)` for w in `0..<workers` concurrently and returns when all have: on the
+/// worker pool of `Sources/CHost/pool.c` (w = 0 on this thread; the workers spin briefly
+/// between jobs instead of sleeping, which is what a decoded token's hundreds of small
+/// products need), or with `DispatchQueue.concurrentPerform` when the pool is busy with
+/// another thread's job, when this runs inside a job, or when ROUNDS_POOL=off.
+@inlinable
+public func runOnWorkers(_ workers: Int, _ body: (Int) -> Void) {
+    let pooled = withoutActuallyEscaping(body) { body -> Bool in
+        var job = body
+        return withUnsafeMutablePointer(to: &job) { job in
+            rounds_pool_run(Int32(workers), { context, w in
+                context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(w))
+            }, job) != 0
+        }
+    }
+    if !pooled { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
 }

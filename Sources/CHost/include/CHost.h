@@ -69,4 +69,6 @@ int rounds_blas_threads(void);
 /// check `rounds_blas_init` runs.
 double rounds_blas_check_error(void);
 
+#include "pool.h"
+
 #endif
