@@ -29,7 +29,8 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.")
     var split: SplitFilter?
 
-    @Flag(help: "Write reviewers' names instead of pseudonyms (a lead only).")
+    @Flag(name: [.customLong("include-identifiers"), .customLong("with-reviewer-names")],
+          help: "Write reviewers' names instead of pseudonyms (a lead only; recorded in the audit log).")
     var withReviewerNames = false
 
     func validate() throws {

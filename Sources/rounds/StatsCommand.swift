@@ -11,7 +11,7 @@ struct StatsCommand: ParsableCommand {
         abstract: "Statistics of the ratings: reviewers, correct rate per version, wins, Bradley-Terry ratings, agreement.",
         discussion: """
             Only the latest ratings count: edited and undone ratings are replaced by their newest version. \
-            Reviewers appear as stable pseudonyms (the same as in exports); --with-reviewer-names shows their names.
+            Reviewers appear as stable pseudonyms (the same as in exports); --include-identifiers (or --with-reviewer-names) shows their names.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -31,7 +31,8 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "Seed of the bootstrap, so reruns print the same intervals.")
     var seed: UInt64 = 42
 
-    @Flag(help: "Show reviewers' names instead of pseudonyms (a lead only).")
+    @Flag(name: [.customLong("include-identifiers"), .customLong("with-reviewer-names")],
+          help: "Show reviewers' names instead of pseudonyms (a lead only).")
     var withReviewerNames = false
 
     func validate() throws {

@@ -52,6 +52,7 @@ import Testing
                           ["reviewer", "map", "someone", "dr-sato"],
                           ["stats", "--with-reviewer-names", "--bootstrap", "0"],
                           ["export", "--format", "csv", "--out", folder.appendingPathComponent("x.csv").path, "--with-reviewer-names"],
+                          ["export", "--format", "csv", "--out", folder.appendingPathComponent("y.csv").path, "--include-identifiers"],
                           ["policy", "promote", "v1", "--reason", "because", "--policies", folder.appendingPathComponent("policies").path],
                           ["policy", "rollback", "--reason", "because", "--policies", folder.appendingPathComponent("policies").path]] {
             let refusal = message(arguments + ["--db", db]) ?? "(accepted)"
