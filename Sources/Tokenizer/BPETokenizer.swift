@@ -1,10 +1,11 @@
 import Foundation
 
-/// Everything a byte-level BPE tokenizer is built from, whichever file it came from.
+/// Everything a BPE tokenizer is built from, whichever file it came from.
 struct BPEDefinition {
     /// The file it was read from, for error messages.
     var source: String
-    /// Vocabulary strings by id, in the byte-level spelling ("Ġworld").
+    /// Vocabulary strings by id, in the byte-level spelling ("Ġworld") or the SentencePiece
+    /// one ("▁world", byte tokens "<0xE6>").
     var tokens: [String]
     /// Merges in priority order (rank = index), as pairs of vocabulary strings.
     var merges: [(String, String)]
@@ -24,14 +25,27 @@ struct BPEDefinition {
     var extraEndOfTurnIds: [Int] = []
     /// Jinja source of the chat template, if the file has one.
     var chatTemplate: String?
+    var kind: TokenizerKind = .byteLevelBPE
+    /// Merges already resolved to ids with their ranks (SentencePiece scores from a GGUF);
+    /// when set, `merges` is not read.
+    var resolvedMerges: [(left: Int32, right: Int32, merged: Int32, rank: Int32)]?
+    /// SentencePiece: spell a character missing from the vocabulary with byte tokens (else
+    /// it becomes the unknown token, consecutive ones fused into one).
+    var byteFallback = true
+    /// Added tokens matched in the normalized text rather than the raw text (tokenizer.json
+    /// `"normalized": true`; SentencePiece only).
+    var normalizedAddedTokenIds: Set<Int> = []
 }
 
-/// A byte-level BPE tokenizer (GPT-2 scheme: Radford et al. 2019; Sennrich et al. 2016,
-/// arXiv 1508.07909): text → special-token split → pre-tokenizer words → bytes → merges.
+/// A BPE tokenizer (Sennrich et al. 2016, arXiv 1508.07909) of one of two kinds:
+/// byte-level (GPT-2 scheme, Radford et al. 2019): text → special-token split → pre-tokenizer
+/// words → bytes → merges; or SentencePiece-style (`SentencePiece.swift`): text →
+/// special-token split → "▁" for spaces → characters, byte fallback → merges.
 /// Thread-safe; the only shared mutable state is the word cache, behind a lock.
 public final class BPETokenizer: @unchecked Sendable {
     /// Where the tokenizer was read from.
     public let source: String
+    public let kind: TokenizerKind
     public let preTokenizer: PreTokenizer
     public let bosTokenId: Int?
     public let eosTokenId: Int?
@@ -56,6 +70,11 @@ public final class BPETokenizer: @unchecked Sendable {
     private let byteIds: [Int32]
     private let merges: MergeTable
     private let added: AddedTokenMatcher
+    /// SentencePiece: added tokens matched after normalization.
+    private let normalizedAdded: AddedTokenMatcher
+    /// SentencePiece: byte-fallback tokens (decoded by runs, as the ByteFallback decoder does).
+    private let isByteToken: [Bool]
+    private let byteFallback: Bool
     private let ignoreMerges: Bool
     private let normalizeNFC: Bool
     private let cache = WordCache()
@@ -64,6 +83,8 @@ public final class BPETokenizer: @unchecked Sendable {
 
     init(_ d: BPEDefinition) throws {
         source = d.source
+        kind = d.kind
+        byteFallback = d.byteFallback
         tokens = d.tokens
         preTokenizer = d.preTokenizer
         ignoreMerges = d.ignoreMerges
@@ -82,7 +103,9 @@ public final class BPETokenizer: @unchecked Sendable {
         paddingTokenId = d.paddingTokenId
         unknownTokenId = d.unknownTokenId
 
-        // Added tokens decode to their literal text; the rest are spelled byte-level.
+        // Added tokens decode to their literal text; the rest are spelled byte-level, or as
+        // SentencePiece pieces ("▁" = space) and byte tokens.
+        let sentencePiece = d.kind == .sentencePieceBPE
         var literal = [Bool](repeating: false, count: d.tokens.count)
         for a in d.addedTokens {
             guard d.tokens.indices.contains(a.id) else {
@@ -94,16 +117,31 @@ public final class BPETokenizer: @unchecked Sendable {
         var offsets: [Int32] = [0]
         var table = ByteStringTable(capacity: d.tokens.count)
         var single = [Int32](repeating: -1, count: 256)
+        var byteToken = [Bool](repeating: false, count: sentencePiece ? d.tokens.count : 0)
         offsets.reserveCapacity(d.tokens.count + 1)
         for (id, token) in d.tokens.enumerated() {
-            let raw = literal[id] ? Array(token.utf8) : (ByteLevel.bytes(ofTokenString: token) ?? Array(token.utf8))
+            let raw: [UInt8]
+            var piece = !literal[id]
+            if sentencePiece, let b = SentencePiece.byteValue(ofToken: token) {
+                raw = [b]
+                piece = false
+                byteToken[id] = true
+                if single[Int(b)] < 0 { single[Int(b)] = Int32(id) }
+            } else if literal[id] {
+                raw = Array(token.utf8)
+            } else if sentencePiece {
+                raw = SentencePiece.textBytes(ofPiece: token)
+            } else {
+                raw = ByteLevel.bytes(ofTokenString: token) ?? Array(token.utf8)
+            }
             bytes.append(contentsOf: raw)
             offsets.append(Int32(bytes.count))
-            if !literal[id], table.find(raw) == nil {
+            if piece, table.find(raw) == nil {
                 table.insert(raw, value: id)
-                if raw.count == 1, single[Int(raw[0])] < 0 { single[Int(raw[0])] = Int32(id) }
+                if !sentencePiece, raw.count == 1, single[Int(raw[0])] < 0 { single[Int(raw[0])] = Int32(id) }
             }
         }
+        isByteToken = byteToken
         tokenBytes = bytes
         tokenOffsets = offsets
         idOfBytes = table
@@ -114,19 +152,26 @@ public final class BPETokenizer: @unchecked Sendable {
         var index: [String: Int32] = [:]
         index.reserveCapacity(d.tokens.count)
         for (id, t) in d.tokens.enumerated() where index[t] == nil { index[t] = Int32(id) }
-        var triples: [(left: Int32, right: Int32, merged: Int32)] = []
-        triples.reserveCapacity(d.merges.count)
-        for (a, b) in d.merges {
-            guard let l = index[a], let r = index[b], let m = index[a + b] else { continue }
-            triples.append((l, r, m))
+        if let resolved = d.resolvedMerges {
+            merges = MergeTable(resolved)
+        } else {
+            var triples: [(left: Int32, right: Int32, merged: Int32, rank: Int32)] = []
+            triples.reserveCapacity(d.merges.count)
+            for (rank, (a, b)) in d.merges.enumerated() {
+                guard let l = index[a], let r = index[b], let m = index[a + b] else { continue }
+                triples.append((l, r, m, Int32(rank)))
+            }
+            merges = MergeTable(triples)
         }
-        merges = MergeTable(triples)
-        added = AddedTokenMatcher(d.addedTokens.map { (Array($0.content.utf8), $0.id) })
+        let raw = d.addedTokens.filter { !d.normalizedAddedTokenIds.contains($0.id) || !sentencePiece }
+        added = AddedTokenMatcher(raw.map { (Array($0.content.utf8), $0.id) })
+        normalizedAdded = AddedTokenMatcher(d.addedTokens.filter { sentencePiece && d.normalizedAddedTokenIds.contains($0.id) }
+            .map { (SentencePiece.textBytes(ofPiece: $0.content), $0.id) })
         specialTokenIds = Set(d.addedTokens.filter(\.special).map(\.id))
 
         var ends = Set(d.extraEndOfTurnIds.filter { d.tokens.indices.contains($0) })
         if let e = d.eosTokenId { ends.insert(e) }
-        for marker in ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>", "<|end|>"] {
+        for marker in ["<|im_end|>", "<|eot_id|>", "<|eom_id|>", "<|end_of_text|>", "<|endoftext|>", "<|end|>", "<end_of_turn>"] {
             if let id = index[marker], literal[Int(id)] { ends.insert(Int(id)) }
         }
         endOfTurnTokenIds = ends
@@ -142,9 +187,19 @@ public final class BPETokenizer: @unchecked Sendable {
         out.reserveCapacity(text.utf8.count / 3 + 4)
         text.withUTF8 { buf in
             var scratch = MergeScratch()
+            var normalized: [UInt8] = []
             added.split(buf) { start, end, addedId in
                 if let addedId {
                     out.append(addedId)
+                } else if kind == .sentencePieceBPE {
+                    // The normalizer (" " → "▁") run backwards: vocabulary pieces are looked up
+                    // by their text bytes, so a "▁" in the input is read as a space.
+                    SentencePiece.replacingMetaspace(UnsafeBufferPointer(rebasing: buf[start..<end]), into: &normalized)
+                    normalized.withUnsafeBufferPointer { part in
+                        normalizedAdded.split(part) { s, e, id in
+                            if let id { out.append(id) } else { encodeWord(UnsafeBufferPointer(rebasing: part[s..<e]), &out, &scratch) }
+                        }
+                    }
                 } else {
                     let part = UnsafeBufferPointer(rebasing: buf[start..<end])
                     preTokenizer.forEachPiece(part) { s, e in
@@ -158,7 +213,8 @@ public final class BPETokenizer: @unchecked Sendable {
 
     @inline(__always)
     private func encodeWord(_ word: UnsafeBufferPointer<UInt8>, _ out: inout [Int], _ scratch: inout MergeScratch) {
-        if word.count == 1 {
+        if word.isEmpty { return }
+        if word.count == 1, kind == .byteLevelBPE {
             appendByte(word[0], &out)
             return
         }
@@ -169,7 +225,12 @@ public final class BPETokenizer: @unchecked Sendable {
         let cacheable = word.count <= WordCache.maxWordBytes
         if cacheable, cache.lookup(word, into: &out) { return }
         let start = out.count
-        merge(word, &out, &scratch)
+        if kind == .sentencePieceBPE {
+            sentencePieceSymbols(word, &scratch)
+        } else {
+            byteSymbols(word, &scratch)
+        }
+        merge(&out, &scratch)
         if cacheable { cache.insert(word, out[start...]) }
     }
 
@@ -179,18 +240,49 @@ public final class BPETokenizer: @unchecked Sendable {
         if id >= 0 { out.append(Int(id)) } else if let unk = unknownTokenId { out.append(unk) }
     }
 
-    /// BPE on one word: repeatedly merge the adjacent pair of lowest rank, leftmost first
-    /// (HF tokenizers `Word::merge_all`). A min-heap of (rank, position) with stale entries
-    /// skipped on pop keeps long words (unspaced Japanese sentences) at O(n log n).
-    private func merge(_ word: UnsafeBufferPointer<UInt8>, _ out: inout [Int], _ s: inout MergeScratch) {
-        let n = word.count
-        s.reset(n)
-        for k in 0..<n {
-            let id = byteIds[Int(word[k])]
-            s.ids[k] = id >= 0 ? id : Int32(unknownTokenId ?? -1)
-            s.prev[k] = Int32(k - 1)
-            s.next[k] = k + 1 < n ? Int32(k + 1) : -1
+    /// The initial symbols of a byte-level word: one per byte.
+    private func byteSymbols(_ word: UnsafeBufferPointer<UInt8>, _ s: inout MergeScratch) {
+        s.reset(word.count)
+        for b in word {
+            let id = byteIds[Int(b)]
+            s.ids.append(id >= 0 ? id : Int32(unknownTokenId ?? -1))
         }
+    }
+
+    /// The initial symbols of a SentencePiece word: one per character in the vocabulary;
+    /// a character it lacks becomes its byte tokens, or (without them) the unknown token,
+    /// runs of which fuse into one (HF tokenizers `BPE::merge_word`, `fuse_unk`).
+    private func sentencePieceSymbols(_ word: UnsafeBufferPointer<UInt8>, _ s: inout MergeScratch) {
+        s.reset(word.count)
+        var i = 0
+        var lastWasUnknown = false
+        while i < word.count {
+            let b0 = word[i]
+            let len = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4
+            let end = min(i + len, word.count)
+            if let id = idOfBytes.find(UnsafeBufferPointer(rebasing: word[i..<end])) {
+                s.ids.append(Int32(id))
+                lastWasUnknown = false
+            } else if byteFallback, word[i..<end].allSatisfy({ byteIds[Int($0)] >= 0 }) {
+                for b in word[i..<end] { s.ids.append(byteIds[Int(b)]) }
+                lastWasUnknown = false
+            } else if let unk = unknownTokenId {
+                if !lastWasUnknown { s.ids.append(Int32(unk)) }
+                lastWasUnknown = true
+            }
+            i = end
+        }
+    }
+
+    /// BPE on one word's symbols (`s.ids`): repeatedly merge the adjacent pair of lowest
+    /// rank, leftmost first (HF tokenizers `Word::merge_all`; llama.cpp's SentencePiece
+    /// merge by score is the same with equal scores as equal ranks). A min-heap of (rank,
+    /// position) with stale entries skipped on pop keeps long words (unspaced Japanese
+    /// sentences) at O(n log n).
+    private func merge(_ out: inout [Int], _ s: inout MergeScratch) {
+        let n = s.ids.count
+        guard n > 0 else { return }
+        s.link(n)
         for k in 0..<(n - 1) {
             if let m = merges.lookup(s.ids[k], s.ids[k + 1]) { s.push(m.rank, k) }
         }
@@ -222,10 +314,28 @@ public final class BPETokenizer: @unchecked Sendable {
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = false) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
+        // SentencePiece: a run of byte tokens that is not valid UTF-8 becomes one U+FFFD per
+        // byte (HF `ByteFallback` decoder).
+        var run: [UInt8] = []
+        func flush() {
+            guard !run.isEmpty else { return }
+            if String(validating: run, as: UTF8.self) != nil {
+                bytes.append(contentsOf: run)
+            } else {
+                for _ in run { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
+            }
+            run.removeAll(keepingCapacity: true)
+        }
         for id in ids where contains(id) {
             if skipSpecialTokens, specialTokenIds.contains(id) { continue }
-            appendBytes(of: id, to: &bytes)
+            if kind == .sentencePieceBPE, isByteToken[id] {
+                appendBytes(of: id, to: &run)
+            } else {
+                flush()
+                appendBytes(of: id, to: &bytes)
+            }
         }
+        flush()
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -259,9 +369,18 @@ public final class BPETokenizer: @unchecked Sendable {
     /// The vocabulary's spelling of a token ("Ġworld", "<|im_end|>"); "" outside the vocabulary.
     public func tokenString(_ id: Int) -> String { contains(id) ? tokens[id] : "" }
 
+    /// The merges as pairs of vocabulary strings, in priority order (for writing tokenizer.json).
+    func mergePairs() -> [(String, String)] {
+        merges.all().map { (tokens[Int($0.left)], tokens[Int($0.right)]) }
+    }
+
     /// The id of a vocabulary string, e.g. `tokenId("<|im_end|>")`.
     public func tokenId(_ token: String) -> Int? {
-        if let id = added.id(of: Array(token.utf8)) { return id }
+        if let id = added.id(of: Array(token.utf8)) ?? normalizedAdded.id(of: SentencePiece.textBytes(ofPiece: token)) { return id }
+        if kind == .sentencePieceBPE {
+            if let b = SentencePiece.byteValue(ofToken: token) { return byteIds[Int(b)] >= 0 ? Int(byteIds[Int(b)]) : nil }
+            return idOfBytes.find(SentencePiece.textBytes(ofPiece: token))
+        }
         guard let raw = ByteLevel.bytes(ofTokenString: token) else { return nil }
         return idOfBytes.find(raw)
     }

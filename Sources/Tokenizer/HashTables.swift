@@ -119,13 +119,15 @@ struct MergeTable {
     private var values: [UInt64]      // rank << 32 | merged id
     private let mask: Int
 
-    init(_ merges: [(left: Int32, right: Int32, merged: Int32)]) {
+    /// Merges in priority order; `rank` may repeat (equal priority: the leftmost pair first).
+    init(_ merges: [(left: Int32, right: Int32, merged: Int32, rank: Int32)]) {
         var n = 16
         while n < merges.count * 2 { n <<= 1 }
         keys = [UInt64](repeating: .max, count: n)
         values = [UInt64](repeating: 0, count: n)
         mask = n - 1
-        for (rank, m) in merges.enumerated() {
+        for m in merges {
+            let rank = m.rank
             let key = Self.key(m.left, m.right)
             var i = Self.slot(key, mask)
             while keys[i] != .max {
@@ -144,6 +146,16 @@ struct MergeTable {
 
     @inline(__always) static func slot(_ key: UInt64, _ mask: Int) -> Int {
         Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// Every merge, by rank (then merged id).
+    func all() -> [(left: Int32, right: Int32, merged: Int32, rank: Int32)] {
+        var out: [(left: Int32, right: Int32, merged: Int32, rank: Int32)] = []
+        for (k, v) in zip(keys, values) where k != .max {
+            out.append((Int32(truncatingIfNeeded: k >> 32), Int32(truncatingIfNeeded: k),
+                        Int32(truncatingIfNeeded: v), Int32(truncatingIfNeeded: v >> 32)))
+        }
+        return out.sorted { ($0.rank, $0.merged, $0.left) < ($1.rank, $1.merged, $1.left) }
     }
 
     /// (rank, merged id) of the pair, or nil when the pair never merges.

@@ -12,13 +12,23 @@ struct MergeScratch {
     /// Min-heap of rank << 32 | position.
     private var heap: [UInt64] = []
 
-    mutating func reset(_ n: Int) {
-        if ids.count < n {
-            ids = [Int32](repeating: 0, count: n)
-            prev = ids
-            next = ids
-        }
+    /// Empties the symbols (`ids` is then filled by appending) and the heap.
+    mutating func reset(_ capacity: Int) {
+        ids.removeAll(keepingCapacity: true)
+        ids.reserveCapacity(capacity)
         heap.removeAll(keepingCapacity: true)
+    }
+
+    /// Links the `n` symbols of `ids` into a list, in order.
+    mutating func link(_ n: Int) {
+        if prev.count < n {
+            prev = [Int32](repeating: 0, count: n)
+            next = prev
+        }
+        for k in 0..<n {
+            prev[k] = Int32(k - 1)
+            next[k] = k + 1 < n ? Int32(k + 1) : -1
+        }
     }
 
     mutating func push(_ rank: Int32, _ pos: Int) {

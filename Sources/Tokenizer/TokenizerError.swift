@@ -21,7 +21,7 @@ public enum TokenizerError: LocalizedError, Equatable {
     public var errorDescription: String? {
         switch self {
         case let .unsupportedModel(file, field, found):
-            return "\(file): \(field) is \(found.debugDescription); Rounds reads byte-level BPE tokenizers only (\"gpt2\" in GGUF, \"BPE\" with a ByteLevel pre-tokenizer in tokenizer.json). ---> HINT: use a Llama-family model with a GPT-2-style tokenizer (SmolLM2, Llama 3, Qwen2)."
+            return "\(file): \(field) is \(found.debugDescription); Rounds reads BPE tokenizers only: byte-level (\"gpt2\" in GGUF, \"BPE\" with a ByteLevel pre-tokenizer in tokenizer.json) and Gemma's SentencePiece-style BPE (\"llama\" in GGUF, \"BPE\" with byte_fallback in tokenizer.json). ---> HINT: use a model of the SmolLM2, Llama 3, Qwen2/Qwen3 or Gemma 3 families."
         case let .unsupportedPreTokenizer(file, field, found):
             return "\(file): \(field) is \(found); Rounds knows the GPT-2, SmolLM, Llama 3 and Qwen2 pre-tokenizers (GGUF tokenizer.ggml.pre: default, gpt2, smollm, llama-bpe, llama3, qwen2). ---> HINT: convert the model with a tokenizer of one of those families."
         case let .badField(file, field, problem):

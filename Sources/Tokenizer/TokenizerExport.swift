@@ -19,19 +19,21 @@ public enum TokenizerExport {
         }
         let gguf = try GGUFFile(url: source)
         let tokenizer = try BPETokenizer(gguf: gguf)
-        let (tokenizerJSON, config) = try files(gguf: gguf, preTokenizer: tokenizer.preTokenizer)
+        let (tokenizerJSON, config) = try files(gguf: gguf, tokenizer: tokenizer)
         try AtomicFile.write(tokenizerJSON, to: folder.appendingPathComponent("tokenizer.json"))
         try AtomicFile.write(config, to: folder.appendingPathComponent("tokenizer_config.json"))
     }
 
-    static func files(gguf: GGUFFile, preTokenizer: PreTokenizer) throws -> (tokenizer: Data, config: Data) {
+    static func files(gguf: GGUFFile, tokenizer: BPETokenizer) throws -> (tokenizer: Data, config: Data) {
+        let preTokenizer = tokenizer.preTokenizer
         let tokens = try gguf.strings("tokenizer.ggml.tokens")
-        let merges = try gguf.strings("tokenizer.ggml.merges")
+        let sentencePiece = tokenizer.kind == .sentencePieceBPE
+        let merges: [Any] = try sentencePiece ? tokenizer.mergePairs().map { [$0.0, $0.1] } : gguf.strings("tokenizer.ggml.merges")
         let types = gguf.metadata["tokenizer.ggml.token_type"]?.arrayValue?.compactMap(\.intValue) ?? []
         var vocab: [String: Int] = [:]
         var added: [[String: Any]] = []
         for (id, token) in tokens.enumerated() {
-            vocab[token] = id
+            if vocab[token] == nil { vocab[token] = id }
             // llama.cpp token types: 3 = control (special), 4 = user-defined (added, not special).
             if id < types.count, types[id] == 3 || types[id] == 4 {
                 added.append(["id": id, "content": token, "special": types[id] == 3, "lstrip": false, "rstrip": false,
@@ -49,7 +51,7 @@ public enum TokenizerExport {
             steps.append(["type": "Split", "pattern": ["Regex": pattern], "behavior": "Isolated", "invert": false])
             steps.append(["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false])
         }
-        let root: [String: Any] = [
+        var root: [String: Any] = [
             "version": "1.0", "truncation": NSNull(), "padding": NSNull(), "added_tokens": added, "normalizer": NSNull(),
             "pre_tokenizer": steps.count == 1 ? steps[0] : ["type": "Sequence", "pretokenizers": steps],
             "post_processor": NSNull(),
@@ -57,6 +59,17 @@ public enum TokenizerExport {
             "model": ["type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),
                       "end_of_word_suffix": NSNull(), "fuse_unk": false, "byte_fallback": false, "vocab": vocab, "merges": merges],
         ]
+        if sentencePiece {
+            // Gemma's layout (transformers GemmaTokenizer): " " → "▁", no real pre-tokenizer,
+            // byte fallback; the merges are those the scores imply, in rank order.
+            root["normalizer"] = ["type": "Replace", "pattern": ["String": " "], "content": "▁"] as [String: Any]
+            root["pre_tokenizer"] = ["type": "Split", "pattern": ["String": " "], "behavior": "MergedWithPrevious", "invert": false] as [String: Any]
+            let replace: [String: Any] = ["type": "Replace", "pattern": ["String": "▁"], "content": " "]
+            root["decoder"] = ["type": "Sequence", "decoders": [replace, ["type": "ByteFallback"], ["type": "Fuse"]]] as [String: Any]
+            root["model"] = ["type": "BPE", "dropout": NSNull(), "continuing_subword_prefix": NSNull(), "end_of_word_suffix": NSNull(),
+                             "unk_token": tokenizer.unknownTokenId.map { tokens[$0] as Any } ?? NSNull(), "fuse_unk": true,
+                             "byte_fallback": true, "ignore_merges": false, "vocab": vocab, "merges": merges] as [String: Any]
+        }
         var config: [String: Any] = ["tokenizer_class": "PreTrainedTokenizerFast", "clean_up_tokenization_spaces": false]
         func special(_ key: String, _ name: String) {
             if let id = gguf.metadata["tokenizer.ggml.\(key)"]?.intValue, id < tokens.count { config[name] = tokens[id] }

@@ -26,6 +26,10 @@ extension BPETokenizer {
     public convenience init(gguf: GGUFFile) throws {
         let file = gguf.url.path
         let model = try gguf.string("tokenizer.ggml.model")
+        if model == "llama" {
+            try self.init(sentencePieceGGUF: gguf)
+            return
+        }
         guard model == "gpt2" else {
             throw TokenizerError.unsupportedModel(file: file, field: "tokenizer.ggml.model", found: model)
         }
@@ -72,6 +76,7 @@ extension BPETokenizer {
         }
         let type = model["type"] as? String ?? "BPE"
         guard type == "BPE" else { throw TokenizerError.unsupportedModel(file: file, field: "model.type", found: type) }
+        let sentencePiece = try isSentencePieceLayout(root, file: file)
         guard let vocab = model["vocab"] as? [String: Any] else {
             throw TokenizerError.badField(file: file, field: "model.vocab", problem: "is missing or not an object of token → id")
         }
@@ -84,11 +89,14 @@ extension BPETokenizer {
             pairs.append((token, id))
         }
         var added: [(id: Int, content: String, special: Bool)] = []
+        var normalizedAdded: Set<Int> = []
         for (i, item) in ((root["added_tokens"] as? [[String: Any]]) ?? []).enumerated() {
             guard let id = item["id"] as? Int, let content = item["content"] as? String else {
                 throw TokenizerError.badField(file: file, field: "added_tokens[\(i)]", problem: "needs an integer id and a string content")
             }
-            added.append((id, content, item["special"] as? Bool ?? false))
+            let special = item["special"] as? Bool ?? false
+            added.append((id, content, special))
+            if item["normalized"] as? Bool ?? !special { normalizedAdded.insert(id) }
             pairs.append((content, id))
         }
         let size = (pairs.map(\.1).max() ?? -1) + 1
@@ -106,9 +114,11 @@ extension BPETokenizer {
             }
         }
 
-        let preTokenizer = try parsePreTokenizer(root["pre_tokenizer"], file: file)
+        // SentencePiece: no pre-tokenizer runs (the Split on " " comes after the normalizer has
+        // turned every space into "▁"); the field is kept for the model summary only.
+        let preTokenizer = sentencePiece ? PreTokenizer(pattern: .gpt2) : try parsePreTokenizer(root["pre_tokenizer"], file: file)
         var normalizeNFC = false
-        if let normalizer = root["normalizer"] as? [String: Any] {
+        if !sentencePiece, let normalizer = root["normalizer"] as? [String: Any] {
             guard normalizer["type"] as? String == "NFC" else {
                 throw TokenizerError.unsupportedPreTokenizer(file: file, field: "normalizer", found: "\(normalizer["type"] ?? "?")")
             }
@@ -142,8 +152,81 @@ extension BPETokenizer {
             bosTokenId: tokenId("bos_token") ?? configIds("bos_token_id").first,
             eosTokenId: tokenId("eos_token") ?? eosIds.first,
             paddingTokenId: tokenId("pad_token"), unknownTokenId: tokenId("unk_token") ?? (model["unk_token"] as? String).flatMap { vocab[$0] as? Int },
-            extraEndOfTurnIds: eosIds, chatTemplate: template))
+            extraEndOfTurnIds: eosIds, chatTemplate: template,
+            kind: sentencePiece ? .sentencePieceBPE : .byteLevelBPE,
+            byteFallback: model["byte_fallback"] as? Bool ?? false, normalizedAddedTokenIds: normalizedAdded))
     }
+
+    /// From GGUF metadata of a SentencePiece vocabulary (`tokenizer.ggml.model` "llama", as
+    /// llama.cpp's converter writes Gemma's): pieces, scores and token types, no merges —
+    /// the merges follow from the scores (`SentencePiece.mergesByScore`).
+    convenience init(sentencePieceGGUF gguf: GGUFFile) throws {
+        let file = gguf.url.path
+        let tokens = try gguf.strings("tokenizer.ggml.tokens")
+        guard let scoreValues = gguf.metadata["tokenizer.ggml.scores"]?.arrayValue else {
+            throw TokenizerError.badField(file: file, field: "tokenizer.ggml.scores", problem: "is missing (a SentencePiece vocabulary needs its piece scores)")
+        }
+        let scores = scoreValues.map { Float($0.doubleValue ?? 0) }
+        guard scores.count == tokens.count else {
+            throw TokenizerError.badField(file: file, field: "tokenizer.ggml.scores", problem: "has \(scores.count) entries for \(tokens.count) tokens")
+        }
+        // llama.cpp adds a space before the text unless the file says not to (Gemma does).
+        if gguf.metadata["tokenizer.ggml.add_space_prefix"]?.intValue ?? 1 != 0 {
+            throw TokenizerError.unsupportedPreTokenizer(
+                file: file, field: "tokenizer.ggml.add_space_prefix",
+                found: "true (a SentencePiece tokenizer that adds a prefix space, as Llama 2 and Mistral do; Rounds reads Gemma's, which does not)")
+        }
+        // llama.cpp token types: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
+        let types = gguf.metadata["tokenizer.ggml.token_type"]?.arrayValue?.map { $0.intValue ?? 1 } ?? []
+        func type(_ id: Int) -> Int { id < types.count ? types[id] : 1 }
+        var added: [(id: Int, content: String, special: Bool)] = []
+        for id in tokens.indices where type(id) == 3 || type(id) == 4 {
+            added.append((id, tokens[id], type(id) == 3))
+        }
+        let merges = SentencePiece.mergesByScore(tokens: tokens, scores: scores) { id in
+            let t = type(id)
+            return (t == 1 || t == 2) && SentencePiece.byteValue(ofToken: tokens[id]) == nil
+        }
+        func id(_ key: String) -> Int? { gguf.metadata[key]?.intValue }
+        try self.init(BPEDefinition(
+            source: file, tokens: tokens, merges: [], addedTokens: added, preTokenizer: PreTokenizer(pattern: .gpt2),
+            bosTokenId: id("tokenizer.ggml.bos_token_id"), eosTokenId: id("tokenizer.ggml.eos_token_id"),
+            paddingTokenId: id("tokenizer.ggml.padding_token_id"),
+            unknownTokenId: id("tokenizer.ggml.unknown_token_id") ?? tokens.indices.first { type($0) == 2 },
+            extraEndOfTurnIds: [id("tokenizer.ggml.eot_token_id")].compactMap { $0 },
+            chatTemplate: gguf.metadata["tokenizer.chat_template"]?.stringValue,
+            kind: .sentencePieceBPE, resolvedMerges: merges))
+    }
+}
+
+/// Whether a tokenizer.json is the SentencePiece-style BPE of Gemma (transformers
+/// `GemmaTokenizer`): normalizer Replace(" " → "▁"), no pre-tokenizer or a Split on " "
+/// (which finds no space after the normalizer), no prefix space. Other SentencePiece layouts
+/// (a Prepend("▁") normalizer or Metaspace pre-tokenizer adding a prefix space, as in
+/// Llama 2) are refused by name rather than tokenized differently.
+private func isSentencePieceLayout(_ root: [String: Any], file: String) throws -> Bool {
+    let normalizer = root["normalizer"] as? [String: Any]
+    let steps = normalizer?["type"] as? String == "Sequence" ? (normalizer?["normalizers"] as? [[String: Any]] ?? []) : [normalizer].compactMap { $0 }
+    let isMetaspaceReplace = { (n: [String: Any]) -> Bool in
+        n["type"] as? String == "Replace" && (n["pattern"] as? [String: Any])?["String"] as? String == " " && n["content"] as? String == "▁"
+    }
+    let preTokenizer = root["pre_tokenizer"] as? [String: Any]
+    let usesMetaspace = steps.contains { $0["type"] as? String == "Prepend" } || preTokenizer?["type"] as? String == "Metaspace"
+        || ((root["decoder"] as? [String: Any])?["decoders"] as? [[String: Any]] ?? []).contains { $0["type"] as? String == "Strip" }
+    if usesMetaspace || (steps.contains(where: isMetaspaceReplace) && steps.count > 1) {
+        throw TokenizerError.unsupportedPreTokenizer(
+            file: file, field: "normalizer / pre_tokenizer",
+            found: "a SentencePiece layout with a prefix space (Prepend or Metaspace, as in Llama 2 and Mistral); Rounds reads Gemma's, which has none")
+    }
+    guard steps.count == 1, isMetaspaceReplace(steps[0]) else { return false }
+    if let preTokenizer {
+        let splitsOnSpace = preTokenizer["type"] as? String == "Split"
+            && (preTokenizer["pattern"] as? [String: Any])?["String"] as? String == " "
+        guard splitsOnSpace else {
+            throw TokenizerError.unsupportedPreTokenizer(file: file, field: "pre_tokenizer", found: "\(preTokenizer["type"] ?? "?") after a Replace(\" \" → \"▁\") normalizer")
+        }
+    }
+    return true
 }
 
 private func readJSONObject(_ url: URL) throws -> [String: Any] {

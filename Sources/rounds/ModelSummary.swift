@@ -19,8 +19,10 @@ struct ModelSummary: Codable {
     }
 
     struct TokenizerSummary: Codable {
-        /// `tokenizer.ggml.model` ("gpt2") or tokenizer.json `model.type` ("BPE").
+        /// `tokenizer.ggml.model` ("gpt2", "llama") or tokenizer.json `model.type` ("BPE").
         var model: String
+        /// "byte-level BPE" or "SentencePiece BPE" (`TokenizerKind`).
+        var kind: String?
         var vocabSize: Int?
         var bos: Token?
         var eos: Token?
@@ -29,7 +31,7 @@ struct ModelSummary: Codable {
         var problem: String?
 
         enum CodingKeys: String, CodingKey {
-            case model, bos, eos, pad, problem
+            case model, kind, bos, eos, pad, problem
             case vocabSize = "vocab_size"
         }
     }
@@ -38,19 +40,24 @@ struct ModelSummary: Codable {
     var format: String
     var fileBytes: Int
     var architecture: String
+    /// The model family Rounds runs it as (llama, qwen2, qwen3, gemma3).
+    var family: String
     var name: String?
     var config: HFConfig
     var parameters: Int
     var tensorTypes: [TypeTally]
     var tokenizer: TokenizerSummary?
     var chatTemplate: String?
+    /// The chat format Rounds recognizes in the template (`ChatTemplate.names`), or nil.
+    var chatTemplateName: String?
 
     /// snake_case in JSON, like config.json.
     enum CodingKeys: String, CodingKey {
-        case path, format, architecture, name, config, parameters, tokenizer
+        case path, format, architecture, family, name, config, parameters, tokenizer
         case fileBytes = "file_bytes"
         case tensorTypes = "tensor_types"
         case chatTemplate = "chat_template"
+        case chatTemplateName = "chat_template_name"
     }
 
     init(path: URL) throws {
@@ -68,10 +75,13 @@ struct ModelSummary: Codable {
         fileBytes = gguf.fileSize
         config = try HFConfig(gguf: gguf)
         architecture = try gguf.string("general.architecture")
+        family = config.family
         name = gguf.metadata["general.name"]?.stringValue
         parameters = gguf.tensors.reduce(0) { $0 + $1.elementCount }
         tensorTypes = Self.tally(gguf.tensors.map { ($0.type.name, $0.byteCount) })
         chatTemplate = gguf.metadata["tokenizer.chat_template"]?.stringValue
+        let file = gguf.url.path
+        chatTemplateName = chatTemplate.flatMap { try? ChatTemplate.detect(jinja: $0, source: file).name }
         let model = gguf.metadata["tokenizer.ggml.model"]?.stringValue ?? "none"
         if model == "none" {
             // llama.cpp's converter writes "none" for models without a vocabulary.
@@ -92,6 +102,7 @@ struct ModelSummary: Codable {
         let weights = try folder.weights()
         fileBytes = weights.files.reduce(0) { $0 + $1.fileSize }
         architecture = config.modelType ?? config.architectures?.first ?? "llama"
+        family = config.family
         name = folder.url.lastPathComponent
         let infos = try weights.tensorNames.map { try weights.info($0) }
         parameters = infos.reduce(0) { $0 + $1.elementCount }
@@ -108,12 +119,14 @@ struct ModelSummary: Codable {
         // transformers 5 saves the template as its own file.
         let jinja = folder.url.appendingPathComponent("chat_template.jinja")
         if chatTemplate == nil, let text = try? String(contentsOf: jinja, encoding: .utf8) { chatTemplate = text }
+        let source = folder.url.path
+        chatTemplateName = chatTemplate.flatMap { try? ChatTemplate.detect(jinja: $0, source: source).name }
     }
 
     private static func summary(model: String, _ t: BPETokenizer) -> TokenizerSummary {
         func token(_ id: Int?) -> Token? { id.map { Token(id: $0, text: t.tokenString($0)) } }
         return TokenizerSummary(
-            model: model, vocabSize: t.vocabSize, bos: token(t.bosTokenId), eos: token(t.eosTokenId), pad: token(t.paddingTokenId))
+            model: model, kind: t.kind.rawValue, vocabSize: t.vocabSize, bos: token(t.bosTokenId), eos: token(t.eosTokenId), pad: token(t.paddingTokenId))
     }
 
     /// Tensors per storage type, most bytes first.
@@ -137,6 +150,7 @@ struct ModelSummary: Codable {
         let c = config
         var rows: [(String, String)] = [
             ("architecture", architecture + (name.map { "  \"\($0)\"" } ?? "")),
+            ("family", family),
             ("layers", "\(c.numHiddenLayers)"),
             ("d_model", "\(c.hiddenSize)"),
             ("FFN", "\(c.intermediateSize)"),
@@ -152,7 +166,7 @@ struct ModelSummary: Codable {
         let readable = Set(dequantizableTypes.map(\.name))
         let unreadable = tensorTypes.map(\.type).filter { !readable.contains($0) }
         if !unreadable.isEmpty {
-            rows.append(("warning", "Rounds cannot load \(unreadable.joined(separator: ", ")) tensors; convert to F16, Q8_0, Q4_0, Q4_1, Q4_K or Q6_K"))
+            rows.append(("warning", "Rounds cannot load \(unreadable.joined(separator: ", ")) tensors; convert to one of \(readable.sorted().joined(separator: ", "))"))
         }
         if let t = tokenizer {
             if let problem = t.problem {
@@ -161,13 +175,15 @@ struct ModelSummary: Codable {
                 let specials = [("bos", t.bos), ("eos", t.eos), ("pad", t.pad)].compactMap { label, token in
                     token.map { "\(label) \($0.id) \($0.text.debugDescription)" }
                 }
-                rows.append(("tokenizer", "\(t.model), \(t.vocabSize ?? 0) tokens" + (specials.isEmpty ? "" : "; " + specials.joined(separator: ", "))))
+                rows.append(("tokenizer", "\(t.kind ?? t.model) (\(t.model)), \(t.vocabSize ?? 0) tokens" + (specials.isEmpty ? "" : "; " + specials.joined(separator: ", "))))
             }
         } else {
             rows.append(("tokenizer", "none"))
         }
         let lines = chatTemplate?.split(separator: "\n", omittingEmptySubsequences: false) ?? []
-        rows.append(("chat template", chatTemplate.map { "\(lines.count) line\(lines.count == 1 ? "" : "s"), \($0.count) characters" } ?? "none"))
+        rows.append(("chat template", chatTemplate.map {
+            "\(chatTemplateName ?? "not recognized"), \(lines.count) line\(lines.count == 1 ? "" : "s"), \($0.count) characters"
+        } ?? "none"))
         var out = "\(path) (\(format), \(Self.megabytes(fileBytes)))\n"
         for (label, value) in rows { out += "  " + label.padding(toLength: 15, withPad: " ", startingAt: 0) + value + "\n" }
         for line in lines.prefix(templateLines).map(String.init) {

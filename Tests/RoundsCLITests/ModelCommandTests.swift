@@ -100,3 +100,44 @@ private let tinyFolder = root.appendingPathComponent("Tests/Fixtures/reference/t
     #expect(first.displayWidth <= 4 + 100 && first.hasSuffix("…"))
     #expect(lines.last == "    …")
 }
+
+/// `rounds model info` on the tiny checkpoint of each family, as a folder and as a GGUF:
+/// the family, the tokenizer kind and size, the chat format and the tensor types.
+@Test(arguments: ["qwen2", "qwen3", "llama3", "gemma3"])
+func modelInfoOfEachFamily(_ name: String) throws {
+    let folderURL = root.appendingPathComponent("Tests/Fixtures/\(name)")
+    let folder = try ModelSummary(path: folderURL)
+    let gguf = try ModelSummary(path: folderURL.appendingPathComponent("model.gguf"))
+    let config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folderURL.appendingPathComponent("config.json"))) as? [String: Any])
+    let family = ["qwen2": "qwen2", "qwen3": "qwen3", "llama3": "llama", "gemma3": "gemma3"][name]!
+    let kind = name == "gemma3" ? "SentencePiece BPE" : "byte-level BPE"
+    for s in [folder, gguf] {
+        #expect(s.family == family)
+        #expect(s.tokenizer?.kind == kind && s.tokenizer?.vocabSize == config["vocab_size"] as? Int && s.tokenizer?.problem == nil)
+        #expect(s.tensorTypes.map(\.type) == ["F32"])
+        let text = s.text()
+        #expect(text.contains("family         \(family)") && text.contains("tokenizer      \(kind)"), "\(text)")
+    }
+    #expect(gguf.tokenizer?.model == (name == "gemma3" ? "llama" : "gpt2"))
+    // The folder's tokenizer_config.json names the family's chat format.
+    let template = ["qwen2": "chatml-qwen", "qwen3": "chatml", "llama3": "llama3", "gemma3": "gemma"][name]!
+    #expect(folder.chatTemplateName == template && folder.text().contains("chat template  \(template), "))
+    // Of the GGUFs only Gemma's carries its template (as llama.cpp's converter writes it).
+    #expect(gguf.chatTemplateName == (name == "gemma3" ? "gemma" : nil))
+    // Every safetensors tensor, once; the GGUF adds Llama 3's rope_freqs (head_dim / 2 values).
+    let weights = try HFModelFolder(folderURL).weights()
+    #expect(folder.tensorTypes.first?.tensors == weights.tensorNames.count)
+    #expect(gguf.parameters - folder.parameters == (name == "llama3" ? folder.config.headDim / 2 : 0))
+    let json = try folder.json()
+    #expect(json.contains("\"family\" : \"\(family)\"") && json.contains("\"chat_template_name\" : \"\(template)\"") && json.contains("\"kind\" : \"\(kind)\""))
+}
+
+/// Tensor types are counted per type: the quantized fixture mixes the blocks of a Q4_K_M file
+/// (Tests/Fixtures/quantized/README.md).
+@Test func modelInfoCountsQuantizationTypes() throws {
+    let summary = try ModelSummary(path: root.appendingPathComponent("Tests/Fixtures/quantized/model.gguf"))
+    let counts = Dictionary(uniqueKeysWithValues: summary.tensorTypes.map { ($0.type, $0.tensors) })
+    #expect(counts["Q4_K"] == 3 && counts["Q5_K"] == 1 && counts["Q6_K"] == 2 && counts["Q5_0"] == 1 && counts["Q8_0"] == 1)
+    #expect(counts["F32", default: 0] >= 3)
+    #expect(summary.text().contains("Q4_K 3 ("))
+}

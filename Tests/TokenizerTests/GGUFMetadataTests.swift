@@ -63,9 +63,13 @@ import Testing
     }
 
     @Test func metadataProblemsNameTheFileAndKey() throws {
-        let sentencePiece = try Self.gguf([("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", .strings(["a"]))])
-        let e1 = #expect(throws: TokenizerError.self) { try BPETokenizer(gguf: sentencePiece) }
-        #expect(e1?.localizedDescription.contains("/models/test.gguf: tokenizer.ggml.model is \"llama\"") == true)
+        let wordPiece = try Self.gguf([("tokenizer.ggml.model", .string("bert")), ("tokenizer.ggml.tokens", .strings(["a"]))])
+        let e1 = #expect(throws: TokenizerError.self) { try BPETokenizer(gguf: wordPiece) }
+        #expect(e1?.localizedDescription.contains("/models/test.gguf: tokenizer.ggml.model is \"bert\"") == true)
+        // A SentencePiece vocabulary needs its scores (its merges follow from them).
+        let noScores = try Self.gguf([("tokenizer.ggml.model", .string("llama")), ("tokenizer.ggml.tokens", .strings(["a"]))])
+        let e0 = #expect(throws: TokenizerError.self) { try BPETokenizer(gguf: noScores) }
+        #expect(e0?.localizedDescription.contains("/models/test.gguf: tokenizer.ggml.scores is missing") == true)
 
         let e2 = #expect(throws: TokenizerError.self) { try BPETokenizer(gguf: Self.llama3Style(pre: "falcon")) }
         #expect(e2?.localizedDescription.contains("tokenizer.ggml.pre is \"falcon\"") == true)
