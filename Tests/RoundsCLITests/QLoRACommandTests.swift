@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Llama
 import Testing
 import Training
 @testable import rounds
