@@ -75,15 +75,15 @@ extension LlamaModel {
                     dDown = UnsafePointer(dproj)
                 }
                 dact.update(repeating: 0, count: n * f)
-                matmulBackward(dinp: dact, dweight: grad(w.wDown), dout: dDown, inp: a + act.act, weight: p + w.wDown, n: n, c: f, oc: c)
+                projectBackward(l, .down, offset: w.wDown, dx: dact, dweight: grad(w.wDown), dOut: dDown, x: a + act.act, n: n, c: f, oc: c)
                 adapter?.backward(layer: l, .down, x: a + act.act, ldx: f, dOut: dDown, ldDout: c, dx: dact, ldDx: f, rows: n)
                 switch arch.activation {
                 case .silu: swigluBackward(dGateUp: dGateUp, dout: dact, gateUp: a + act.gateUp, n: n, f: f)
                 case .geluTanh: gegluBackward(dGateUp: dGateUp, dout: dact, gateUp: a + act.gateUp, n: n, f: f)
                 }
                 dln.update(repeating: 0, count: n * c)
-                matmulBackward(dinp: dln, dweight: grad(w.wGateUp), dout: dGateUp, inp: a + act.ln2, weight: p + w.wGateUp,
-                               n: n, c: c, oc: 2 * f)
+                projectBackward(l, .gate, offset: w.wGateUp, dx: dln, dweight: grad(w.wGateUp), dOut: dGateUp, x: a + act.ln2,
+                                n: n, c: c, oc: 2 * f)
                 adapter?.backward(layer: l, .gate, x: a + act.ln2, ldx: c, dOut: dGateUp, ldDout: 2 * f, dx: dln, ldDx: c, rows: n)
                 adapter?.backward(layer: l, .up, x: a + act.ln2, ldx: c, dOut: dGateUp + f, ldDout: 2 * f, dx: dln, ldDx: c, rows: n)
                 rmsnormBackward(dinp: dres, dweight: grad(w.ffnNorm), dout: dln, inp: a + act.mid, weight: p + w.ffnNorm,
@@ -98,7 +98,7 @@ extension LlamaModel {
                     dO = UnsafePointer(dproj)
                 }
                 dattOut.update(repeating: 0, count: n * hd)
-                matmulBackward(dinp: dattOut, dweight: grad(w.wo), dout: dO, inp: a + act.attOut, weight: p + w.wo, n: n, c: hd, oc: c)
+                projectBackward(l, .o, offset: w.wo, dx: dattOut, dweight: grad(w.wo), dOut: dO, x: a + act.attOut, n: n, c: hd, oc: c)
                 adapter?.backward(layer: l, .o, x: a + act.attOut, ldx: hd, dOut: dO, ldDout: c, dx: dattOut, ldDx: hd, rows: n)
                 attentionBackward(dqkv: dqkv, scratch: s + scratchLayout.datt, dout: dattOut, att: a + act.att, qkv: a + act.qkv,
                                   starts: state.starts, lengths: state.lengths, shape: shape)
@@ -113,8 +113,8 @@ extension LlamaModel {
                 }
                 if let bias = w.qkvBias, let gb = grad(bias) { biasBackward(gb, dy: dqkv, ld: qkvWidth, n: n, width: qkvWidth) }
                 dln.update(repeating: 0, count: n * c)
-                matmulBackward(dinp: needInput ? dln : nil, dweight: grad(w.wqkv), dout: dqkv, inp: a + act.ln1, weight: p + w.wqkv,
-                               n: n, c: c, oc: qkvWidth)
+                projectBackward(l, .q, offset: w.wqkv, dx: needInput ? dln : nil, dweight: grad(w.wqkv), dOut: dqkv, x: a + act.ln1,
+                                n: n, c: c, oc: qkvWidth)
                 let dx = needInput ? dln : nil
                 adapter?.backward(layer: l, .q, x: a + act.ln1, ldx: c, dOut: dqkv, ldDout: qkvWidth, dx: dx, ldDx: c, rows: n)
                 adapter?.backward(layer: l, .k, x: a + act.ln1, ldx: c, dOut: dqkv + hd, ldDout: qkvWidth, dx: dx, ldDx: c, rows: n)

@@ -76,7 +76,7 @@ extension LlamaModel {
                 // Attention block.
                 rmsnormForward(a + act.ln1, a + act.rstd1, a + act.resid, p + w.attnNorm, n: n, c: c, eps: cfg.rmsNormEps)
                 let raw = a + act.qkvRaw
-                matmulForward(raw, a + act.ln1, p + w.wqkv, n: n, c: c, oc: qkvWidth)
+                projectForward(l, .q, offset: w.wqkv, out: raw, x: a + act.ln1, n: n, c: c, oc: qkvWidth)
                 adapter?.forward(layer: l, .q, x: a + act.ln1, ldx: c, out: raw, ldOut: qkvWidth, rows: n)
                 adapter?.forward(layer: l, .k, x: a + act.ln1, ldx: c, out: raw + hd, ldOut: qkvWidth, rows: n)
                 adapter?.forward(layer: l, .v, x: a + act.ln1, ldx: c, out: raw + hd + kvd, ldOut: qkvWidth, rows: n)
@@ -93,18 +93,18 @@ extension LlamaModel {
                 attentionForward(a + act.attOut, att: a + act.att, qkv: a + act.qkv, starts: starts, lengths: lengths, shape: shape)
                 if let postNorm = w.postAttentionNorm {
                     // mid = resid + RMSNorm(o(attention)); the normed output passes through ln2.
-                    matmulForward(a + act.attnProj, a + act.attOut, p + w.wo, n: n, c: hd, oc: c)
+                    projectForward(l, .o, offset: w.wo, out: a + act.attnProj, x: a + act.attOut, n: n, c: hd, oc: c)
                     adapter?.forward(layer: l, .o, x: a + act.attOut, ldx: hd, out: a + act.attnProj, ldOut: c, rows: n)
                     rmsnormForward(a + act.ln2, a + act.rstdPostAttn, a + act.attnProj, p + postNorm, n: n, c: c, eps: cfg.rmsNormEps)
                     for i in 0..<(n * c) { a[act.mid + i] = a[act.resid + i] + a[act.ln2 + i] }
                 } else {
                     (a + act.mid).update(from: a + act.resid, count: n * c)
-                    matmulForward(a + act.mid, a + act.attOut, p + w.wo, n: n, c: hd, oc: c, accumulate: true)
+                    projectForward(l, .o, offset: w.wo, out: a + act.mid, x: a + act.attOut, n: n, c: hd, oc: c, accumulate: true)
                     adapter?.forward(layer: l, .o, x: a + act.attOut, ldx: hd, out: a + act.mid, ldOut: c, rows: n)
                 }
                 // MLP block.
                 rmsnormForward(a + act.ln2, a + act.rstd2, a + act.mid, p + w.ffnNorm, n: n, c: c, eps: cfg.rmsNormEps)
-                matmulForward(a + act.gateUp, a + act.ln2, p + w.wGateUp, n: n, c: c, oc: 2 * f)
+                projectForward(l, .gate, offset: w.wGateUp, out: a + act.gateUp, x: a + act.ln2, n: n, c: c, oc: 2 * f)
                 adapter?.forward(layer: l, .gate, x: a + act.ln2, ldx: c, out: a + act.gateUp, ldOut: 2 * f, rows: n)
                 adapter?.forward(layer: l, .up, x: a + act.ln2, ldx: c, out: a + act.gateUp + f, ldOut: 2 * f, rows: n)
                 switch arch.activation {
@@ -112,13 +112,13 @@ extension LlamaModel {
                 case .geluTanh: gegluForward(a + act.act, a + act.gateUp, n: n, f: f)
                 }
                 if let postNorm = w.postFFNNorm {
-                    matmulForward(a + act.mlpOut, a + act.act, p + w.wDown, n: n, c: f, oc: c)
+                    projectForward(l, .down, offset: w.wDown, out: a + act.mlpOut, x: a + act.act, n: n, c: f, oc: c)
                     adapter?.forward(layer: l, .down, x: a + act.act, ldx: f, out: a + act.mlpOut, ldOut: c, rows: n)
                     rmsnormForward(a + next, a + act.rstdPostFFN, a + act.mlpOut, p + postNorm, n: n, c: c, eps: cfg.rmsNormEps)
                     for i in 0..<(n * c) { a[next + i] += a[act.mid + i] }
                 } else {
                     (a + next).update(from: a + act.mid, count: n * c)
-                    matmulForward(a + next, a + act.act, p + w.wDown, n: n, c: f, oc: c, accumulate: true)
+                    projectForward(l, .down, offset: w.wDown, out: a + next, x: a + act.act, n: n, c: f, oc: c, accumulate: true)
                     adapter?.forward(layer: l, .down, x: a + act.act, ldx: f, out: a + next, ldOut: c, rows: n)
                 }
             }

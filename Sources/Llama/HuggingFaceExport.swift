@@ -54,6 +54,7 @@ extension LlamaModel {
     /// `lm_head.weight` when tied) into `folder`, each file atomically. Merge an adapter first
     /// (`mergeAdapter()`) to export a LoRA policy.
     public func saveHuggingFace(folder: URL) throws {
+        precondition(frozenBase == nil, "a frozen (QLoRA) base has no fp32 projections to export; load the base in fp32")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -12,8 +12,12 @@ import Tensor
 public final class LlamaModel: @unchecked Sendable {
     public let config: LlamaConfiguration
     public let layout: ParameterLayout
-    /// Every base weight, `layout.count` floats.
+    /// Every base weight, `layout.residentCount` floats (all of them, unless the projections
+    /// are a frozen 4-bit base in `frozenBase`).
     public let parameters: FloatBuffer
+    /// QLoRA: the projections in a compact encoding, decoded tile by tile inside the products
+    /// (FrozenBase.swift); nil when they are fp32 in `parameters`.
+    public internal(set) var frozenBase: FrozenBase?
     /// Gradients of the base weights (same layout), present once `trainsBase` was set.
     public private(set) var gradients: FloatBuffer?
     /// The attached LoRA adapter, if any; its weights get gradients, the base does not
@@ -35,6 +39,7 @@ public final class LlamaModel: @unchecked Sendable {
     /// (allocated here, zeroed). When false the base is frozen and its dW GEMMs are skipped.
     public var trainsBase: Bool = false {
         didSet {
+            precondition(!trainsBase || frozenBase == nil, "a frozen (QLoRA) base cannot be fine-tuned in full")
             if trainsBase, gradients == nil { gradients = FloatBuffer(count: layout.count) }
             if trainsBase { blockWeights = [:] }
         }
@@ -46,11 +51,13 @@ public final class LlamaModel: @unchecked Sendable {
     public internal(set) var blockWeights: [Int: CompactMatrix] = [:]
 
     /// A model with zero weights (fill `parameters` yourself, or use `load(from:)`).
-    public init(config: LlamaConfiguration, hfConfig: HFConfig? = nil) {
+    /// `frozenProjections`: the buffer leaves out the projections, which the loader then
+    /// keeps in `frozenBase` (QLoRA).
+    public init(config: LlamaConfiguration, hfConfig: HFConfig? = nil, frozenProjections: Bool = false) {
         self.config = config
         self.hfConfig = hfConfig ?? HFConfig(config)
-        layout = ParameterLayout(config: config)
-        parameters = FloatBuffer(count: layout.count)
+        layout = ParameterLayout(config: config, storesProjections: !frozenProjections)
+        parameters = FloatBuffer(count: layout.residentCount)
         let tables = config.architecture.ropeTables(
             headDim: config.headDim, theta: config.ropeTheta, positions: min(config.contextLength, 4096))
         rope = tables.global

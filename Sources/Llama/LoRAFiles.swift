@@ -70,6 +70,7 @@ extension LlamaModel {
     /// detaches it, so the model can be exported as plain weights.
     public func mergeAdapter() {
         guard let adapter else { return }
+        precondition(frozenBase == nil, "a frozen (QLoRA) base has no fp32 projections to merge into; load the base in fp32")
         let cfg = adapter.configuration, p = parameters.pointer, lp = adapter.parameters.pointer
         for (l, w) in layout.layers.enumerated() {
             for target in cfg.targets {

@@ -46,19 +46,29 @@ public struct ParameterLayout: Sendable, Equatable {
     /// The LM head (V, C): the embedding itself when tied.
     public let lmHead: Int
     public let count: Int
+    /// Floats the parameter buffer holds: `count`, or without the projections when
+    /// `storesProjections` is false.
+    public let residentCount: Int
+    /// Whether the buffer holds the seven projections of every layer. Without them (a frozen
+    /// QLoRA base, FrozenBase.swift) their offsets lie past `residentCount` and name no
+    /// memory: they stay keys, never addresses.
+    public let storesProjections: Bool
     /// Every tensor in buffer order.
     public let tensors: [ParameterTensor]
 
-    public init(config cfg: LlamaConfiguration) {
+    public init(config cfg: LlamaConfiguration, storesProjections: Bool = true) {
         config = cfg
+        self.storesProjections = storesProjections
         let c = cfg.hiddenSize, f = cfg.intermediateSize, v = cfg.vocabularySize
         let hd = cfg.headCount * cfg.headDim, kvd = cfg.kvHeadCount * cfg.headDim
         var tensors: [ParameterTensor] = []
-        var offset = 0
-        func add(_ name: String, _ gguf: String, _ shape: [Int], permuted: Int? = nil) -> Int {
-            let start = offset
+        var offset = 0, projectionOffset = 0
+        // Projections of a layout without them are numbered apart (then moved past the rest).
+        func add(_ name: String, _ gguf: String, _ shape: [Int], permuted: Int? = nil, projection: Bool = false) -> Int {
+            let apart = projection && !storesProjections
+            let start = apart ? projectionOffset : offset
             tensors.append(ParameterTensor(name: name, ggufName: gguf, offset: start, shape: shape, permutedHeads: permuted))
-            offset += shape.reduce(1, *)
+            if apart { projectionOffset += shape.reduce(1, *) } else { offset += shape.reduce(1, *) }
             return start
         }
         let arch = cfg.architecture
@@ -70,9 +80,9 @@ public struct ParameterLayout: Sendable, Equatable {
         for i in 0..<cfg.layerCount {
             let hf = "model.layers.\(i).", gg = "blk.\(i)."
             let attnNorm = add(hf + "input_layernorm.weight", gg + "attn_norm.weight", [c])
-            let wq = add(hf + "self_attn.q_proj.weight", gg + "attn_q.weight", [hd, c], permuted: permuted ? cfg.headCount : nil)
-            let wk = add(hf + "self_attn.k_proj.weight", gg + "attn_k.weight", [kvd, c], permuted: permuted ? cfg.kvHeadCount : nil)
-            let wv = add(hf + "self_attn.v_proj.weight", gg + "attn_v.weight", [kvd, c])
+            let wq = add(hf + "self_attn.q_proj.weight", gg + "attn_q.weight", [hd, c], permuted: permuted ? cfg.headCount : nil, projection: true)
+            let wk = add(hf + "self_attn.k_proj.weight", gg + "attn_k.weight", [kvd, c], permuted: permuted ? cfg.kvHeadCount : nil, projection: true)
+            let wv = add(hf + "self_attn.v_proj.weight", gg + "attn_v.weight", [kvd, c], projection: true)
             var qkvBias: Int?, qNorm: Int?, kNorm: Int?, postAttentionNorm: Int?, postFFNNorm: Int?
             if arch.qkvBias {
                 qkvBias = add(hf + "self_attn.q_proj.bias", gg + "attn_q.bias", [hd])
@@ -83,7 +93,7 @@ public struct ParameterLayout: Sendable, Equatable {
                 qNorm = add(hf + "self_attn.q_norm.weight", gg + "attn_q_norm.weight", [cfg.headDim])
                 kNorm = add(hf + "self_attn.k_norm.weight", gg + "attn_k_norm.weight", [cfg.headDim])
             }
-            let wo = add(hf + "self_attn.o_proj.weight", gg + "attn_output.weight", [c, hd])
+            let wo = add(hf + "self_attn.o_proj.weight", gg + "attn_output.weight", [c, hd], projection: true)
             let ffnNorm: Int
             if arch.sandwichNorms {
                 postAttentionNorm = add(hf + "post_attention_layernorm.weight", gg + "post_attention_norm.weight", [c])
@@ -91,9 +101,9 @@ public struct ParameterLayout: Sendable, Equatable {
             } else {
                 ffnNorm = add(hf + "post_attention_layernorm.weight", gg + "ffn_norm.weight", [c])
             }
-            let gate = add(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", [f, c])
-            let up = add(hf + "mlp.up_proj.weight", gg + "ffn_up.weight", [f, c])
-            let down = add(hf + "mlp.down_proj.weight", gg + "ffn_down.weight", [c, f])
+            let gate = add(hf + "mlp.gate_proj.weight", gg + "ffn_gate.weight", [f, c], projection: true)
+            let up = add(hf + "mlp.up_proj.weight", gg + "ffn_up.weight", [f, c], projection: true)
+            let down = add(hf + "mlp.down_proj.weight", gg + "ffn_down.weight", [c, f], projection: true)
             if arch.sandwichNorms {
                 postFFNNorm = add(hf + "post_feedforward_layernorm.weight", gg + "post_ffw_norm.weight", [c])
             }
@@ -101,10 +111,17 @@ public struct ParameterLayout: Sendable, Equatable {
                 attnNorm: attnNorm, wqkv: wq, wk: wk, wv: wv, wo: wo, ffnNorm: ffnNorm, wGateUp: gate, wUp: up, wDown: down,
                 qkvBias: qkvBias, qNorm: qNorm, kNorm: kNorm, postAttentionNorm: postAttentionNorm, postFFNNorm: postFFNNorm))
         }
-        self.layers = layers
         finalNorm = add("model.norm.weight", "output_norm.weight", [c])
         lmHead = cfg.tieWordEmbeddings ? embedding : add("lm_head.weight", "output.weight", [v, c])
-        count = offset
+        residentCount = offset
+        count = offset + projectionOffset
+        if !storesProjections {
+            for i in tensors.indices where tensors[i].projection != nil { tensors[i].offset += residentCount }
+            for i in layers.indices {
+                for key in [\LayerOffsets.wqkv, \.wk, \.wv, \.wo, \.wGateUp, \.wUp, \.wDown] { layers[i][keyPath: key] += residentCount }
+            }
+        }
+        self.layers = layers
         self.tensors = tensors
     }
 

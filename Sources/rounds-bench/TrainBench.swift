@@ -29,7 +29,7 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Worker threads for the kernels and OpenBLAS.")
     var threads = 2
 
-    @Option(help: "What to train: full (every base weight) or lora (rank-16 adapters on all projections).")
+    @Option(help: "What to train: full (every base weight), lora (rank-16 adapters on all projections) or qlora (the same adapters on a frozen 4-bit base).")
     var mode = "full"
 
     @Flag(help: "Print one JSON object instead of text.")
@@ -39,13 +39,13 @@ struct TrainBench: ParsableCommand {
         guard batch >= 1, tokens >= 2 else { throw ValidationError("--batch must be ≥ 1 and --tokens ≥ 2, e.g. --batch 4 --tokens 256") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1, e.g. --steps 3") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1, e.g. --threads 2") }
-        guard ["full", "lora"].contains(mode) else { throw ValidationError("--mode must be full or lora, e.g. --mode lora") }
+        guard ["full", "lora", "qlora"].contains(mode) else { throw ValidationError("--mode must be full, lora or qlora, e.g. --mode lora") }
     }
 
     func run() throws {
         Threads.set(threads)
         let t0 = Date()
-        let llama = try LlamaModel.load(from: URL(fileURLWithPath: model))
+        let llama = try LlamaModel.load(from: URL(fileURLWithPath: model), frozenBase: mode == "qlora")
         if !json { print("loaded \(model) (\(llama.layout.count) parameters) in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s") }
         if mode == "full" {
             llama.trainsBase = true
@@ -119,6 +119,8 @@ struct TrainBench: ParsableCommand {
             "blas_kernel": machine.blas.kernel, "cpu": machine.cpu.brand, "cpu_level": machine.cpu.level, "mfu_of_sgemm": achieved / ceiling,
             "palm_gflops": palmAchieved, "palm_mfu_of_sgemm": palmAchieved / ceiling,
             "peak_rss_mib": ResourceUsage.peakResidentMiB(),
+            "parameter_buffer_mib": Double(llama.parameters.count * 4) / 1_048_576,
+            "frozen_base_mib": Double(llama.frozenBase?.summary.bytes ?? 0) / 1_048_576,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: figures, options: [.sortedKeys])

@@ -113,14 +113,16 @@ struct StepOptions<Job: StepJobDefaults>: ParsableArguments, CheckedOptions {
 }
 
 /// What every step-based training command shares: the rate and weights, the batches and
-/// schedule, the LoRA shape.
+/// schedule, the LoRA shape, QLoRA.
 struct TrainingGroups<Job: StepJobDefaults>: ParsableArguments, CheckedOptions {
     @OptionGroup var rates: RateOptions<Job>
     @OptionGroup var steps: StepOptions<Job>
     @OptionGroup var lora: LoRAOptions
+    @OptionGroup var qlora: QLoRAOptions
 
     func check() throws {
         for group in [rates, steps, lora] as [any CheckedOptions] { try group.check() }
+        if qlora.qlora, rates.full { throw ValidationError("--qlora trains a LoRA adapter on a frozen 4-bit base; drop --full or --qlora.") }
     }
 
     var full: Bool { rates.full }
@@ -129,6 +131,7 @@ struct TrainingGroups<Job: StepJobDefaults>: ParsableArguments, CheckedOptions {
     func configure(_ steps: inout StepParameters, _ settings: inout JobSettings, run: RunOptions) {
         steps = self.steps.steps(rates)
         settings = rates.settings(lora: lora, run: run)
+        settings.weights.qlora = qlora.qlora
     }
 }
 
@@ -143,6 +146,12 @@ struct LengthOptions<Job: LengthJobDefaults>: ParsableArguments, CheckedOptions 
             throw ValidationError("--max-prompt-length must be between 1 and --max-length − 1, e.g. --max-prompt-length \(Job.lengths.maxPromptLength).")
         }
     }
+}
+
+/// QLoRA: the adapter trains on the base kept 4-bit.
+struct QLoRAOptions: ParsableArguments {
+    @Flag(help: "QLoRA: keep the frozen base 4-bit (NF4 from safetensors, a GGUF's own blocks) and train the LoRA adapter on it.")
+    var qlora = false
 }
 
 /// LoRA adapter shape (the jobs' default adapter).

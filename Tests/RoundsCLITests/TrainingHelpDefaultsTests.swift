@@ -35,7 +35,7 @@ import Training
 
     static func commonDefaults(_ settings: JobSettings) -> [String: String] {
         let lora = settings.weights.lora
-        return ["--full": "false", "--resume": "false", "--policies": "policies", "--threads": "\(settings.threads)",
+        return ["--full": "false", "--qlora": "\(settings.weights.qlora)", "--resume": "false", "--policies": "policies", "--threads": "\(settings.threads)",
                 "--lora-rank": "\(lora.rank)", "--lora-alpha": "\(lora.alpha)", "--lora-dropout": "\(lora.dropout)",
                 "--lora-targets": lora.targets.map(\.rawValue).joined(separator: ",")]
     }

@@ -14,6 +14,7 @@ extension DecoderGeometry {
 extension DecoderWeights {
     /// Views into `parameters` laid out as `layout`; `parameters` must outlive the views.
     public init(layout: ParameterLayout, parameters: UnsafePointer<Float>) {
+        precondition(layout.storesProjections, "a frozen (QLoRA) base is for training; load the model in fp32 to decode")
         let p = parameters
         self.init(
             embedding: p + layout.embedding,

@@ -130,6 +130,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
     public var ppo = PPOSettings()
     public var loraRank = PolicyRun.Weights().lora.rank
     public var loraAlpha = PolicyRun.Weights().lora.alpha
+    /// QLoRA for the reward model, DPO and KTO (PPO samples, which needs the fp32 base).
+    public var qlora = false
     public var maxLength = 448
     public var maxPromptLength = 256
     public var gates = Gates()

@@ -26,10 +26,10 @@ struct NightlyTraining {
         return context
     }
 
-    /// The LoRA adapter, time budget and threads of a nightly job.
-    func settings(maxSeconds: Double) -> JobSettings {
+    /// The LoRA adapter, time budget and threads of a nightly job (`qlora`: on a 4-bit base).
+    func settings(maxSeconds: Double, qlora: Bool = false) -> JobSettings {
         var s = JobSettings()
-        s.weights = .init(lora: LoRAConfiguration(rank: config.loraRank, alpha: config.loraAlpha, seed: config.seed))
+        s.weights = .init(lora: LoRAConfiguration(rank: config.loraRank, alpha: config.loraAlpha, seed: config.seed), qlora: qlora)
         s.maxSeconds = maxSeconds
         s.threads = config.threads
         return s
@@ -89,7 +89,7 @@ struct NightlyTraining {
         let held = feedback.heldOutSample(config)
         var p = RewardJob.Parameters()
         p.trainer.steps = steps(config.reward)
-        p.settings = settings(maxSeconds: config.reward.maxSeconds)
+        p.settings = settings(maxSeconds: config.reward.maxSeconds, qlora: config.qlora)
         (p.maxLength, p.maxPromptLength) = (config.maxLength, config.maxPromptLength)
         p.heldOutFraction = 0  // the held-out rows are the night's held-out split
         try RewardJob.run(context(out), pairs: pairs, judgments: judgments(severeWeight: config.signals.severeHarmRewardWeight),
@@ -106,14 +106,14 @@ struct NightlyTraining {
             var p = DPOJob.Parameters()
             p.trainer.objective = DPO.Parameters(beta: config.dpo.beta)
             p.trainer.steps = steps(config.dpo)
-            p.settings = settings(maxSeconds: config.dpo.maxSeconds)
+            p.settings = settings(maxSeconds: config.dpo.maxSeconds, qlora: config.qlora)
             (p.maxLength, p.maxPromptLength) = (config.maxLength, config.maxPromptLength)
             try DPOJob.run(context, pairs: pairs, parameters: p)
         case .kto:
             var p = KTOJob.Parameters()
             p.trainer.beta = config.kto.beta
             p.trainer.steps = steps(config.kto)
-            p.settings = settings(maxSeconds: config.kto.maxSeconds)
+            p.settings = settings(maxSeconds: config.kto.maxSeconds, qlora: config.qlora)
             (p.maxLength, p.maxPromptLength) = (config.maxLength, config.maxPromptLength)
             try KTOJob.run(context, judgments: judgments(severeWeight: config.signals.severeHarmKTOWeight), parameters: p)
         case .ppo:

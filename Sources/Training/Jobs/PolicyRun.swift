@@ -10,23 +10,38 @@ import Tokenizer
 public struct PolicyRun {
     public enum RunError: LocalizedError, Equatable {
         case interrupted(name: String, folder: String)
+        case qloraWithFull
 
         public var errorDescription: String? {
             switch self {
+            case .qloraWithFull:
+                return "--qlora keeps the base frozen in 4 bits and trains a LoRA adapter; it cannot be combined with --full."
             case let .interrupted(name, folder):
                 return "An interrupted run of '\(name)' is in \(folder): resume it, or choose another name for the new policy."
             }
         }
     }
 
-    /// How the new weights are trained: a LoRA adapter (the parent's, or a fresh one) or every weight.
+    /// How the new weights are trained: a LoRA adapter (the parent's, or a fresh one) or every
+    /// weight; with `qlora` the adapter trains on a frozen 4-bit base (Llama FrozenBase.swift).
     public struct Weights: Codable, Equatable, Sendable {
         public var full: Bool
         public var lora: LoRAConfiguration
+        /// QLoRA: the base's projections stay compact (NF4 from safetensors, the GGUF's own
+        /// blocks) and are decoded tile by tile inside the products. Absent in older manifests.
+        public var qlora: Bool
         /// Rank 16, alpha 32 on every projection: the adapter the CLI and the nightly run train.
-        public init(full: Bool = false, lora: LoRAConfiguration = LoRAConfiguration(rank: 16, alpha: 32)) {
+        public init(full: Bool = false, lora: LoRAConfiguration = LoRAConfiguration(rank: 16, alpha: 32), qlora: Bool = false) {
             self.full = full
             self.lora = lora
+            self.qlora = qlora
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            full = try c.decode(Bool.self, forKey: .full)
+            lora = try c.decode(LoRAConfiguration.self, forKey: .lora)
+            qlora = try c.decodeIfPresent(Bool.self, forKey: .qlora) ?? false
         }
     }
 
@@ -51,7 +66,8 @@ public struct PolicyRun {
         if FileManager.default.fileExists(atPath: checkpoint.path), !resume {
             throw RunError.interrupted(name: out, folder: folder.path)
         }
-        loaded = try PolicyLoader.load(policy, registry: registry)
+        if weights.qlora, weights.full { throw RunError.qloraWithFull }
+        loaded = try PolicyLoader.load(policy, registry: registry, frozenBase: weights.qlora)
         template = try ChatTemplate.forTokenizer(loaded.tokenizer, override: chatTemplate)
         baseHash = try PolicyFiles.baseHash(of: loaded.baseURL)
         if let manifest = loaded.manifest, manifest.kind == .lora {

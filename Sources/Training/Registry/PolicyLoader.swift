@@ -66,7 +66,8 @@ public enum PolicyLoader {
     }
 
     /// Loads weights and tokenizer; a LoRA policy gets its adapter attached (frozen base).
-    public static func load(_ reference: String, registry: PolicyRegistry) throws -> LoadedPolicy {
+    /// `frozenBase`: the projections stay 4-bit (QLoRA, Llama FrozenBase.swift).
+    public static func load(_ reference: String, registry: PolicyRegistry, frozenBase: Bool = false) throws -> LoadedPolicy {
         let (base, manifest) = try resolve(reference, registry: registry)
         let model: LlamaModel
         if let manifest, manifest.kind == .full {
@@ -74,9 +75,9 @@ public enum PolicyLoader {
             guard FileManager.default.fileExists(atPath: weights.appendingPathComponent("model.safetensors").path) else {
                 throw LoadError.missingWeights(policy: manifest.name, file: "model.safetensors")
             }
-            model = try LlamaModel.load(from: weights)
+            model = try LlamaModel.load(from: weights, frozenBase: frozenBase)
         } else {
-            model = try LlamaModel.load(from: base)
+            model = try LlamaModel.load(from: base, frozenBase: frozenBase)
         }
         if let manifest, manifest.kind == .lora {
             let folder = registry.folder(manifest.name)
