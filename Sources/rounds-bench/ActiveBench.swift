@@ -46,6 +46,8 @@ struct ActiveBench: ParsableCommand {
         var accuracy: [Double] = []
         var randomDraws = 0
         var draws = 0
+        /// Ratings that agree with the hidden rule (the scripted reviewers' noise as it hit this order's items).
+        var agreeWithRule = 0
     }
 
     struct SeedResult: Codable {
@@ -109,6 +111,10 @@ struct ActiveBench: ParsableCommand {
             print(String(format: "Random share of the informative order's draws: %d of %d = %.3f (Wilson 95%% %.3f–%.3f; configured %.2f)",
                          random, draws, Double(random) / Double(max(1, draws)), w.lower, w.upper, randomShare))
         }
+        for (name, runs) in [("oldest-first", results.map(\.oldest)), ("informative", results.map(\.informative))] {
+            let agree = runs.reduce(0) { $0 + $1.agreeWithRule }, total = runs.reduce(0) { $0 + $1.draws }
+            print(String(format: "Ratings agreeing with the hidden rule, %@: %d of %d = %.3f", name, agree, total, Double(agree) / Double(max(1, total))))
+        }
         // A seed where informative never reached the target saved nothing we can count: −∞
         // is not a number to average, so such a run makes the target missed outright.
         let savings = results.compactMap(\.saving)
@@ -165,6 +171,7 @@ struct ActiveBench: ParsableCommand {
                       let fa = features[a.id!], let fb = features[b.id!]
                 else { throw ValidationError("the queue ran out after \(differences.count) ratings; raise --pool") }
                 let prefersA = world.reviewerPrefersA(fa, fb, &rng)
+                if prefersA == (ActiveWorld.dot(world.rule, zip(fa, fb).map { $0 - $1 }) > 0) { result.agreeWithRule += 1 }
                 try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: prefersA ? .a : .b, secondsSpent: 30)
                 differences.append(prefersA ? zip(fa, fb).map { $0 - $1 } : zip(fb, fa).map { $0 - $1 })
                 let draw = try store.draw(ofAssignment: item.assignmentID).draw

@@ -73,7 +73,7 @@ extension QueueCommand {
         /// The reward model `reward`, and the implicit reward of `policy` against `reference` when both are given.
         static func models(reward: String, threshold: Double = 0, policy: String? = nil, reference: String? = nil,
                            beta: Double = DPO.Parameters().beta, registry: PolicyRegistry) throws -> QueueInformation.Models {
-            let (model, loaded) = try RewardModelFiles.load(reward, registry: registry)
+            let (model, loaded) = try RewardModel.load(reward, registry: registry)
             let encoder = PreferenceEncoder(tokenizer: loaded.tokenizer, template: try ChatTemplate.forTokenizer(loaded.tokenizer))
             var implicit: (([CompletionSequence]) throws -> [Double])?
             if let policy, let reference {

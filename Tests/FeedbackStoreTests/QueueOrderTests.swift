@@ -42,9 +42,9 @@ import Testing
             drawn.append((item.itemID, draw.draw, draw.score))
             try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: .correct, secondsSpent: 5)
         }
-        #expect(drawn.map(\.0) == [ids[1], ids[4], ids[2], ids[0], ids[3]])
+        #expect(drawn.map { $0.0 } == [ids[1], ids[4], ids[2], ids[0], ids[3]])
         #expect(drawn.allSatisfy { $0.1 == .informative })
-        #expect(drawn.map(\.2) == [0.9, 0.7, 0.5, 0.1, nil])
+        #expect(drawn.map { $0.2 } == [0.9, 0.7, 0.5, 0.1, nil])
     }
 
     @Test func aRescoreChangesTheNextDrawAndBadScoresAreRefused() throws {
@@ -213,7 +213,7 @@ import Testing
         #expect(columns.contains("info_score"))
         let reviewer = try #require(try store.reviewer(named: "r1"))
         let next = try #require(try store.nextItem(for: reviewer))
-        #expect(next.itemID == 2 && (try store.draw(ofAssignment: next.assignmentID).draw) == .oldest)
+        #expect(try next.itemID == 2 && store.draw(ofAssignment: next.assignmentID).draw == .oldest)
         #expect(try store.statsReport(bootstrapRounds: 0).informativeDraws == StatsReport.InformativeDraws(judgmentsLeftOut: 0, comparisonsLeftOut: 0))
     }
 }
