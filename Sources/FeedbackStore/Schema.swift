@@ -28,6 +28,7 @@ enum Schema {
         migrator.registerMigration("v3-imports") { db in try imports(db) }
         migrator.registerMigration("v4-corrections-axes") { db in try correctionsAndAxes(db) }
         migrator.registerMigration("v5-gold-roles-audit") { db in try goldRolesAudit(db) }
+        migrator.registerMigration("v6-queue-order") { db in try queueOrder(db) }
         return migrator
     }
 

@@ -31,6 +31,9 @@ struct ReviewDrawBench: ParsableCommand {
     @Option(help: "Terminal rows.")
     var rows = 24
 
+    @Option(help: "Queue order: oldest, or informative (open items get random information scores first; draws by score with the store's random share).")
+    var order: QueueOrder = .oldest
+
     @Option(help: "Terminal columns.")
     var columns = 80
 
@@ -65,6 +68,17 @@ struct ReviewDrawBench: ParsableCommand {
             print(String(format: "seeded %d judgments + %d comparisons in %.1f s", judgments, comparisons, Date().timeIntervalSince(seedStart)))
         }
 
+        if order == .informative {
+            // Scores as the loop would store them (here random), on every open ordinary item.
+            var rng = SeededGenerator(seed: 7)
+            let items = try store.openItemsToScore()
+            let scores = Dictionary(uniqueKeysWithValues: items.map { ($0.itemID, Optional(Double(rng.next() >> 11) / Double(1 << 53))) })
+            try store.setInformationScores(scores)
+        }
+        try store.setQueueOrder(order, randomShare: nil, by: store.actor())
+        let settings = try store.queueOrderSettings()
+        print("queue order \(settings.order.rawValue)" + (settings.order == .informative ? ", random share \(settings.randomShare)" : ""))
+
         // Reviewers take turns, each with their own backend, as separate sessions would.
         let backends = try store.reviewers().map { try StoreReviewBackend(store: store, reviewer: $0.name, databasePath: path) }
         let guidelines = Guidelines(path: "feedback/guidelines.md", markdown: "# Guidelines")
@@ -96,7 +110,7 @@ struct ReviewDrawBench: ParsableCommand {
             try backend.idle()   // the tool's upkeep once a card is drawn (WAL checkpoints)
             idle.append(monotonicSeconds() - t4)
         }
-        Latency.report("next card (claim)", next)
+        Latency.report("next card (claim, \(order.rawValue) order)", next)
         Latency.report("progress (done today, remaining)", progress)
         Latency.report("render \(columns)×\(rows) frame", render)
         Latency.report("next card + progress + render (target p99 < 20 ms)", draw)
@@ -127,3 +141,5 @@ struct ReviewDrawBench: ParsableCommand {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
+
+extension QueueOrder: ExpressibleByArgument {}

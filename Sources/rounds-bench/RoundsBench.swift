@@ -15,6 +15,7 @@ struct RoundsBench: ParsableCommand {
             DPOBench.self,
             FeedbackBench.self,
             ReviewDrawBench.self,
+            ActiveBench.self,
             ReviewPageBench.self,
             NightlyBench.self,
             LoopBench.self,

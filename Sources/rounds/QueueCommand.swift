@@ -5,7 +5,7 @@ struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Put answers in the review queue, to judge one by one or to compare in pairs.",
-        subcommands: [Judgments.self, Pairs.self, Status.self])
+        subcommands: [Judgments.self, Pairs.self, Status.self, Order.self, Score.self])
 
     struct Judgments: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Queue answers not yet queued, to be judged correct or incorrect.")

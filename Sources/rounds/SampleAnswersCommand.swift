@@ -27,6 +27,8 @@ struct SampleAnswersCommand: ParsableCommand {
     @OptionGroup var sampling: SamplingOptions<ReviewSampling>
     @Option(help: "Chat format instead of the model's own: chatml, chatml-smollm or llama3.") var chatTemplate: String?
 
+    @Option(help: "Reward model to score the queue with when the queue order is informative (rounds queue order).") var reward: String?
+
     func validate() throws {
         guard n >= 1, n <= 16 else { throw ValidationError("--n must be between 1 and 16, e.g. --n 2.") }
         if let prompts, prompts < 1 { throw ValidationError("--prompts must be at least 1.") }
@@ -52,5 +54,14 @@ struct SampleAnswersCommand: ParsableCommand {
             policy: name, chat: try ModelReference.chatModel(policy, registry: registry, template: chatTemplate, forSampling: true),
             baseline: baselineName, options: options)
         print("sample-answers: \(summary)")
+        // The informative order reads stored scores: give the new items theirs now.
+        if try store.queueOrderSettings().order == .informative {
+            if let reward {
+                let scored = try QueueInformation(store: store).refresh(models: try QueueCommand.Score.models(reward: reward, registry: registry))
+                print("sample-answers: scored \(scored) open items with \(reward) (queue order informative)")
+            } else {
+                print("sample-answers: the queue order is informative; score the new items with: rounds queue score --reward NAME")
+            }
+        }
     }
 }

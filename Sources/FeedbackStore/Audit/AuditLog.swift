@@ -17,6 +17,7 @@ public enum AuditAction: String, Codable, Sendable, CaseIterable, DatabaseValueC
     case goldRetire = "gold-retire"
     case goldSettings = "gold-settings"
     case adjudicate
+    case queueOrder = "queue-order"
 }
 
 /// One row of the append-only audit log: who (a reviewer, or `system:NAME` for the night),

@@ -14,8 +14,9 @@ import GRDB
 extension FeedbackStore {
     /// The reviewer's open assignment (the most recently reopened first, so repeated undos
     /// walk back like a stack); else an item of theirs that was released unrated and still
-    /// has a free slot; else a new slot on the oldest item that still needs reviewers and
-    /// that this reviewer has never had. Nil when nothing is left. Lapsed claims of every
+    /// has a free slot; else a new slot on an item that still needs reviewers and that this
+    /// reviewer has never had, chosen by the queue order (oldest first unless set to
+    /// `informative`; the choice is recorded on the assignment). Nil when nothing is left. Lapsed claims of every
     /// reviewer are released first; the returned claim lasts `claimLifetime` from now.
     public func nextItem(for reviewer: Reviewer, kinds: Set<ItemKind> = Set(ItemKind.allCases)) throws -> ReviewItem? {
         let reviewerID = try Self.requireID(reviewer)
@@ -42,20 +43,17 @@ extension FeedbackStore {
                 try reopen(&released, at: stamp, db)
                 return try Self.reviewItem(for: released, db)
             }
-            guard let item = try QueueItem.fetchOne(db, sql: """
-                SELECT i.* FROM review_items i INDEXED BY review_items_open
-                WHERE i.claimed < i.overlap AND i.kind IN (\(kindList))
-                  AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer_id = ?)
-                ORDER BY i.id LIMIT 1
-                """, arguments: [reviewerID])
-            else { return nil }
+            // A new slot, on the item the queue order picks (Draw.swift).
+            guard let drawn = try Self.drawNewItem(reviewerID: reviewerID, kindList: kindList, db) else { return nil }
+            let item = drawn.item
             // Pairs are shown in a random order per assignment (position bias), stored so
             // the outcome can be read back in terms of the samples.
             var (a, b) = (item.sampleID, item.otherSampleID)
             if let other = b, Bool.random() { (a, b) = (other, item.sampleID) }
             var assignment = Assignment(
                 id: nil, itemID: item.id!, reviewerID: reviewerID, aSampleID: a, bSampleID: b,
-                state: .open, claimedAt: stamp, openedAt: stamp, expiresAt: stamp + claimLifetime)
+                state: .open, claimedAt: stamp, openedAt: stamp, expiresAt: stamp + claimLifetime,
+                draw: drawn.draw, drawScore: drawn.score)
             try assignment.insert(db)   // the insert trigger takes the slot
             return try Self.reviewItem(for: assignment, db)
         }

@@ -22,10 +22,12 @@ public struct QueueItem: Codable, Hashable, Sendable, FetchableRecord, MutablePe
     /// Assignments holding a slot (open or done), kept by the database's triggers.
     public var claimed: Int
     public var createdAt: Date
+    /// Expected information of a rating, 0–1 (nil: not scored); see SchemaQueueOrder.swift.
+    public var infoScore: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, kind, promptID = "prompt_id", sampleID = "sample_id", otherSampleID = "other_sample_id"
-        case overlap, claimed, createdAt = "created_at"
+        case overlap, claimed, createdAt = "created_at", infoScore = "info_score"
     }
     public enum Columns {
         public static let id = Column(CodingKeys.id)
@@ -62,10 +64,15 @@ public struct Assignment: Codable, Hashable, Sendable, FetchableRecord, MutableP
     public var openedAt: Date
     /// When an open claim lapses (nil: never; set on every claim, reclaim and undo).
     public var expiresAt: Date?
+    /// Why the slot was handed out (nil: before draws were recorded, oldest-first).
+    public var draw: QueueDraw? = nil
+    /// The item's information score when it was drawn.
+    public var drawScore: Double? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, itemID = "item_id", reviewerID = "reviewer_id", aSampleID = "a_sample_id"
         case bSampleID = "b_sample_id", state, claimedAt = "claimed_at", openedAt = "opened_at", expiresAt = "expires_at"
+        case draw, drawScore = "draw_score"
     }
     public enum Columns {
         public static let id = Column(CodingKeys.id)

@@ -73,6 +73,23 @@ public struct StatsReport: Codable, Sendable {
     /// Corrections per policy version, and rubric axis rates (StatsReportRubric.swift).
     public var corrections: [CorrectionCount] = []
     public var axes: [AxisRate] = []
+    /// Ratings of items the informative queue order chose (QueueDraw), which correct rates,
+    /// wins and Bradley-Terry ratings leave out: those use the content-blind draws only
+    /// (oldest-first, the random share, ratings made outside the queue). They still count in
+    /// agreement and in the reviewer figures.
+    public var informativeDraws: InformativeDraws? = nil
+
+    public struct InformativeDraws: Codable, Sendable, Hashable {
+        public var judgmentsLeftOut: Int
+        public var comparisonsLeftOut: Int
+        /// The sentence every format prints about it.
+        public var sentence: String {
+            judgmentsLeftOut + comparisonsLeftOut == 0
+                ? "Correct rates, wins and ratings use every rating (none came from the informative order's choices)."
+                : "Correct rates, wins and ratings use content-blind draws only (oldest-first, the random share, ratings made outside the queue): "
+                    + "\(judgmentsLeftOut) judgments and \(comparisonsLeftOut) comparisons of items the informative order chose are left out of them."
+        }
+    }
 }
 
 /// One rating of one unit (an answer, or an unordered pair of answers) by one reviewer.

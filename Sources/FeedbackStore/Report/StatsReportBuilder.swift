@@ -31,13 +31,17 @@ extension FeedbackStore {
             let policyOfSample = try Self.policyOfSample(db, policyIndex: policyIndex)
             let supersededJudgments = Set(try Int64.fetchAll(db, sql: "SELECT supersedes_id FROM judgments WHERE supersedes_id IS NOT NULL"))
             let supersededComparisons = Set(try Int64.fetchAll(db, sql: "SELECT supersedes_id FROM comparisons WHERE supersedes_id IS NOT NULL"))
+            // Slots the informative order chose (partial index; none under oldest-first): their
+            // ratings stay out of rates and wins, which must not depend on what a model found uncertain.
+            let informative = Set(try Int64.fetchAll(db, sql: "SELECT id FROM review_assignments INDEXED BY review_assignments_draw WHERE draw = 'informative'"))
+            var leftOut = StatsReport.InformativeDraws(judgmentsLeftOut: 0, comparisonsLeftOut: 0)
 
             // Judgments: per policy correct counts; per answer the reviewers' verdicts.
             var correct = [Int](repeating: 0, count: policies.count)
             var total = [Int](repeating: 0, count: policies.count)
             var judgmentUnits: [UnitRating] = []
             let judgments = try Row.fetchCursor(db, sql: """
-                SELECT id, reviewer_id, sample_id, verdict = 'correct', seconds_spent FROM judgments
+                SELECT id, reviewer_id, sample_id, verdict = 'correct', seconds_spent, assignment_id FROM judgments
                 WHERE retracted = 0\(sinceSQL)
                 """, arguments: arguments)
             while let row = try judgments.next() {
@@ -45,8 +49,12 @@ extension FeedbackStore {
                 guard let r = reviewerIndex[row[1]], let p = policyOfSample(sampleID),
                       supersededJudgments.isEmpty || !supersededJudgments.contains(row[0]) else { continue }
                 let isCorrect: Bool = row[3]
-                total[p] += 1
-                if isCorrect { correct[p] += 1 }
+                if !informative.isEmpty, let assignment = row[5] as Int64?, informative.contains(assignment) {
+                    leftOut.judgmentsLeftOut += 1
+                } else {
+                    total[p] += 1
+                    if isCorrect { correct[p] += 1 }
+                }
                 judgmentCount[r] += 1
                 seconds[r].append(row[4])
                 judgmentUnits.append(UnitRating(unit: sampleID, reviewer: Int32(r), value: isCorrect ? 0 : 1))
@@ -59,7 +67,7 @@ extension FeedbackStore {
             var comparisonUnits: [UnitRating] = []
             let comparisons = try Row.fetchCursor(db, sql: """
                 SELECT id, reviewer_id, sample_a_id, sample_b_id,
-                       CASE outcome WHEN 'a' THEN 0 WHEN 'b' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END, seconds_spent
+                       CASE outcome WHEN 'a' THEN 0 WHEN 'b' THEN 1 WHEN 'tie' THEN 2 ELSE 3 END, seconds_spent, assignment_id
                 FROM comparisons WHERE retracted = 0\(sinceSQL)
                 """, arguments: arguments)
             while let row = try comparisons.next() {
@@ -69,7 +77,11 @@ extension FeedbackStore {
                 let outcome = BattleOutcome(rawValue: row[4])!
                 comparisonCount[r] += 1
                 seconds[r].append(row[5])
-                if pa != pb { battles.append(Battle(first: pa, second: pb, outcome: outcome)) }
+                if !informative.isEmpty, let assignment = row[6] as Int64?, informative.contains(assignment) {
+                    leftOut.comparisonsLeftOut += 1
+                } else if pa != pb {
+                    battles.append(Battle(first: pa, second: pb, outcome: outcome))
+                }
                 // Normalize to (lower id, higher id): swap first/second wins when a > b.
                 var value = outcome.rawValue
                 if a > b && value < 2 { value = 1 - value }
@@ -105,6 +117,7 @@ extension FeedbackStore {
                 judgmentAgreement: .init(ratings: judgmentUnits, reviewerNames: names, categories: 2),
                 comparisonAgreement: .init(ratings: comparisonUnits, reviewerNames: names, categories: 4))
             (report.corrections, report.axes) = try Self.rubricStatistics(db, since: since, policies: policies, judged: total)
+            report.informativeDraws = leftOut
             return report
         }
         report.calibration = try goldCalibration(withReviewerNames: withReviewerNames)

@@ -27,6 +27,7 @@ extension StatsReport {
             <h2>Correct rate per policy version (Wilson 95%)</h2>
             \(correctRateChart)
             \(correctRateTable)
+            \(informativeDraws.map { "<p class=\"note\">\(escape($0.sentence))</p>" } ?? "")
             <h2>Wins between policy versions (row vs column)</h2>
             \(winHeatMap)
             <h2>Bradley-Terry ratings (Elo scale, \(bootstrapRounds) bootstrap rounds, seed \(bootstrapSeed))</h2>

@@ -23,6 +23,7 @@ extension StatsReport {
                                    Format.interval(c.lower, c.upper, Format.percent)])
         }
         out.append("Correct rate per policy version\n" + rateTable.rendered + "\n")
+        if let informativeDraws { out.append(informativeDraws.sentence + "\n") }
 
         var winTable = TextTable(header: ["row vs column (W/T/L)"] + policies)
         for (i, policy) in policies.enumerated() {
@@ -72,6 +73,10 @@ extension StatsReport {
         }
         func addCount(_ section: String, _ key: String, _ metric: String, _ count: Int) {
             rows.append(CSV.line(text: [section, key, metric], numbers: [CSV.number(count)]))
+        }
+        if let informativeDraws {
+            addCount("informative_draws", "judgments", "left_out_of_rates", informativeDraws.judgmentsLeftOut)
+            addCount("informative_draws", "comparisons", "left_out_of_rates", informativeDraws.comparisonsLeftOut)
         }
         for r in reviewers {
             addCount("reviewer", r.name, "judgments", r.judgments)

@@ -180,6 +180,7 @@ public final class NightlyRun {
 
         // 5) the morning's queue: the new policy against the parent (production until tonight).
         outcome.queued = try sampleQueue(policy: candidate, baseline: parent)
+        try scoreQueue(rewardModel: rewardModel)   // informative order only (NightlyQueueScores.swift)
         // 6) statistics, then the run is done.
         outcome.report = try writeReport()
         let metrics = String(decoding: try JSONEncoder.sorted.encode(try registry.manifest(candidate).metrics), as: UTF8.self)
