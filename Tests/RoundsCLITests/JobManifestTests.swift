@@ -13,13 +13,17 @@ import Training
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
     }
 
-    @Test func eachMethodsManifestRecordsWhatRan() throws {
+    /// A temporary folder (removed by the caller) with the tiny model and an empty policy registry.
+    static func workspace() throws -> (dir: URL, tiny: String, policies: String, registry: PolicyRegistry) {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-jobs-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let tiny = try SFTResumeTests.tinyModel(in: dir).path
         let policies = dir.appendingPathComponent("policies").path
-        let registry = PolicyRegistry(root: URL(fileURLWithPath: policies))
+        return (dir, try SFTResumeTests.tinyModel(in: dir).path, policies, PolicyRegistry(root: URL(fileURLWithPath: policies)))
+    }
+
+    @Test func eachMethodsManifestRecordsWhatRan() throws {
+        let (dir, tiny, policies, registry) = try JobManifestTests.workspace()
+        defer { try? FileManager.default.removeItem(at: dir) }
         let file = { (name: String) in dir.appendingPathComponent(name) }
         let questions = ["Fever?", "熱が38度。", "Cough?", "めまい。", "Rash?", "Chest pain?"]
         try Self.write(questions.map { ["messages": [["role": "user", "content": $0], ["role": "assistant", "content": "See a doctor."]]] },

@@ -9,12 +9,8 @@ import Training
 /// quantized to NF4 at load, the adapter trains on them, and each manifest records it.
 @Suite(.serialized) struct QLoRACommandTests {
     @Test func sftWithQLoRALowersTheLossAndEveryCommandRecordsIt() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-qlora-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let (dir, tiny, policies, registry) = try JobManifestTests.workspace()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let tiny = try SFTResumeTests.tinyModel(in: dir).path
-        let policies = dir.appendingPathComponent("policies").path
-        let registry = PolicyRegistry(root: URL(fileURLWithPath: policies))
         let file = { (name: String) in dir.appendingPathComponent(name) }
         let questions = ["Fever?", "熱が38度。", "Cough?", "めまい。"]
         try JobManifestTests.write(questions.map { ["messages": [["role": "user", "content": $0], ["role": "assistant", "content": "See a doctor."]]] },
