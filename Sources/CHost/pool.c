@@ -68,20 +68,14 @@ static long now_ns(void) {
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/// Spins until `*value != unwanted` (generation) or the spin time is over; returns the value
-/// last read.
-static unsigned long spin_while_equal(_Atomic unsigned long *value, unsigned long unwanted) {
-    unsigned long seen;
-    long deadline = 0;
-    for (unsigned spins = 1; (seen = atomic_load_explicit(value, memory_order_acquire)) == unwanted; spins++) {
-        cpu_relax();
-        if (spins % 64 == 0) {
-            long t = now_ns();
-            if (deadline == 0) deadline = t + spin_ns;
-            else if (t > deadline) break;
-        }
-    }
-    return seen;
+/// One turn of a spin-wait: pauses, and every 64 turns reads the clock; returns 1 once the
+/// spin time (counted from the first reading, kept in `*deadline`, 0 to start) is over.
+static int spin_turn_over(unsigned turn, long *deadline) {
+    cpu_relax();
+    if (turn % 64 != 0) return 0;
+    long t = now_ns();
+    if (*deadline == 0) *deadline = t + spin_ns;
+    return t > *deadline;
 }
 
 static void *worker(void *arg) {
@@ -89,7 +83,10 @@ static void *worker(void *arg) {
     unsigned long seen = first_generation[index];
     inside_job = 1;   // a job that asks for the pool from a worker runs another way
     for (;;) {
-        unsigned long now = spin_while_equal(&generation, seen);
+        unsigned long now;
+        long deadline = 0;
+        for (unsigned turn = 1; (now = atomic_load_explicit(&generation, memory_order_acquire)) == seen; turn++)
+            if (spin_turn_over(turn, &deadline)) break;
         if (now == seen) {
             pthread_mutex_lock(&sleep_lock);
             atomic_fetch_add(&sleeping, 1);
@@ -150,20 +147,14 @@ int rounds_pool_run(int count, void (*fn)(void *ctx, int index), void *ctx) {
 
     // Wait for every worker (those past `count` acknowledge without working).
     long deadline = 0;
-    for (unsigned spins = 1; atomic_load_explicit(&acknowledged, memory_order_acquire) < started; spins++) {
-        cpu_relax();
-        if (spins % 64 == 0) {
-            long t = now_ns();
-            if (deadline == 0) deadline = t + spin_ns;
-            else if (t > deadline) {
-                pthread_mutex_lock(&sleep_lock);
-                atomic_store(&caller_sleeping, 1);
-                while (atomic_load(&acknowledged) < started) pthread_cond_wait(&done_cond, &sleep_lock);
-                atomic_store(&caller_sleeping, 0);
-                pthread_mutex_unlock(&sleep_lock);
-                break;
-            }
-        }
+    for (unsigned turn = 1; atomic_load_explicit(&acknowledged, memory_order_acquire) < started; turn++) {
+        if (!spin_turn_over(turn, &deadline)) continue;
+        pthread_mutex_lock(&sleep_lock);
+        atomic_store(&caller_sleeping, 1);
+        while (atomic_load(&acknowledged) < started) pthread_cond_wait(&done_cond, &sleep_lock);
+        atomic_store(&caller_sleeping, 0);
+        pthread_mutex_unlock(&sleep_lock);
+        break;
     }
     pthread_mutex_unlock(&dispatch_lock);
     return 1;
