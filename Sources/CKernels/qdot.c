@@ -184,3 +184,75 @@ void rounds_q8_0_matmul_vnni(const uint8_t *quants, const float *scales, int blo
         }
     }
 }
+
+/// Rows `first..<last` of an int8x16 matrix (signed levels l, scale d and offset m per group
+/// of 16) times `m` activation rows quantized in natural order. The levels become unsigned
+/// by flipping their top bit (l + 128), and Σ(l+128)·x − 128·Σx is corrected per lane as for
+/// Q8_0; a zmm of 64 weights holds four groups, lanes 4g…4g+3 of group g (scale d_g), and two
+/// activation blocks, lanes 0–7 and 8–15.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+void rounds_int8x16_matmul_vnni(const int8_t *quants, const float *scales, const float *offsets, int has_offsets,
+                                int blocks, int first, int last, const int8_t *xq, const float *dx,
+                                const int32_t *lane_correction, const float *xsum16, int m, float *out, int ldo,
+                                int accumulate) {
+    const int c = 32 * blocks, pairs = blocks / 2, groups = 2 * blocks;
+    const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i lane_group = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i top = _mm512_set1_epi8((char)0x80);
+    for (int o = first; o < last; o++) {
+        const int8_t *wq = quants + (size_t)o * c;
+        const float *wd = scales + (size_t)o * groups, *wm = offsets + (size_t)o * groups;
+        for (int r0 = 0; r0 < m; r0 += 4) {
+            int rows = m - r0 < 4 ? m - r0 : 4;
+            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (int p = 0; p < pairs; p++) {
+                __m512i w = _mm512_xor_si512(_mm512_loadu_si512((const void *)(wq + 64 * p)), top);
+                __m512 dw = _mm512_permutexvar_ps(lane_group, _mm512_castps128_ps512(_mm_loadu_ps(wd + 4 * p)));
+                for (int i = 0; i < rows; i++) {
+                    int r = r0 + i;
+                    __m512i x = _mm512_loadu_si512((const void *)(xq + (size_t)r * c + 64 * p));
+                    __m512i corr = _mm512_loadu_si512((const void *)(lane_correction + ((size_t)r * pairs + p) * 16));
+                    __m512i dot = _mm512_dpbusd_epi32(corr, w, x);
+                    __m512 dxv = _mm512_permutexvar_ps(lane_block, _mm512_castps128_ps512(
+                        _mm_castpd_ps(_mm_load_sd((const double *)(dx + r * blocks + 2 * p)))));
+                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, dxv), acc[i]);
+                }
+            }
+            for (int i = 0; i < rows; i++) {
+                int r = r0 + i;
+                float y = hsum512(acc[i]);
+                if (blocks & 1) {  // a last, unpaired block: two groups of 16
+                    int b = blocks - 1;
+                    const int8_t *x = xq + (size_t)r * c + 64 * pairs;
+                    for (int h = 0; h < 2; h++) {
+                        int dot = 0;
+                        for (int j = 0; j < 16; j++) dot += wq[32 * b + 16 * h + j] * x[16 * h + j];
+                        y += wd[2 * b + h] * dx[r * blocks + b] * (float)dot;
+                    }
+                }
+                if (has_offsets) {
+                    const float *s = xsum16 + (size_t)r * groups;
+                    __m512 off = _mm512_setzero_ps();
+                    int g = 0;
+                    for (; g + 16 <= groups; g += 16) off = _mm512_fmadd_ps(_mm512_loadu_ps(wm + g), _mm512_loadu_ps(s + g), off);
+                    if (g < groups) {
+                        __mmask16 k = (__mmask16)((1u << (groups - g)) - 1);
+                        off = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, wm + g), _mm512_maskz_loadu_ps(k, s + g), off);
+                    }
+                    y += hsum512(off);
+                }
+                float *dst = out + (size_t)r * ldo + o;
+                *dst = accumulate ? *dst + y : y;
+            }
+        }
+    }
+}
+
+void rounds_group_sums16(const float *x, int m, int c, int ldx, float *out) {
+    for (int r = 0; r < m; r++)
+        for (int g = 0; g < c / 16; g++) {
+            float s = 0;
+            for (int j = 0; j < 16; j++) s += x[(size_t)r * ldx + 16 * g + j];
+            out[(size_t)r * (c / 16) + g] = s;
+        }
+}

@@ -36,6 +36,7 @@ extension CompactMatrix {
             return m
         }
         let m = CompactMatrix(format: .int8x16, rows: rows, columns: columns)
+        m.hasOffsets = !noOffset
         m.quants.assumingMemoryBound(to: Int8.self).update(from: levels, count: count)
         let perGroup = groupSize / 16
         for g in 0..<(count / 16) {
@@ -52,6 +53,7 @@ extension CompactMatrix {
             return nil
         }
         let m = CompactMatrix(format: first.format, rows: parts.reduce(0) { $0 + $1.rows }, columns: first.columns)
+        m.hasOffsets = parts.contains { $0.hasOffsets }
         var quantOffset = 0, groupOffset = 0
         for p in parts {
             let bytes = p.quantByteCount, groups = p.groupCount

@@ -29,6 +29,9 @@ public final class CompactMatrix: @unchecked Sendable {
         /// Int8 levels with a scale and offset per 16 weights (CompactLevels.swift): the
         /// form of GGUF Q5_K and Q6_K matrices.
         case int8x16
+
+        /// Whether the integer decode kernels (IntegerMatmul.swift) take this format.
+        public var hasIntegerProducts: Bool { self != .bf16 }
     }
 
     public let format: Format
@@ -39,6 +42,8 @@ public final class CompactMatrix: @unchecked Sendable {
     /// Per block of 32 (OC, C/32): scale d (Q4_1, Q8_0) and offset m (Q4_1); per group of
     /// 16 (OC, C/16) for int8x16.
     let scales: UnsafeMutablePointer<Float>, offsets: UnsafeMutablePointer<Float>
+    /// False when every offset is −0 (none), so products may skip them.
+    var hasOffsets = true
 
     /// Bytes of weight data one pass over the matrix reads.
     public var byteCount: Int {

@@ -24,13 +24,17 @@ extension CompactMatrix: FrozenMatrix {
     }
 }
 
-/// Floats of one decoded tile (512 KiB): rows per tile = this ÷ C, in multiples of 16.
-public let frozenTileFloats = 128 * 1024
+/// Floats of one decoded tile (32 MiB): rows per tile = this ÷ C, in multiples of 16. Large
+/// on purpose: sgemm packs the whole input (N, C) again for every tile, so at N = 1024 and
+/// C = 1536 tiles of 512 KiB spent a fifth of a QLoRA step packing (`scripts/bench-train
+/// --qlora --model` on a Qwen2.5-1.5B shape: 22.1 tokens/s at 512 KiB, 25.7 at 4 MiB, 30.5 at
+/// 16 MiB, 32.3 at 32 MiB, peak memory the same to 1%).
+public let frozenTileFloats = 8 * 1024 * 1024
 
-/// Rows of a (OC, C) frozen matrix decoded per tile.
+/// Rows of a (OC, C) frozen matrix decoded per tile of at most `budget` floats.
 @inlinable
-public func frozenTileRows(columns c: Int, rows oc: Int) -> Int {
-    min(oc, max(16, frozenTileFloats / max(1, c) / 16 * 16))
+public func frozenTileRows(columns c: Int, rows oc: Int, budget: Int = frozenTileFloats) -> Int {
+    min(oc, max(16, budget / max(1, c) / 16 * 16))
 }
 
 /// Decodes rows `range` of `weight` into `tile`, split across the kernel workers.
@@ -49,9 +53,9 @@ func decodeTile(_ weight: any FrozenMatrix, _ range: Range<Int>, into tile: Unsa
 /// out (N, OC) = inp (N, C) · weightᵀ, or `+=` when `accumulate`; `scratch` holds one tile.
 public func frozenMatmulForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: any FrozenMatrix, n: Int,
-    scratch: FloatBuffer, accumulate: Bool = false, ldOut: Int? = nil, ldInp: Int? = nil
+    scratch: FloatBuffer, accumulate: Bool = false, ldOut: Int? = nil, ldInp: Int? = nil, tileFloats: Int = frozenTileFloats
 ) {
-    let c = weight.columns, oc = weight.rows, t = frozenTileRows(columns: c, rows: oc)
+    let c = weight.columns, oc = weight.rows, t = frozenTileRows(columns: c, rows: oc, budget: tileFloats)
     guard n > 0, oc > 0 else { return }
     scratch.reserve(t * c)
     let tile = scratch.pointer
@@ -66,9 +70,9 @@ public func frozenMatmulForward(
 /// Input gradient of `frozenMatmulForward`: dinp (N, C) += dout (N, OC) · weight (OC, C).
 public func frozenMatmulBackward(
     dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, _ weight: any FrozenMatrix, n: Int,
-    scratch: FloatBuffer, ldDout: Int? = nil, ldDinp: Int? = nil
+    scratch: FloatBuffer, ldDout: Int? = nil, ldDinp: Int? = nil, tileFloats: Int = frozenTileFloats
 ) {
-    let c = weight.columns, oc = weight.rows, t = frozenTileRows(columns: c, rows: oc)
+    let c = weight.columns, oc = weight.rows, t = frozenTileRows(columns: c, rows: oc, budget: tileFloats)
     guard n > 0, oc > 0 else { return }
     scratch.reserve(t * c)
     let tile = scratch.pointer, ldo = ldDout ?? oc

@@ -1,4 +1,4 @@
-// Decode-time products of compact Q4_1/Q8_0 weights with int8-quantized activations, through
+// Decode-time products of compact Q4_1/Q8_0/int8x16 weights with int8-quantized activations, through
 // the AVX-512 VNNI kernels of Sources/CKernels/qdot.c (llama.cpp's Q8 activation path). The
 // weights stay exact; each activation row is rounded per block of 32 to int8 with scale
 // max|x|/127, so a product differs from the fp32 one by at most Σ|w|·dx/2 per block.
@@ -16,12 +16,12 @@ public let integerDecodeKernels: Bool =
     rounds_has_vnni512() != 0 && ProcessInfo.processInfo.environment["ROUNDS_EXACT_DECODE"] != "1"
 
 /// out (M,OC) (= or += when `accumulate`) inp (M,C) · weightᵀ on int8 activations; `weight`
-/// must be Q4_1 or Q8_0, and the CPU must have AVX-512 VNNI (`rounds_has_vnni512`).
+/// must be Q4_1, Q8_0 or int8x16, and the CPU must have AVX-512 VNNI (`rounds_has_vnni512`).
 public func integerMatmulForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: CompactMatrix,
     m: Int, accumulate: Bool = false, ldOut: Int? = nil, ldInp: Int? = nil
 ) {
-    precondition(weight.format == .q4_1 || weight.format == .q8_0, "integer decode takes Q4_1 or Q8_0 weights")
+    precondition(weight.format.hasIntegerProducts, "integer decode takes Q4_1, Q8_0 or int8x16 weights")
     let c = weight.columns, oc = weight.rows, blocks = c / 32, pairs = blocks / 2
     guard m > 0, oc > 0 else { return }
     let ldo = ldOut ?? oc, ldi = ldInp ?? c
@@ -30,8 +30,11 @@ public func integerMatmulForward(
     let dx = UnsafeMutablePointer<Float>.allocate(capacity: m * blocks)
     let xsum = UnsafeMutablePointer<Float>.allocate(capacity: m * blocks)
     let correction = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, m * pairs * 16))
-    defer { xq.deallocate(); dx.deallocate(); xsum.deallocate(); correction.deallocate() }
+    let groupOffsets = weight.format == .int8x16 && weight.hasOffsets
+    let xsum16 = UnsafeMutablePointer<Float>.allocate(capacity: groupOffsets ? m * c / 16 : 1)
+    defer { xq.deallocate(); dx.deallocate(); xsum.deallocate(); correction.deallocate(); xsum16.deallocate() }
     rounds_quantize_activations(inp, Int32(m), Int32(c), Int32(ldi), q4 ? 1 : 0, xq, dx, xsum, q4 ? nil : correction)
+    if groupOffsets { rounds_group_sums16(inp, Int32(m), Int32(c), Int32(ldi), xsum16) }
     let quants = UnsafePointer(weight.quants.assumingMemoryBound(to: UInt8.self))
     let workers = m * c * oc < 65_536 ? 1 : min(Threads.count, oc)
     let run = { (w: Int) in
@@ -40,6 +43,11 @@ public func integerMatmulForward(
         if q4 {
             rounds_q4_1_matmul_vnni(quants, weight.scales, weight.offsets, Int32(blocks), Int32(rows.lowerBound),
                                     Int32(rows.upperBound), xq, dx, xsum, Int32(m), out, Int32(ldo), accumulate ? 1 : 0)
+        } else if weight.format == .int8x16 {
+            rounds_int8x16_matmul_vnni(UnsafePointer(weight.quants.assumingMemoryBound(to: Int8.self)), weight.scales,
+                                       weight.offsets, groupOffsets ? 1 : 0, Int32(blocks), Int32(rows.lowerBound),
+                                       Int32(rows.upperBound), xq, dx, correction, xsum16, Int32(m), out, Int32(ldo),
+                                       accumulate ? 1 : 0)
         } else {
             rounds_q8_0_matmul_vnni(quants, weight.scales, Int32(blocks), Int32(rows.lowerBound), Int32(rows.upperBound),
                                     xq, dx, correction, Int32(m), out, Int32(ldo), accumulate ? 1 : 0)

@@ -20,9 +20,11 @@ import Testing
 
     @Test func forwardAndInputGradientEqualSgemmOnTheDecodedMatrixOverSeveralTiles() {
         var rng = TestRNG(seed: 5)
-        // C = 1000: 128 rows per tile, so 300 rows take three tiles (the last one partial).
-        let n = 9, c = 1000, oc = 300
-        #expect(frozenTileRows(columns: c, rows: oc) == 128)
+        // C = 1000 and a budget of 128K floats: 128 rows per tile, so 300 rows take three tiles
+        // (the last one partial).
+        let n = 9, c = 1000, oc = 300, budget = 128 * 1024
+        #expect(frozenTileRows(columns: c, rows: oc, budget: budget) == 128)
+        #expect(frozenTileRows(columns: c, rows: oc) == oc)
         let (m, w) = nf4(&rng, rows: oc, columns: c)
         let x = rng.normals(n * c), dy = rng.normals(n * oc)
         let scratch = FloatBuffer(count: 0)
@@ -31,7 +33,7 @@ import Testing
         let start = rng.normals(n * ld)
         var got = start, want = start
         got.withUnsafeMutableBufferPointer { o in
-            x.withUnsafeBufferPointer { frozenMatmulForward(o.baseAddress! + 3, $0.baseAddress!, m, n: n, scratch: scratch, accumulate: true, ldOut: ld) }
+            x.withUnsafeBufferPointer { frozenMatmulForward(o.baseAddress! + 3, $0.baseAddress!, m, n: n, scratch: scratch, accumulate: true, ldOut: ld, tileFloats: budget) }
         }
         want.withUnsafeMutableBufferPointer { o in
             x.withUnsafeBufferPointer { xp in
@@ -44,7 +46,7 @@ import Testing
         let dx0 = rng.normals(n * c)
         var dxGot = dx0, dxWant = dx0
         dxGot.withUnsafeMutableBufferPointer { d in
-            dy.withUnsafeBufferPointer { frozenMatmulBackward(dinp: d.baseAddress!, dout: $0.baseAddress!, m, n: n, scratch: scratch) }
+            dy.withUnsafeBufferPointer { frozenMatmulBackward(dinp: d.baseAddress!, dout: $0.baseAddress!, m, n: n, scratch: scratch, tileFloats: budget) }
         }
         dxWant.withUnsafeMutableBufferPointer { d in
             dy.withUnsafeBufferPointer { dyp in

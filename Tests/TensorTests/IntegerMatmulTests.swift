@@ -91,4 +91,75 @@ import Testing
             }
         }
     }
+
+    /// int8x16 (GGUF Q6_K and Q5_K levels: a scale and an offset per 16 weights), with and
+    /// without offsets: Σ_g d_g·Σ_j∈g l_j·x̂_j + m_g·Σ_j∈g x_j, and within the rounding bound of
+    /// the fp32 product.
+    @Test(arguments: [false, true])
+    func int8x16ProductsEqualTheQuantizedArithmetic(withOffsets: Bool) throws {
+        guard integerDecodeKernels else {
+            print("IntegerMatmulTests: this CPU has no AVX-512 VNNI; the integer decode kernels are not used here")
+            return
+        }
+        var rng = TestRNG(seed: 12)
+        for shape in shapes {
+            let (rows, c) = (shape.rows, shape.columns), groups = rows * c / 16
+            // Q6_K-like levels −32…31 (the extremes present), or Q5_K-like 0…31 with offsets.
+            let levels = (0..<(rows * c)).map { i -> Int8 in
+                let j = i % 16
+                if withOffsets { return j == 0 ? 0 : j == 1 ? 31 : Int8(rng.next() % 32) }
+                return j == 0 ? -32 : j == 1 ? 31 : Int8(Int(rng.next() % 64) - 32)
+            }
+            let scales = (0..<groups).map { _ in Float(Float16(0.002 + 0.01 * rng.nextFloat())) }
+            let offsets = (0..<groups).map { _ in withOffsets ? Float(Float16(-0.2 * rng.nextFloat())) : -0.0 }
+            let matrix = try #require(levels.withUnsafeBufferPointer { l in
+                scales.withUnsafeBufferPointer { s in
+                    offsets.withUnsafeBufferPointer { o in
+                        CompactMatrix.fromLevels(rows: rows, columns: c, groupSize: 16, levels: l.baseAddress!,
+                                                 scales: s.baseAddress!, offsets: o.baseAddress!)
+                    }
+                }
+            })
+            try #require(matrix.format == .int8x16)
+            for m in [1, 4, 5, 16] {
+                let x = rng.normals(m * c)
+                for accumulate in [false, true] {
+                    let ldOut = rows + 2
+                    var got = [Float](repeating: 0.5, count: m * ldOut)
+                    var fp32 = got
+                    got.withUnsafeMutableBufferPointer { o in
+                        x.withUnsafeBufferPointer { integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+                    }
+                    fp32.withUnsafeMutableBufferPointer { o in
+                        x.withUnsafeBufferPointer { compactMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+                    }
+                    let base = accumulate ? 0.5 : 0
+                    for r in 0..<m {
+                        for o in 0..<rows {
+                            var want = 0.0, bound = 0.0, scale = 1.0
+                            for b in 0..<(c / 32) {
+                                let block = x[(r * c + 32 * b)..<(r * c + 32 * b + 32)]
+                                let d = (block.map { abs($0) }.max() ?? 0) / 127
+                                let inv: Float = d > 0 ? 1 / d : 0
+                                for j in (32 * b)..<(32 * b + 32) {
+                                    let g = (o * c + j) / 16
+                                    let q = max(-127, min(127, (x[r * c + j] * inv).rounded(.toNearestOrEven)))
+                                    let level = Double(levels[o * c + j]) * Double(scales[g])
+                                    let offset = withOffsets ? Double(offsets[g]) : 0
+                                    want += level * Double(q) * Double(d) + offset * Double(x[r * c + j])
+                                    bound += abs(level) * Double(d) / 2
+                                    scale += abs((level + offset) * Double(x[r * c + j]))
+                                }
+                            }
+                            let value = Double(got[r * ldOut + o]) - base
+                            #expect(abs(value - want) <= 2e-5 * scale, "int8x16 \(shape) m=\(m) row \(r) out \(o): \(value) vs \(want)")
+                            let exact = Double(fp32[r * ldOut + o]) - base
+                            #expect(abs(value - exact) <= bound + 2e-5 * scale, "int8x16 \(shape) m=\(m): \(value) vs fp32 \(exact), bound \(bound)")
+                        }
+                        for o in rows..<ldOut { #expect(got[r * ldOut + o] == 0.5) }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -41,4 +41,16 @@ void rounds_q8_0_matmul_vnni(const uint8_t *quants, const float *scales, int blo
                              const int8_t *xq, const float *dx, const int32_t *lane_correction, int m, float *out,
                              int ldo, int accumulate);
 
+/// The same for an int8x16 matrix (signed Int8 levels, scale and offset per group of 16: GGUF
+/// Q5_K and Q6_K) and activations quantized in natural order with lane corrections. When
+/// has_offsets, xsum16 (m × c/16) holds the exact activation sums per group of 16, which meet
+/// the offsets as in Q4_1.
+void rounds_int8x16_matmul_vnni(const int8_t *quants, const float *scales, const float *offsets, int has_offsets,
+                                int blocks, int first, int last, const int8_t *xq, const float *dx,
+                                const int32_t *lane_correction, const float *xsum16, int m, float *out, int ldo,
+                                int accumulate);
+
+/// The exact sums of each group of 16 of m activation rows (ldx apart, c each) into out (m × c/16).
+void rounds_group_sums16(const float *x, int m, int c, int ldx, float *out);
+
 #endif

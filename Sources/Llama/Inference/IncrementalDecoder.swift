@@ -266,7 +266,7 @@ public final class IncrementalDecoder {
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         _ compact: CompactMatrix? = nil,
                         n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
-        if n <= smallMatmulMaxRows, let compact, integerProducts, compact.format == .q4_1 || compact.format == .q8_0 {
+        if n <= smallMatmulMaxRows, let compact, integerProducts, compact.format.hasIntegerProducts {
             integerMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
         } else if n <= smallMatmulMaxRows, let compact {
             compactMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
