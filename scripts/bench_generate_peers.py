@@ -1,6 +1,8 @@
-"""Peers for scripts/bench-generate: llama.cpp (llama-cpp-python) on the Q4_1 GGUF and on
-an F32 GGUF of the same weights, and transformers batch-8 sampling when torch is
-installed. Same machine, same run, same thread count as Rounds. Prints one JSON object.
+"""Peers for scripts/bench-generate: llama.cpp (llama-cpp-python) on the GGUF and on an F32
+GGUF of the same weights, and transformers batch-8 sampling when torch is installed; with
+--same-file-only (a user's model, e.g. 1.5B, where an F32 copy would be 6 GB) llama.cpp on
+the given file alone. Same machine, same run, same thread count and token counts as Rounds.
+Prints one JSON object.
 
 The F32 GGUF is written here from the Q4_1 file with the `gguf` package: every tensor
 dequantized to float32, metadata copied, so llama.cpp reads exactly the weights Rounds uses.
@@ -89,14 +91,18 @@ def main() -> None:
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--same-file-only", action="store_true")
     a = ap.parse_args()
     rng = np.random.default_rng(2024)
     prompt = [int(x) for x in rng.integers(100, 30100, a.prompt_tokens)]
     short = prompt[:32]
+    if a.same_file_only:
+        print(json.dumps({"llama_cpp": llama_cpp_rates(a.model, a.threads, prompt, short, a.new_tokens, a.repeats)}))
+        return
     f32 = os.path.join(os.path.dirname(os.path.abspath(__file__)), ".venv-bench", "model-f32.gguf")
     write_f32_gguf(a.model, f32)
     result = {
-        "llama_cpp_q4_1": llama_cpp_rates(a.model, a.threads, prompt, short, a.new_tokens, a.repeats),
+        "llama_cpp": llama_cpp_rates(a.model, a.threads, prompt, short, a.new_tokens, a.repeats),
         "llama_cpp_f32": llama_cpp_rates(f32, a.threads, prompt, short, a.new_tokens, a.repeats),
         "transformers": transformers_rate(f32, a.threads, short, a.new_tokens, a.batch),
     }

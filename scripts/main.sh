@@ -6,6 +6,9 @@
 # Safe to run again: finished steps are skipped (policies are never overwritten).
 # Work folder: ROUNDS_HOME (default: this checkout). Step sizes: ROUNDS_SFT_STEPS,
 # ROUNDS_PROMPTS; nightly settings and gates: feedback/nightly.json (ROUNDS_NIGHTLY_CONFIG).
+# Your own base model: ROUNDS_BASE=PATH (a .gguf file or a Hugging Face folder; needs a
+# ROUNDS_HOME of its own), and ROUNDS_QLORA=1 to train SFT and the night on a frozen 4-bit
+# base (README: "Bring your own model").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -28,7 +31,28 @@ max_tokens=128
 # pairs but copy the red-flag line into other Japanese answers (docs/sft-results.md).
 sft_rate="--learning-rate 1e-3 --warmup 3"
 mkdir -p "$home/feedback/reports" "$policies"
-[ "$policies" = "./policies" ] || ln -sfn "$(pwd)/policies/base" "$policies/base"
+if [ -n "${ROUNDS_BASE:-}" ]; then
+    [ "$policies" != "./policies" ] || { echo "main.sh: ROUNDS_BASE needs a work folder of its own: set ROUNDS_HOME too (e.g. ROUNDS_HOME=~/rounds-qwen)" >&2; exit 2; }
+    base=$(cd "$(dirname "$ROUNDS_BASE")" && pwd)/$(basename "$ROUNDS_BASE")
+    [ -e "$base" ] || { echo "main.sh: ROUNDS_BASE=$ROUNDS_BASE does not exist (a .gguf file or a Hugging Face folder)" >&2; exit 2; }
+    if [ -d "$base" ]; then
+        ln -sfn "$base" "$policies/base"
+    else
+        mkdir -p "$policies/base"
+        ln -sfn "$base" "$policies/base/$(basename "$base")"
+    fi
+    $rounds model info "$policies/base"
+elif [ "$policies" != "./policies" ]; then
+    ln -sfn "$(pwd)/policies/base" "$policies/base"
+fi
+qlora=""
+if [ "${ROUNDS_QLORA:-0}" = 1 ]; then
+    qlora="--qlora"
+    # The night's settings with "qlora": true (reward model, DPO and KTO on the 4-bit base).
+    config="$home/feedback/nightly-qlora.json"
+    sed '0,/{/s//{\n  "qlora": true,/' "${ROUNDS_NIGHTLY_CONFIG:-feedback/nightly.json}" > "$config.tmp" && mv "$config.tmp" "$config"
+    export ROUNDS_NIGHTLY_CONFIG=$config
+fi
 step() { printf '\n== %s\n' "$*"; }
 
 step "prompts for the review queue"
@@ -36,9 +60,9 @@ $rounds prompts import feedback/seed/prompts.jsonl --db "$db"
 
 step "SFT: base model → sft-v1 ($sft_steps steps on feedback/seed/sft.jsonl)"
 if ! $rounds policy show sft-v1 --policies "$policies" >/dev/null 2>&1; then
-    $rounds sft --policies "$policies" --base policies/base --data feedback/seed/sft.jsonl \
+    $rounds sft --policies "$policies" --base "$policies/base" --data feedback/seed/sft.jsonl \
         --validation feedback/seed/sft-heldout.jsonl --out sft-v1 --max-steps "$sft_steps" \
-        --eval-every 0 --checkpoint-every 10 --resume --max-answer-tokens "$max_tokens" $sft_rate
+        --eval-every 0 --checkpoint-every 10 --resume --max-answer-tokens "$max_tokens" $sft_rate $qlora
     $rounds policy promote sft-v1 --policies "$policies" --db "$db" --by main.sh --reason "first supervised policy"
 fi
 

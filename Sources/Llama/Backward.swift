@@ -74,6 +74,12 @@ extension LlamaModel {
                                     rstd: a + act.rstdPostFFN, n: n, c: c)
                     dDown = UnsafePointer(dproj)
                 }
+                // The activation output is shared by all layers (Workspace.swift): recompute
+                // this layer's from its gate|up.
+                switch arch.activation {
+                case .silu: swigluForward(a + act.act, a + act.gateUp, n: n, f: f)
+                case .geluTanh: gegluForward(a + act.act, a + act.gateUp, n: n, f: f)
+                }
                 dact.update(repeating: 0, count: n * f)
                 projectBackward(l, .down, offset: w.wDown, dx: dact, dweight: grad(w.wDown), dOut: dDown, x: a + act.act, n: n, c: f, oc: c)
                 adapter?.backward(layer: l, .down, x: a + act.act, ldx: f, dOut: dDown, ldDout: c, dx: dact, ldDx: f, rows: n)

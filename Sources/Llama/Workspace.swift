@@ -2,6 +2,10 @@ import Tensor
 
 /// Offsets of the saved activations for N packed rows with `att` attention floats per
 /// layer (llm.c `ActivationTensors`). One buffer, grown on demand, reused across calls.
+/// The MLP's activation output (silu(gate)·up, N × F, the largest tensor of a layer) is not
+/// kept per layer: every layer writes it into one shared region and the backward recomputes
+/// it from the saved gate|up (bit for bit the same values), which cuts a training step's
+/// activations by about a fifth (1 GiB for a Qwen2.5-1.5B shape at 4 × 256 tokens).
 struct ActivationLayout {
     struct Layer {
         var resid = 0, ln1 = 0, rstd1 = 0, qkv = 0, att = 0, attOut = 0, mid = 0, ln2 = 0, rstd2 = 0, gateUp = 0, act = 0
@@ -24,6 +28,7 @@ struct ActivationLayout {
             defer { offset += size }
             return offset
         }
+        let sharedAct = take(n * f)
         for _ in 0..<cfg.layerCount {
             var l = Layer()
             l.resid = take(n * c)
@@ -36,7 +41,7 @@ struct ActivationLayout {
             l.ln2 = take(n * c)
             l.rstd2 = take(n)
             l.gateUp = take(n * 2 * f)
-            l.act = take(n * f)
+            l.act = sharedAct
             l.qkvRaw = l.qkv
             if arch.qkNorm {
                 l.qkvRaw = take(n * qkv)

@@ -1,5 +1,5 @@
 """PyTorch peer for scripts/bench-train: the same training steps Rounds benchmarks, on the
-same weights (the base GGUF, dequantized to fp32 by transformers) and the same shapes, on
+same weights (the GGUF dequantized to fp32 by transformers, or a Hugging Face folder) and the same shapes, on
 CPU with the same thread count. Prints one JSON object per mode on stdout.
 
 modes:
@@ -23,7 +23,7 @@ def peak_rss_mb():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--gguf", required=True)
+    ap.add_argument("--model", required=True, help="a .gguf file or a Hugging Face folder")
     ap.add_argument("--mode", choices=["full", "lora", "dpo"], required=True)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--seq", type=int, default=256)
@@ -37,8 +37,11 @@ def main():
 
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
-    folder, name = os.path.split(os.path.abspath(args.gguf))
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    if os.path.isdir(args.model):
+        model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.float32)
+    else:
+        folder, name = os.path.split(os.path.abspath(args.model))
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
     model.config.use_cache = False
     vocab = model.config.vocab_size
 
