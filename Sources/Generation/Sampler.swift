@@ -23,11 +23,13 @@ public final class TokenSampler {
     /// tempered weights of the whole vocabulary for unfiltered sampling.
     private var candidates: [Candidate]
     private var weights: [Float]
+    private var binned: [Candidate]
 
     public init(vocabularySize: Int, parameters: SamplingParameters) {
         self.vocabularySize = vocabularySize
         self.parameters = parameters
         candidates = [Candidate](repeating: Candidate(weight: 0, id: 0), count: vocabularySize)
+        binned = candidates
         weights = [Float](repeating: 0, count: vocabularySize)
     }
 
@@ -120,8 +122,12 @@ public final class TokenSampler {
                 if enough || floor == 0 { break }
                 floor = floor > 1e-12 ? floor * 1e-4 : 0
             }
-            // Descending weight; ties by lower token id, so the order is reproducible.
-            c[0..<count].sort { $0.weight != $1.weight ? $0.weight > $1.weight : $0.id < $1.id }
+            // Descending weight; ties by lower token id, so the order is reproducible (as far
+            // as top-k or top-p can reach: CandidateOrder.swift).
+            binned.withUnsafeMutableBufferPointer { scratch in
+                orderCandidates(c, count: count, scratch: scratch, prefixCount: topKActive ? topK : 0,
+                                prefixMass: parameters.topP * total)
+            }
         }
         count = min(count, topK)
 

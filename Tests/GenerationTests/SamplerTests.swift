@@ -115,6 +115,35 @@ import Tensor
         #expect(keptMass - lastMass < 0.9 + 1e-4)
     }
 
+    /// On a wide, flat distribution with many equal weights (every case gathers well over the
+    /// 4096 candidates above which CandidateOrder.swift bins them), the kept tokens are exactly the
+    /// first ones of a full sort by (weight ↓, id ↑), and their count is what the filters ask.
+    @Test(arguments: [(Float(0.7), 0, Float(0.9)), (1.3, 5000, 1), (1, 20000, 0.5), (0.4, 0, 0.99)])
+    func keptTokensArePrefixOfTheFullOrder(temperature: Float, topK: Int, topP: Float) {
+        var g = SeededRandom(seed: 9)
+        var l = [Float](repeating: 0, count: 60_000)
+        l.withUnsafeMutableBufferPointer { g.fillNormal($0, std: 1) }
+        // Every other logit on a grid of 0.05 (many exact ties), the rest continuous (bins
+        // holding several different weights).
+        for i in stride(from: 0, to: l.count, by: 2) { l[i] = (l[i] / 0.05).rounded() * 0.05 }
+        let sampler = TokenSampler(vocabularySize: l.count, parameters: SamplingParameters(temperature: temperature, topK: topK, topP: topP))
+        let kept = l.withUnsafeBufferPointer { sampler.filteredDistribution($0.baseAddress!) }.map(\.id)
+        let maxLogit = l.max()!
+        let invT: Float = 1 / temperature
+        let w: [Float] = l.map { (x: Float) -> Float in expf((x - maxLogit) * invT) }
+        let order: [Int32] = (0..<l.count).sorted { (a: Int, b: Int) -> Bool in w[a] != w[b] ? w[a] > w[b] : a < b }.map { Int32($0) }
+        let firstDifference = zip(kept, order).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        #expect(firstDifference == nil, "kept token \(firstDifference ?? -1) of \(kept.count) is not the full order's")
+        if topK > 0 { #expect(kept.count <= topK) }
+        if topP < 1 {
+            let pool = topK > 0 ? Array(order.prefix(topK)) : order
+            let total: Double = pool.reduce(0.0) { (sum: Double, id: Int32) in sum + Double(w[Int(id)]) }
+            let keptMass: Double = kept.reduce(0.0) { (sum: Double, id: Int32) in sum + Double(w[Int(id)]) } / total
+            let lastMass = Double(w[Int(kept.last!)]) / total
+            #expect(keptMass >= Double(topP) - 1e-3 && keptMass - lastMass < Double(topP) + 1e-3)
+        }
+    }
+
     @Test func invalidParametersNameTheField() {
         #expect(throws: SamplingError.self) { try SamplingParameters(temperature: -1).validate() }
         #expect(throws: SamplingError.self) { try SamplingParameters(topP: 0).validate() }

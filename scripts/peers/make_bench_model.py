@@ -12,11 +12,15 @@ Shapes (from the families' published config.json files):
   qwen2.5-1.5b  28 layers, d 1536, ffn 8960, 12 heads / 2 KV heads, vocab 151936, tied head
 
 Weights are N(0, 0.02) as in the families' initializer_range, norms 1, q/k/v biases small.
-The tokenizer is a small byte-level BPE in Qwen2's format (scripts/fixtures/tiny_family.py)
-padded to the vocabulary with llama.cpp converter's "[PADn]" unused tokens, as real Qwen
-GGUF files are; the benchmarks feed token ids, so its content does not matter.
+The tokenizer: with --qwen-vocab FILE, Qwen's own byte-level BPE (the 151,643 ranks of
+qwen.tiktoken, which the PyPI package dashscope ships as dashscope/resources/qwen.tiktoken;
+merges recovered from the ranks as transformers' TikTokenConverter does), so texts take as
+many tokens as with a real Qwen2.5 and the main job's timings mean something; without it a
+small byte-level BPE in Qwen2's format (scripts/fixtures/tiny_family.py), enough for the
+benchmarks, which feed token ids. Either is padded to the vocabulary with llama.cpp
+converter's "[PADn]" unused tokens, as real Qwen GGUF files are.
 
-Run: scripts/.venv-bench/bin/python scripts/peers/make_bench_model.py --shape qwen2.5-1.5b --out DIR
+Run: scripts/.venv-bench/bin/python scripts/peers/make_bench_model.py --shape qwen2.5-1.5b --out DIR [--qwen-vocab FILE]
 """
 import argparse
 import ctypes
@@ -41,19 +45,38 @@ TEMPLATE = ("{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n
             "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}")
 
 
-def write_f16(path, name, s, seed):
+def qwen_vocabulary(path):
+    """Qwen's BPE from its tiktoken ranks: token strings in the byte-level alphabet by rank, the
+    three chat specials after them (151643–151645, as in Qwen2.5), and the merges."""
+    import base64
+
+    from transformers.convert_slow_tokenizer import TikTokenConverter
+
+    with open(path, "rb") as f:
+        ranks = {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in f if line.strip())}
+    TikTokenConverter.load_tiktoken_bpe = staticmethod(lambda _: ranks)
+    vocab, merges = TikTokenConverter(vocab_file=path).extract_vocab_merges_from_model(path)
+    for i, special in enumerate(SPECIALS):
+        vocab[special] = len(ranks) + i
+    return vocab, [f"{a} {b}" for a, b in merges]
+
+
+def write_f16(path, name, s, seed, qwen_vocab=None):
     import gguf
     import tiny_family
 
     rng = np.random.default_rng(seed)
     head_dim = s["d"] // s["heads"]
-    tok = tiny_family.train_tokenizer("qwen2", SPECIALS, 384)
-    vocab = tok.get_vocab(with_added_tokens=True)
+    if qwen_vocab:
+        vocab, merges = qwen_vocabulary(qwen_vocab)
+    else:
+        tok = tiny_family.train_tokenizer("qwen2", SPECIALS, 384)
+        vocab = tok.get_vocab(with_added_tokens=True)
+        merges = json.loads(tok.to_str())["model"]["merges"]
     tokens = [f"[PAD{i}]" for i in range(s["vocab"])]
     types = [5] * s["vocab"]
     for t, i in vocab.items():
         tokens[i], types[i] = t, (3 if t in SPECIALS else 1)
-    merges = json.loads(tok.to_str())["model"]["merges"]
 
     w = gguf.GGUFWriter(path + ".partial", "qwen2")
     w.add_name(name + " (random weights)")
@@ -122,13 +145,14 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--qwen-vocab", help="qwen.tiktoken (pip install --no-deps dashscope: dashscope/resources/qwen.tiktoken)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     f16 = os.path.join(a.out, "model-f16.gguf")
     q4 = os.path.join(a.out, "model-Q4_K_M.gguf")
     if not os.path.exists(f16):
         print(f"make_bench_model: writing {f16}", file=sys.stderr)
-        write_f16(f16, a.shape, SHAPES[a.shape], a.seed)
+        write_f16(f16, a.shape, SHAPES[a.shape], a.seed, a.qwen_vocab)
     if not os.path.exists(q4):
         print(f"make_bench_model: quantizing to {q4}", file=sys.stderr)
         quantize_q4_k_m(f16, q4, a.threads)
