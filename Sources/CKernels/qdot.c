@@ -17,6 +17,8 @@
 //     8–11 of block 0, lanes 4–7 and 12–15 of block 1.
 //   Q8_0 weights: 2 × 32 bytes q + 128 in natural order; activations in natural order; lanes
 //     0–7 belong to block 0, 8–15 to block 1, and Σ(q+128)·x − 128·Σx is corrected per lane.
+//   int8x16 weights (Q5_K/Q6_K levels): 64 signed bytes in natural order, made q + 128 by
+//     flipping the top bit, then as Q8_0 but with a scale per 16 weights (4 lanes each).
 #include "CKernels.h"
 
 #include <CHost.h>
@@ -80,6 +82,19 @@ void rounds_quantize_activations(const float *x, int m, int c, int ldx, int q4_o
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 static inline float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
 
+/// The sum of n products a[i]·b[i] (offsets met by activation sums).
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+static inline float dot_floats(const float *a, const float *b, int n) {
+    __m512 acc = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
+    if (i < n) {
+        __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i), acc);
+    }
+    return hsum512(acc);
+}
+
 /// Rows `first..<last` of a Q4_1 matrix (C = 32·blocks) times `m` quantized activation rows.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int blocks,
@@ -123,15 +138,63 @@ void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, const f
                     y += wd[b] * dx[r * blocks + b] * (float)dot;
                 }
                 // The offsets meet the exact activation sums: Σ_b m_b · Σ_j x_j.
-                const float *s = xsum + r * blocks;
-                __m512 off = _mm512_setzero_ps();
-                int b = 0;
-                for (; b + 16 <= blocks; b += 16) off = _mm512_fmadd_ps(_mm512_loadu_ps(wm + b), _mm512_loadu_ps(s + b), off);
-                if (b < blocks) {
-                    __mmask16 k = (__mmask16)((1u << (blocks - b)) - 1);
-                    off = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, wm + b), _mm512_maskz_loadu_ps(k, s + b), off);
+                y += dot_floats(wm, xsum + r * blocks, blocks);
+                float *dst = out + (size_t)r * ldo + o;
+                *dst = accumulate ? *dst + y : y;
+            }
+        }
+    }
+}
+
+/// Rows `first..<last` of a matrix of one byte per weight times `m` activation rows quantized
+/// in natural order, with a scale per group of `group` weights (32: Q8_0, whose bytes are
+/// q + 128; 16: int8x16, whose bytes are signed levels l, made unsigned here by flipping their
+/// top bit). Σ(l+128)·x − 128·Σx is corrected per lane; a zmm of 64 weights holds two
+/// activation blocks (lanes 0–7, 8–15) and 64 / group weight groups (4 lanes per 16 weights).
+/// With offsets (int8x16 only), xsum16 (m × c/16) holds the exact activation sums they meet.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+static void byte_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int group, int blocks,
+                             int first, int last, const int8_t *xq, const float *dx, const int32_t *lane_correction,
+                             const float *xsum16, int m, float *out, int ldo, int accumulate) {
+    const int c = 32 * blocks, pairs = blocks / 2, groups = c / group, per_pair = 64 / group;
+    const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i lane_group = group == 16 ? _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3) : lane_block;
+    const uint8_t flip = group == 16 ? 0x80 : 0;
+    const __m512i flip_bits = _mm512_set1_epi8((char)flip);
+    const __mmask16 scale_lanes = (__mmask16)((1u << per_pair) - 1);
+    for (int o = first; o < last; o++) {
+        const uint8_t *wq = quants + (size_t)o * c;
+        const float *wd = scales + (size_t)o * groups;
+        for (int r0 = 0; r0 < m; r0 += 4) {
+            int rows = m - r0 < 4 ? m - r0 : 4;
+            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
+            for (int p = 0; p < pairs; p++) {
+                __m512i w = _mm512_xor_si512(_mm512_loadu_si512((const void *)(wq + 64 * p)), flip_bits);
+                __m512 dw = _mm512_permutexvar_ps(lane_group, _mm512_maskz_loadu_ps(scale_lanes, wd + per_pair * p));
+                for (int i = 0; i < rows; i++) {
+                    int r = r0 + i;
+                    __m512i x = _mm512_loadu_si512((const void *)(xq + (size_t)r * c + 64 * p));
+                    // Σ (l+128)·x − 128·Σx per lane of 4 bytes.
+                    __m512i corr = _mm512_loadu_si512((const void *)(lane_correction + ((size_t)r * pairs + p) * 16));
+                    __m512i dot = _mm512_dpbusd_epi32(corr, w, x);
+                    __m512 dxv = _mm512_permutexvar_ps(lane_block, _mm512_castps128_ps512(
+                        _mm_castpd_ps(_mm_load_sd((const double *)(dx + r * blocks + 2 * p)))));
+                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, dxv), acc[i]);
                 }
-                y += hsum512(off);
+            }
+            for (int i = 0; i < rows; i++) {
+                int r = r0 + i;
+                float y = hsum512(acc[i]);
+                if (blocks & 1) {  // a last, unpaired block
+                    int b = blocks - 1;
+                    const int8_t *x = xq + (size_t)r * c + 64 * pairs;
+                    for (int g = 0; g < 32 / group; g++) {
+                        int dot = 0;
+                        for (int j = 0; j < group; j++) dot += (int8_t)(wq[32 * b + group * g + j] ^ flip ^ 0x80) * x[group * g + j];
+                        y += wd[(32 / group) * b + g] * dx[r * blocks + b] * (float)dot;
+                    }
+                }
+                if (offsets) y += dot_floats(offsets + (size_t)o * groups, xsum16 + (size_t)r * groups, groups);
                 float *dst = out + (size_t)r * ldo + o;
                 *dst = accumulate ? *dst + y : y;
             }
@@ -144,108 +207,18 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 void rounds_q8_0_matmul_vnni(const uint8_t *quants, const float *scales, int blocks, int first, int last,
                              const int8_t *xq, const float *dx, const int32_t *lane_correction, int m, float *out,
                              int ldo, int accumulate) {
-    const int c = 32 * blocks, pairs = blocks / 2;
-    const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    for (int o = first; o < last; o++) {
-        const uint8_t *wq = quants + (size_t)o * c;
-        const float *wd = scales + (size_t)o * blocks;
-        for (int r0 = 0; r0 < m; r0 += 4) {
-            int rows = m - r0 < 4 ? m - r0 : 4;
-            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-            for (int p = 0; p < pairs; p++) {
-                __m512i w = _mm512_loadu_si512((const void *)(wq + 64 * p));
-                __m512 dw = _mm512_permutexvar_ps(lane_block, _mm512_castps128_ps512(
-                    _mm_castpd_ps(_mm_load_sd((const double *)(wd + 2 * p)))));
-                for (int i = 0; i < rows; i++) {
-                    int r = r0 + i;
-                    __m512i x = _mm512_loadu_si512((const void *)(xq + (size_t)r * c + 64 * p));
-                    // Σ (q+128)·x − 128·Σx per lane of 4 bytes.
-                    __m512i corr = _mm512_loadu_si512((const void *)(lane_correction + ((size_t)r * pairs + p) * 16));
-                    __m512i dot = _mm512_dpbusd_epi32(corr, w, x);
-                    __m512 dxv = _mm512_permutexvar_ps(lane_block, _mm512_castps128_ps512(
-                        _mm_castpd_ps(_mm_load_sd((const double *)(dx + r * blocks + 2 * p)))));
-                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, dxv), acc[i]);
-                }
-            }
-            for (int i = 0; i < rows; i++) {
-                int r = r0 + i;
-                float y = hsum512(acc[i]);
-                if (blocks & 1) {
-                    int b = blocks - 1;
-                    const uint8_t *q = wq + 32 * b;
-                    const int8_t *x = xq + (size_t)r * c + 64 * pairs;
-                    int dot = 0;
-                    for (int j = 0; j < 32; j++) dot += ((int)q[j] - 128) * x[j];
-                    y += wd[b] * dx[r * blocks + b] * (float)dot;
-                }
-                float *dst = out + (size_t)r * ldo + o;
-                *dst = accumulate ? *dst + y : y;
-            }
-        }
-    }
+    byte_matmul_vnni(quants, scales, NULL, 32, blocks, first, last, xq, dx, lane_correction, NULL, m, out, ldo,
+                     accumulate);
 }
 
-/// Rows `first..<last` of an int8x16 matrix (signed levels l, scale d and offset m per group
-/// of 16) times `m` activation rows quantized in natural order. The levels become unsigned
-/// by flipping their top bit (l + 128), and Σ(l+128)·x − 128·Σx is corrected per lane as for
-/// Q8_0; a zmm of 64 weights holds four groups, lanes 4g…4g+3 of group g (scale d_g), and two
-/// activation blocks, lanes 0–7 and 8–15.
+/// Rows `first..<last` of an int8x16 matrix (signed levels, scale and offset per 16).
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 void rounds_int8x16_matmul_vnni(const int8_t *quants, const float *scales, const float *offsets, int has_offsets,
                                 int blocks, int first, int last, const int8_t *xq, const float *dx,
                                 const int32_t *lane_correction, const float *xsum16, int m, float *out, int ldo,
                                 int accumulate) {
-    const int c = 32 * blocks, pairs = blocks / 2, groups = 2 * blocks;
-    const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    const __m512i lane_group = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    const __m512i top = _mm512_set1_epi8((char)0x80);
-    for (int o = first; o < last; o++) {
-        const int8_t *wq = quants + (size_t)o * c;
-        const float *wd = scales + (size_t)o * groups, *wm = offsets + (size_t)o * groups;
-        for (int r0 = 0; r0 < m; r0 += 4) {
-            int rows = m - r0 < 4 ? m - r0 : 4;
-            __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-            for (int p = 0; p < pairs; p++) {
-                __m512i w = _mm512_xor_si512(_mm512_loadu_si512((const void *)(wq + 64 * p)), top);
-                __m512 dw = _mm512_permutexvar_ps(lane_group, _mm512_castps128_ps512(_mm_loadu_ps(wd + 4 * p)));
-                for (int i = 0; i < rows; i++) {
-                    int r = r0 + i;
-                    __m512i x = _mm512_loadu_si512((const void *)(xq + (size_t)r * c + 64 * p));
-                    __m512i corr = _mm512_loadu_si512((const void *)(lane_correction + ((size_t)r * pairs + p) * 16));
-                    __m512i dot = _mm512_dpbusd_epi32(corr, w, x);
-                    __m512 dxv = _mm512_permutexvar_ps(lane_block, _mm512_castps128_ps512(
-                        _mm_castpd_ps(_mm_load_sd((const double *)(dx + r * blocks + 2 * p)))));
-                    acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(dw, dxv), acc[i]);
-                }
-            }
-            for (int i = 0; i < rows; i++) {
-                int r = r0 + i;
-                float y = hsum512(acc[i]);
-                if (blocks & 1) {  // a last, unpaired block: two groups of 16
-                    int b = blocks - 1;
-                    const int8_t *x = xq + (size_t)r * c + 64 * pairs;
-                    for (int h = 0; h < 2; h++) {
-                        int dot = 0;
-                        for (int j = 0; j < 16; j++) dot += wq[32 * b + 16 * h + j] * x[16 * h + j];
-                        y += wd[2 * b + h] * dx[r * blocks + b] * (float)dot;
-                    }
-                }
-                if (has_offsets) {
-                    const float *s = xsum16 + (size_t)r * groups;
-                    __m512 off = _mm512_setzero_ps();
-                    int g = 0;
-                    for (; g + 16 <= groups; g += 16) off = _mm512_fmadd_ps(_mm512_loadu_ps(wm + g), _mm512_loadu_ps(s + g), off);
-                    if (g < groups) {
-                        __mmask16 k = (__mmask16)((1u << (groups - g)) - 1);
-                        off = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, wm + g), _mm512_maskz_loadu_ps(k, s + g), off);
-                    }
-                    y += hsum512(off);
-                }
-                float *dst = out + (size_t)r * ldo + o;
-                *dst = accumulate ? *dst + y : y;
-            }
-        }
-    }
+    byte_matmul_vnni((const uint8_t *)quants, scales, has_offsets ? offsets : NULL, 16, blocks, first, last, xq, dx,
+                     lane_correction, xsum16, m, out, ldo, accumulate);
 }
 
 void rounds_group_sums16(const float *x, int m, int c, int ldx, float *out) {
