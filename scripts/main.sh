@@ -41,7 +41,7 @@ if [ -n "${ROUNDS_BASE:-}" ]; then
         mkdir -p "$policies/base"
         ln -sfn "$base" "$policies/base/$(basename "$base")"
     fi
-    $rounds model info "$policies/base"
+    $rounds model info "$base"
 elif [ "$policies" != "./policies" ]; then
     ln -sfn "$(pwd)/policies/base" "$policies/base"
 fi
