@@ -17,8 +17,11 @@ extension RewardModel {
     }
 
     /// Loads the reward model `name` of `registry` (its backbone as a policy, then its head).
-    public static func load(_ name: String, registry: PolicyRegistry) throws -> (reward: RewardModel, policy: LoadedPolicy) {
-        let loaded = try PolicyLoader.load(name, registry: registry)
+    /// `frozenBase`: the backbone's base stays in its 4-bit encoding (a QLoRA-trained reward
+    /// model scored on the base it was trained on, in a fraction of the memory: the nightly
+    /// evaluation holds it beside the candidate and its parent).
+    public static func load(_ name: String, registry: PolicyRegistry, frozenBase: Bool = false) throws -> (reward: RewardModel, policy: LoadedPolicy) {
+        let loaded = try PolicyLoader.load(name, registry: registry, frozenBase: frozenBase)
         guard let manifest = loaded.manifest, manifest.method == method else {
             throw RewardModelError.notARewardModel(name: name)
         }
