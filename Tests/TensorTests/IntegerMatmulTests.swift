@@ -26,6 +26,21 @@ import Testing
         return w
     }
 
+    /// The integer product and the fp32 product of the same compact matrix, each written into
+    /// (or added to, when `accumulate`) an output of M rows `ldOut` apart filled with `start`.
+    static func products(_ matrix: CompactMatrix, _ x: [Float], m: Int, accumulate: Bool, ldOut: Int,
+                         start: Float) -> (integer: [Float], fp32: [Float]) {
+        var got = [Float](repeating: start, count: m * ldOut)
+        var fp32 = got
+        got.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer { integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+        }
+        fp32.withUnsafeMutableBufferPointer { o in
+            x.withUnsafeBufferPointer { compactMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+        }
+        return (got, fp32)
+    }
+
     /// The kernels' arithmetic in double: Σ_j (w_j − m_b)·x̂_j + m_b·Σ_j x_j, x̂ the activations
     /// rounded as the kernels round them (per block of 32, scale max|x|/127, ties to even) and
     /// m_b a Q4_1 block's offset (0 for Q8_0), which meets the exact activations; and the
@@ -61,14 +76,7 @@ import Testing
                 let x = rng.normals(m * shape.columns)
                 for accumulate in [false, true] {
                     let ldOut = shape.rows + 3
-                    var got = [Float](repeating: 0.25, count: m * ldOut)
-                    var fp32 = got
-                    got.withUnsafeMutableBufferPointer { o in
-                        x.withUnsafeBufferPointer { integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
-                    }
-                    fp32.withUnsafeMutableBufferPointer { o in
-                        x.withUnsafeBufferPointer { compactMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
-                    }
+                    let (got, fp32) = Self.products(matrix, x, m: m, accumulate: accumulate, ldOut: ldOut, start: 0.25)
                     for r in 0..<m {
                         let xr = Array(x[(r * shape.columns)..<((r + 1) * shape.columns)])
                         for o in 0..<shape.rows {
@@ -125,14 +133,7 @@ import Testing
                 let x = rng.normals(m * c)
                 for accumulate in [false, true] {
                     let ldOut = rows + 2
-                    var got = [Float](repeating: 0.5, count: m * ldOut)
-                    var fp32 = got
-                    got.withUnsafeMutableBufferPointer { o in
-                        x.withUnsafeBufferPointer { integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
-                    }
-                    fp32.withUnsafeMutableBufferPointer { o in
-                        x.withUnsafeBufferPointer { compactMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
-                    }
+                    let (got, fp32) = Self.products(matrix, x, m: m, accumulate: accumulate, ldOut: ldOut, start: 0.5)
                     let base = accumulate ? 0.5 : 0
                     for r in 0..<m {
                         for o in 0..<rows {

@@ -32,17 +32,15 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+import tiny_family  # noqa: E402  (the Qwen chat specials and template, the small tokenizer)
+
+SPECIALS = tiny_family.QWEN_SPECIALS
+TEMPLATE = tiny_family.QWEN_TEMPLATE
 
 SHAPES = {
     "qwen2.5-0.5b": dict(layers=24, d=896, ffn=4864, heads=14, kv=2, vocab=151936),
     "qwen2.5-1.5b": dict(layers=28, d=1536, ffn=8960, heads=12, kv=2, vocab=151936),
 }
-SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
-TEMPLATE = ("{%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}"
-            "{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\\n' }}"
-            "{%- endif %}{%- for message in messages %}{%- if not (message.role == 'system' and loop.first) %}"
-            "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endif %}{%- endfor %}"
-            "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}")
 
 
 def qwen_vocabulary(path):
@@ -63,7 +61,6 @@ def qwen_vocabulary(path):
 
 def write_f16(path, name, s, seed, qwen_vocab=None):
     import gguf
-    import tiny_family
 
     rng = np.random.default_rng(seed)
     head_dim = s["d"] // s["heads"]
