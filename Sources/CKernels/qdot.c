@@ -151,9 +151,10 @@ void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, const f
 /// q + 128; 16: int8x16, whose bytes are signed levels l, made unsigned here by flipping their
 /// top bit). Σ(l+128)·x − 128·Σx is corrected per lane; a zmm of 64 weights holds two
 /// activation blocks (lanes 0–7, 8–15) and 64 / group weight groups (4 lanes per 16 weights).
-/// With offsets (int8x16 only), xsum16 (m × c/16) holds the exact activation sums they meet.
+/// With offsets (int8x16 only; NULL for none), xsum16 (m × c/16) holds the exact activation
+/// sums they meet.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-static void byte_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int group, int blocks,
+void rounds_byte_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int group, int blocks,
                              int first, int last, const int8_t *xq, const float *dx, const int32_t *lane_correction,
                              const float *xsum16, int m, float *out, int ldo, int accumulate) {
     const int c = 32 * blocks, pairs = blocks / 2, groups = c / group, per_pair = 64 / group;
@@ -200,25 +201,6 @@ static void byte_matmul_vnni(const uint8_t *quants, const float *scales, const f
             }
         }
     }
-}
-
-/// Rows `first..<last` of a Q8_0 matrix (bytes q + 128) times `m` quantized activation rows.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-void rounds_q8_0_matmul_vnni(const uint8_t *quants, const float *scales, int blocks, int first, int last,
-                             const int8_t *xq, const float *dx, const int32_t *lane_correction, int m, float *out,
-                             int ldo, int accumulate) {
-    byte_matmul_vnni(quants, scales, NULL, 32, blocks, first, last, xq, dx, lane_correction, NULL, m, out, ldo,
-                     accumulate);
-}
-
-/// Rows `first..<last` of an int8x16 matrix (signed levels, scale and offset per 16).
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-void rounds_int8x16_matmul_vnni(const int8_t *quants, const float *scales, const float *offsets, int has_offsets,
-                                int blocks, int first, int last, const int8_t *xq, const float *dx,
-                                const int32_t *lane_correction, const float *xsum16, int m, float *out, int ldo,
-                                int accumulate) {
-    byte_matmul_vnni((const uint8_t *)quants, scales, has_offsets ? offsets : NULL, 16, blocks, first, last, xq, dx,
-                     lane_correction, xsum16, m, out, ldo, accumulate);
 }
 
 void rounds_group_sums16(const float *x, int m, int c, int ldx, float *out) {

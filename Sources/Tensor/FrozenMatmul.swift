@@ -1,6 +1,7 @@
 // Linear layers whose weight stays in a compact encoding (NF4, or a GGUF's own blocks) and is
 // never expanded whole: the QLoRA base. Both products a frozen layer needs decode the weight
-// one tile of rows at a time into a small fp32 scratch and run sgemm on that tile:
+// one tile of rows at a time (at most `frozenTileFloats`) into an fp32 scratch and run sgemm
+// on that tile:
 //   forward         out[:, o..<o+t] (=/+=) inp · tileᵀ
 //   input gradient  dinp += dout[:, o..<o+t] · tile        (dX = dY·W, tile by tile)
 // There is no weight gradient (the base is frozen). The results equal `matmulForward` /

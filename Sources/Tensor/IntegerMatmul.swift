@@ -43,14 +43,11 @@ public func integerMatmulForward(
         if q4 {
             rounds_q4_1_matmul_vnni(quants, weight.scales, weight.offsets, Int32(blocks), Int32(rows.lowerBound),
                                     Int32(rows.upperBound), xq, dx, xsum, Int32(m), out, Int32(ldo), accumulate ? 1 : 0)
-        } else if weight.format == .int8x16 {
-            rounds_int8x16_matmul_vnni(UnsafePointer(weight.quants.assumingMemoryBound(to: Int8.self)), weight.scales,
-                                       weight.offsets, groupOffsets ? 1 : 0, Int32(blocks), Int32(rows.lowerBound),
-                                       Int32(rows.upperBound), xq, dx, correction, xsum16, Int32(m), out, Int32(ldo),
-                                       accumulate ? 1 : 0)
         } else {
-            rounds_q8_0_matmul_vnni(quants, weight.scales, Int32(blocks), Int32(rows.lowerBound), Int32(rows.upperBound),
-                                    xq, dx, correction, Int32(m), out, Int32(ldo), accumulate ? 1 : 0)
+            // One byte per weight: Q8_0 (scale per 32) or int8x16 (scale and offset per 16).
+            rounds_byte_matmul_vnni(quants, weight.scales, groupOffsets ? weight.offsets : nil, weight.format == .int8x16 ? 16 : 32,
+                                    Int32(blocks), Int32(rows.lowerBound), Int32(rows.upperBound), xq, dx, correction, xsum16,
+                                    Int32(m), out, Int32(ldo), accumulate ? 1 : 0)
         }
     }
     if workers == 1 {

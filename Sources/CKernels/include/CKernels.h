@@ -36,19 +36,14 @@ void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, const f
                              int first, int last, const int8_t *xq, const float *dx, const float *xsum, int m,
                              float *out, int ldo, int accumulate);
 
-/// The same for a Q8_0 matrix (bytes q + 128) and activations quantized in natural order.
-void rounds_q8_0_matmul_vnni(const uint8_t *quants, const float *scales, int blocks, int first, int last,
-                             const int8_t *xq, const float *dx, const int32_t *lane_correction, int m, float *out,
-                             int ldo, int accumulate);
-
-/// The same for an int8x16 matrix (signed Int8 levels, scale and offset per group of 16: GGUF
-/// Q5_K and Q6_K) and activations quantized in natural order with lane corrections. When
-/// has_offsets, xsum16 (m × c/16) holds the exact activation sums per group of 16, which meet
-/// the offsets as in Q4_1.
-void rounds_int8x16_matmul_vnni(const int8_t *quants, const float *scales, const float *offsets, int has_offsets,
-                                int blocks, int first, int last, const int8_t *xq, const float *dx,
-                                const int32_t *lane_correction, const float *xsum16, int m, float *out, int ldo,
-                                int accumulate);
+/// The same for a matrix of one byte per weight with a scale per `group` weights, and
+/// activations quantized in natural order with lane corrections: Q8_0 (group 32, bytes q + 128,
+/// offsets NULL) or int8x16 (group 16, signed Int8 levels: GGUF Q5_K and Q6_K). With offsets
+/// (one per group; NULL for none), xsum16 (m × c/16) holds the exact activation sums per group
+/// of 16, which meet the offsets as in Q4_1.
+void rounds_byte_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int group, int blocks,
+                             int first, int last, const int8_t *xq, const float *dx, const int32_t *lane_correction,
+                             const float *xsum16, int m, float *out, int ldo, int accumulate);
 
 /// The exact sums of each group of 16 of m activation rows (ldx apart, c each) into out (m × c/16).
 void rounds_group_sums16(const float *x, int m, int c, int ldx, float *out);
