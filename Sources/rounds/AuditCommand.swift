@@ -23,8 +23,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Only entries by this reviewer, system actor or login.")
     var who: String?
 
-    @Option(help: "Only entries since this date (2026-11-23) or time (2026-11-23T09:00:00Z).")
-    var since: String?
+    @OptionGroup var since: SinceOption
 
     @Option(help: "At most the latest N entries.")
     var limit: Int?
@@ -33,12 +32,11 @@ struct AuditCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        _ = try SinceDate.parse(since)
         if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more, e.g. --limit 50") }
     }
 
     func run() throws {
-        let entries = try database.openExisting().auditEntries(action: action, who: who, since: SinceDate.parse(since), limit: limit)
+        let entries = try database.openExisting().auditEntries(action: action, who: who, since: since.date, limit: limit)
         let dates = ISO8601DateFormatter()
         if json {
             for e in entries {
@@ -51,7 +49,7 @@ struct AuditCommand: ParsableCommand {
             }
             return
         }
-        if entries.isEmpty { print("No audit entries\(action == nil && who == nil && since == nil ? "" : " match").") }
+        if entries.isEmpty { print("No audit entries\(action == nil && who == nil && since.since == nil ? "" : " match").") }
         for e in entries {
             let clean = { (text: String) in TerminalText.neutralised(text, multiline: false) }
             var line = "\(dates.string(from: e.createdAt))  \(pad(e.action.rawValue, 14))\(clean(e.actor)) (\(clean(e.login)))  \(clean(e.subject))"

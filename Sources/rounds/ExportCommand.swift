@@ -23,8 +23,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The file to write (atomically).", valueName: "file"))
     var out: String
 
-    @Option(help: "Only ratings made since this date (2026-11-23) or time (2026-11-23T09:00:00Z).")
-    var since: String?
+    @OptionGroup var since: SinceOption
 
     @Option(help: "Prompts to include: train, heldout or all. Default: train for training formats, all for csv.")
     var split: SplitFilter?
@@ -34,7 +33,6 @@ struct ExportCommand: ParsableCommand {
     var withReviewerNames = false
 
     func validate() throws {
-        _ = try SinceDate.parse(since)
         guard !out.isEmpty else { throw ValidationError("--out needs a file name, e.g. --out pairs.jsonl") }
     }
 
@@ -43,10 +41,10 @@ struct ExportCommand: ParsableCommand {
         let actor = try withReviewerNames ? Identity.lead(store, for: "exporting with reviewers' names") : store.actor()
         let chosenSplit = split ?? (format == .csv ? .all : .train)
         let summary = try store.export(
-            format, to: out, since: SinceDate.parse(since), split: chosenSplit, withReviewerNames: withReviewerNames)
+            format, to: out, since: since.date, split: chosenSplit, withReviewerNames: withReviewerNames)
         try store.audit(.export, actor: actor.name, login: actor.login, subject: out, details: [
             "format": format.rawValue, "split": chosenSplit.rawValue, "rows": "\(summary.rows)",
-            "reviewer_names": withReviewerNames ? "yes" : "no", "since": since ?? ""])
+            "reviewer_names": withReviewerNames ? "yes" : "no", "since": since.since ?? ""])
         print("\(out): \(summary)")
     }
 }

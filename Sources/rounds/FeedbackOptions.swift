@@ -29,19 +29,26 @@ struct OverlapOptions: ParsableArguments {
     }
 }
 
-/// Dates for `--since`: `2026-11-23` (midnight, local time) or an ISO 8601 time such as
-/// `2026-11-23T09:00:00Z`.
-enum SinceDate {
-    static func parse(_ text: String?) throws -> Date? {
-        guard let text else { return nil }
-        let full = ISO8601DateFormatter()
-        if let date = full.date(from: text) { return date }
-        let day = DateFormatter()
-        day.locale = Locale(identifier: "en_US_POSIX")
-        day.timeZone = .current
-        day.dateFormat = "yyyy-MM-dd"
-        if let date = day.date(from: text) { return date }
-        throw ValidationError("--since '\(text)' is not a date; type e.g. --since 2026-11-23 or --since 2026-11-23T09:00:00Z")
+/// `--since DATE`: `2026-11-23` (midnight, local time) or an ISO 8601 time such as
+/// `2026-11-23T09:00:00Z`; shared by stats, export and audit.
+struct SinceOption: ParsableArguments {
+    @Option(help: "Only what was recorded since this date (2026-11-23, local midnight) or time (2026-11-23T09:00:00Z).")
+    var since: String?
+
+    func validate() throws { _ = try date }
+
+    /// The parsed date, nil without `--since`.
+    var date: Date? {
+        get throws {
+            guard let since else { return nil }
+            if let date = ISO8601DateFormatter().date(from: since) { return date }
+            let day = DateFormatter()
+            day.locale = Locale(identifier: "en_US_POSIX")
+            day.timeZone = .current
+            day.dateFormat = "yyyy-MM-dd"
+            if let date = day.date(from: since) { return date }
+            throw ValidationError("--since '\(since)' is not a date; type e.g. --since 2026-11-23 or --since 2026-11-23T09:00:00Z")
+        }
     }
 }
 

@@ -5,28 +5,35 @@ import FeedbackStore
 // each recorded in the audit log.
 extension ReviewerCommand {
     struct Role: AuditedChange {
-        static let configuration = CommandConfiguration(
-            abstract: "Make a reviewer a lead or a reviewer (a lead's change; the last lead cannot step down).")
+        static let configuration = CommandConfiguration(abstract: "Make a reviewer a lead or a reviewer (a lead's change; the last lead cannot step down).")
         @OptionGroup var change: AuditedChangeOptions
         @Argument(help: "The reviewer's handle.") var name: String
         @Argument(help: "lead or reviewer.") var role: ReviewerRole
 
         func make(in store: FeedbackStore, reason: String?) throws -> String {
-            try store.setRole(role, of: name, by: store.actor(), reason: reason)
-            return "\(name) is now a \(role.rawValue)."
+            let before = try store.setRole(role, of: name, by: store.actor(), reason: reason)
+            if before == role { return "\(Add.shown(name)) is already a \(role.rawValue); nothing changed." }
+            return "\(Add.shown(name)) is now a \(role.rawValue) (was a \(before.rawValue))."
         }
     }
 
     struct Map: AuditedChange {
-        static let configuration = CommandConfiguration(
-            abstract: "Let an OS login rate as a reviewer (a lead's change). Unmapped, a login rates as the reviewer of the same name.")
+        static let configuration = CommandConfiguration(abstract: "Let an OS login rate as a reviewer (a lead's change). Unmapped, a login rates as the reviewer of the same name.")
         @OptionGroup var change: AuditedChangeOptions
         @Argument(help: "The OS login (what `id -un` prints for that person).") var login: String
         @Argument(help: "The reviewer's handle.") var name: String
 
+        /// Checked before the database is opened, with the command to type.
+        func validate() throws {
+            if let problem = NameRules.handleProblem(login, what: "login") {
+                throw ValidationError("LOGIN: \(problem); type e.g. rounds reviewer map htanaka tanaka")
+            }
+        }
+
         func make(in store: FeedbackStore, reason: String?) throws -> String {
-            try store.mapLogin(login, to: name, by: store.actor(), reason: reason)
-            return "Login \(login) now rates as \(name)."
+            let before = try store.mapLogin(login, to: name, by: store.actor(), reason: reason)
+            let moved = before.map { $0 == name ? " (it already did)" : " (it rated as \(Add.shown($0)) before)" } ?? ""
+            return "Login \(Add.shown(login)) now rates as \(Add.shown(name))\(moved)."
         }
     }
 }

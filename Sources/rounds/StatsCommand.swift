@@ -16,8 +16,7 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "Only ratings made since this date (2026-11-23, local midnight) or time (2026-11-23T09:00:00Z).")
-    var since: String?
+    @OptionGroup var since: SinceOption
 
     @Option(help: "table (terminal), json, csv, or html (one self-contained file with charts).")
     var format: Format = .table
@@ -36,7 +35,6 @@ struct StatsCommand: ParsableCommand {
     var withReviewerNames = false
 
     func validate() throws {
-        _ = try SinceDate.parse(since)
         guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be 0–100000, e.g. --bootstrap 1000") }
         if format == .html && out == nil { throw ValidationError("--format html writes a file; add --out report.html") }
     }
@@ -45,7 +43,7 @@ struct StatsCommand: ParsableCommand {
         let store = try database.openExisting()
         if withReviewerNames { _ = try Identity.lead(store, for: "statistics with reviewers' names") }
         let report = try store.statsReport(
-            since: SinceDate.parse(since), bootstrapRounds: bootstrap, seed: seed, withReviewerNames: withReviewerNames)
+            since: since.date, bootstrapRounds: bootstrap, seed: seed, withReviewerNames: withReviewerNames)
         let data: Data
         switch format {
         case .table: data = Data(report.table.utf8)

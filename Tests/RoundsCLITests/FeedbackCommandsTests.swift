@@ -54,6 +54,9 @@ import Testing
     @Test(arguments: [
         (["stats", "--format", "html"], "--out report.html"),
         (["stats", "--since", "yesterday"], "--since 2026-11-23"),
+        (["export", "--format", "csv", "--out", "x.csv", "--since", "11/23"], "--since 2026-11-23"),
+        (["audit", "--since", "last week"], "--since 2026-11-23"),
+        (["reviewer", "map", "h tanaka", "tanaka"], "rounds reviewer map htanaka tanaka"),
         (["prompts", "import", "/nonexistent.jsonl"], "No file at /nonexistent.jsonl"),
         (["prompts", "import", "x.jsonl", "--held-out", "1"], "--held-out 0.1"),
         (["reviewer", "add", "two words"], "rounds reviewer add tanaka"),

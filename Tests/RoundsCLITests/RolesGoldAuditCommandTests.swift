@@ -67,6 +67,23 @@ import Testing
         #expect(export.actor == me && export.subject.hasSuffix("ratings.csv") && export.details.contains("\"reviewer_names\":\"no\""))
     }
 
+    /// Role and map changes say what was there before, and a change to what already is
+    /// records nothing.
+    @Test func roleAndMapSayWhatChanged() throws {
+        let (folder, db) = try temporaryDatabase()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func say(_ arguments: [String]) throws -> String { try PolicyEvaluateCommandTests.rounds(arguments + ["--db", db]).out }
+        try run(["reviewer", "add", me, "--role", "lead", "--db", db])
+        try run(["reviewer", "add", "tanaka", "--db", db])
+        try run(["reviewer", "add", "sato", "--db", db])
+        #expect(try say(["reviewer", "role", "tanaka", "lead"]).contains("tanaka is now a lead (was a reviewer)."))
+        #expect(try say(["reviewer", "role", "tanaka", "lead"]).contains("tanaka is already a lead; nothing changed."))
+        #expect(try say(["reviewer", "map", "htanaka", "tanaka"]).contains("Login htanaka now rates as tanaka."))
+        #expect(try say(["reviewer", "map", "htanaka", "sato"]).contains("Login htanaka now rates as sato (it rated as tanaka before)."))
+        let store = try FeedbackStore(path: db)
+        #expect(try store.auditEntries(action: .roleChange).count == 1 && store.auditEntries(action: .loginMap).count == 2)
+    }
+
     @Test func auditListsWithFiltersAsTextAndJSON() throws {
         let (folder, db) = try temporaryDatabase()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -26,14 +26,16 @@ extension FeedbackStore {
     }
 
     /// Gives the reviewer `name` the role `role` (a lead's change). The last lead cannot
-    /// step down: the database would be open to anyone again.
-    public func setRole(_ role: ReviewerRole, of name: String, by actor: Caller, reason: String? = nil) throws {
+    /// step down: the database would be open to anyone again. Returns the role before; when it
+    /// is already `role`, nothing is written or audited.
+    @discardableResult
+    public func setRole(_ role: ReviewerRole, of name: String, by actor: Caller, reason: String? = nil) throws -> ReviewerRole {
         try write { db in
             try Self.requireLead(actor, for: "changing a role", db)
             guard let old = try ReviewerRole.fetchOne(db, sql: "SELECT role FROM reviewers WHERE name = ?", arguments: [name]) else {
                 throw FeedbackStoreError.unknownReviewer(name)
             }
-            guard old != role else { return }
+            guard old != role else { return old }
             if old == .lead {
                 let leads = try Int.fetchOne(db, sql: "SELECT count(*) FROM reviewers WHERE role = 'lead'") ?? 0
                 if leads <= 1 { throw AccessError.lastLead(name) }
@@ -41,14 +43,17 @@ extension FeedbackStore {
             try db.execute(sql: "UPDATE reviewers SET role = ? WHERE name = ?", arguments: [role, name])
             try audit(.roleChange, actor: actor.name, login: actor.login, subject: name, reason: reason,
                       details: ["from": old.rawValue, "to": role.rawValue], db)
+            return old
         }
     }
 
     /// Maps the OS login `login` to the reviewer `name`: that login then rates as `name`
-    /// (and has its role). A login maps to one reviewer; mapping it again moves it.
-    public func mapLogin(_ login: String, to name: String, by actor: Caller, reason: String? = nil) throws {
+    /// (and has its role). A login maps to one reviewer; mapping it again moves it. Returns the
+    /// reviewer it rated as before, if it was mapped.
+    @discardableResult
+    public func mapLogin(_ login: String, to name: String, by actor: Caller, reason: String? = nil) throws -> String? {
         try Self.validateHandle(login, what: "login")
-        try write { db in
+        return try write { db in
             try Self.requireLead(actor, for: "mapping a login", db)
             guard let reviewer = try Reviewer.filter(Reviewer.Columns.name == name).fetchOne(db) else {
                 throw FeedbackStoreError.unknownReviewer(name)
@@ -63,6 +68,7 @@ extension FeedbackStore {
                 """, arguments: [login, reviewer.id, actor.name, now()])
             try audit(.loginMap, actor: actor.name, login: actor.login, subject: login, reason: reason,
                       details: ["reviewer": name, "previous": previous ?? ""], db)
+            return previous
         }
     }
 }
