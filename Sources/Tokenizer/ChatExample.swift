@@ -12,10 +12,14 @@ public struct ChatExample: Equatable, Sendable {
     /// Index of the first message the loss applies to (assistant turns from here on);
     /// 0 for the `messages` format, the completion's first message for prompt / completion.
     public var trainFrom: Int
+    /// The line's `"category"` field, if it has one (e.g. `triage` in the seed data): what a
+    /// training mixture can weight.
+    public var category: String?
 
-    public init(messages: [ChatMessage], trainFrom: Int = 0) {
+    public init(messages: [ChatMessage], trainFrom: Int = 0, category: String? = nil) {
         self.messages = messages
         self.trainFrom = trainFrom
+        self.category = category
     }
 
     /// Parses one JSON line. `file` and `line` go into error messages.
@@ -40,6 +44,12 @@ public struct ChatExample: Equatable, Sendable {
             throw TokenizerError.badConversation("\(place): expected \"messages\", or both \"prompt\" and \"completion\" (found keys \(dict.keys.sorted())).")
         }
         guard !messages.isEmpty else { throw TokenizerError.badConversation("\(place): the example has no messages.") }
+        if let category = dict["category"] {
+            guard let name = category as? String else {
+                throw TokenizerError.badConversation("\(place): \"category\" must be a string, e.g. \"category\": \"triage\".")
+            }
+            self.category = name
+        }
     }
 
     private static func messages(_ value: Any, field: String, place: String, plainRole: String?) throws -> [ChatMessage] {

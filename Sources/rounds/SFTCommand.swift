@@ -21,6 +21,10 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Longest example in tokens; longer ones are truncated or dropped (see --over-length).") var maxLength = SFTJob.Parameters().maxLength
     @Option(help: "What to do with examples over --max-length: truncate or drop.") var overLength = SFTJob.Parameters().overLength
     @Option(help: "Drop examples with an assistant turn longer than this many tokens (end-of-turn token included); give the sampling cap (the main job's: 128) so the policy learns answers it can finish.") var maxAnswerTokens: Int?
+    @Option(name: .customLong("repeat"), parsing: .singleValue, help: ArgumentHelp(
+        "See every training example of a category K times an epoch, by its line's \"category\" field (give the option once per category), e.g. --repeat triage=3.",
+        valueName: "category=K"))
+    var repeats: [String] = []
     @Option(help: "Validation loss every N steps (0: only before and after).") var evalEvery = SFTJob.Parameters().trainer.evalEvery
     @OptionGroup var training: TrainingGroups<SFTJob>
 
@@ -29,6 +33,22 @@ struct SFTCommand: ParsableCommand {
         guard maxLength >= 16 else { throw ValidationError("--max-length must be at least 16 tokens, e.g. --max-length 512.") }
         if let maxAnswerTokens, maxAnswerTokens < 2 { throw ValidationError("--max-answer-tokens must be at least 2, e.g. --max-answer-tokens 128.") }
         guard (0..<1).contains(heldOutFraction) else { throw ValidationError("--held-out-fraction must be in [0, 1), e.g. 0.05.") }
+        _ = try categoryRepeats()
+    }
+
+    /// `--repeat` as category → times; a malformed or repeated one is a usage error.
+    func categoryRepeats() throws -> [String: Int] {
+        var out: [String: Int] = [:]
+        for text in repeats {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let times = Int(parts[1]), (1...100).contains(times) else {
+                throw ValidationError("--repeat '\(text)' is not CATEGORY=K with K from 1 to 100; type e.g. --repeat triage=3")
+            }
+            guard out.updateValue(times, forKey: parts[0]) == nil else {
+                throw ValidationError("--repeat names '\(parts[0])' twice; give each category once, e.g. --repeat triage=3")
+            }
+        }
+        return out
     }
 
     var parameters: SFTJob.Parameters {
@@ -36,6 +56,8 @@ struct SFTCommand: ParsableCommand {
         training.configure(&p.trainer.steps, &p.settings, run: output)
         p.trainer.evalEvery = evalEvery
         (p.maxLength, p.overLength, p.maxAnswerTokens, p.heldOutFraction) = (maxLength, overLength, maxAnswerTokens, heldOutFraction)
+        let repeats = (try? categoryRepeats()) ?? [:]
+        p.categoryRepeats = repeats.isEmpty ? nil : repeats
         return p
     }
 

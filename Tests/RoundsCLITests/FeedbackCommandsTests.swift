@@ -57,6 +57,8 @@ import Testing
         (["export", "--format", "csv", "--out", "x.csv", "--since", "11/23"], "--since 2026-11-23"),
         (["audit", "--since", "last week"], "--since 2026-11-23"),
         (["reviewer", "map", "h tanaka", "tanaka"], "rounds reviewer map htanaka tanaka"),
+        (["sft", "--out", "x", "--repeat", "triage"], "--repeat triage=3"),
+        (["sft", "--out", "x", "--repeat", "triage=2", "--repeat", "triage=3"], "give each category once"),
         (["prompts", "import", "/nonexistent.jsonl"], "No file at /nonexistent.jsonl"),
         (["prompts", "import", "x.jsonl", "--held-out", "1"], "--held-out 0.1"),
         (["reviewer", "add", "two words"], "rounds reviewer add tanaka"),

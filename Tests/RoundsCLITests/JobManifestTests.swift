@@ -26,7 +26,8 @@ import Training
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = { (name: String) in dir.appendingPathComponent(name) }
         let questions = ["Fever?", "熱が38度。", "Cough?", "めまい。", "Rash?", "Chest pain?"]
-        try Self.write(questions.map { ["messages": [["role": "user", "content": $0], ["role": "assistant", "content": "See a doctor."]]] },
+        try Self.write(questions.enumerated().map { ["messages": [["role": "user", "content": $1], ["role": "assistant", "content": "See a doctor."]],
+                                                      "category": $0 < 2 ? "triage" : "other"] },
                        to: file("chats.jsonl"))
         try Self.write(questions.prefix(4).map { ["prompt": $0, "chosen": "See a doctor today.", "rejected": "Ignore it."] }, to: file("pairs.jsonl"))
         try Self.write(questions.prefix(4).enumerated().map { ["prompt": $1, "completion": $0 % 2 == 0 ? "Rest." : "No.", "label": $0 % 2 == 0] as [String: Any] },
@@ -36,20 +37,30 @@ import Training
         let lengths = ["--max-length", "100", "--max-prompt-length", "40"]
         func hash(_ name: String) throws -> String { try SHA256.hex(fileAt: file(name)) }
 
-        // SFT: 6 chats, none held out, batches of 2, one epoch: 3 steps at the rate given.
+        // SFT: 6 chats, the 2 triage ones seen twice, none held out, batches of 2, one epoch: 4 steps at the rate given.
         let sft = try SFTCommand.parse(["--base", tiny, "--data", file("chats.jsonl").path, "--out", "sft", "--chat-template", "chatml",
                                         "--max-length", "100", "--held-out-fraction", "0", "--batch-size", "2", "--epochs", "1",
-                                        "--learning-rate", "1e-3", "--warmup", "0", "--lora-rank", "4", "--lora-alpha", "8"] + common)
+                                        "--learning-rate", "1e-3", "--warmup", "0", "--lora-rank", "4", "--lora-alpha", "8",
+                                        "--repeat", "triage=2"] + common)
         try sft.run()
         let sftManifest = try registry.manifest("sft")
         let sftJob = try #require(sftManifest.job?.sft)
         #expect(sftManifest.method == "sft" && sftJob.parameters == sft.parameters)
         #expect(sftJob.parameters.trainer.learningRate == 1e-3 && sftJob.parameters.trainer.batchSize == 2)
         #expect(sftJob.parameters.settings.weights.lora.rank == 4 && sftJob.parameters.settings.chatTemplate == "chatml")
-        #expect(sftJob.metrics.run.steps == 3 && sftJob.metrics.run.epochsRun == 1 && !sftJob.metrics.run.stoppedByTimeBudget)
-        #expect(sftJob.metrics.trainExamples == 6 && sftJob.metrics.validationExamples == 0 && sftJob.metrics.trainLossFinal.isFinite)
+        #expect(sftJob.parameters.categoryRepeats == ["triage": 2])
+        #expect(sftJob.metrics.run.steps == 4 && sftJob.metrics.run.epochsRun == 1 && !sftJob.metrics.run.stoppedByTimeBudget)
+        #expect(sftJob.metrics.trainExamples == 8 && sftJob.metrics.validationExamples == 0 && sftJob.metrics.trainLossFinal.isFinite)
         #expect(sftManifest.data.files == [file("chats.jsonl").path: try hash("chats.jsonl")])
         #expect(sftManifest.parameters.isEmpty && sftManifest.metrics.isEmpty)
+        // A category no line has stops the run before training, naming the file and the categories there are.
+        let typo = try SFTCommand.parse(["--base", tiny, "--data", file("chats.jsonl").path, "--out", "sft-typo", "--chat-template", "chatml",
+                                         "--repeat", "triag=2"] + common)
+        do { try typo.run(); Issue.record("--repeat triag=2 ran") } catch {
+            let text = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+            #expect(text.contains("chats.jsonl") && text.contains("'triag'") && text.contains("other, triage"), "\(text)")
+        }
+        #expect(!registry.contains("sft-typo"))
 
         // DPO from sft at the default rate: 4 pairs in batches of 2 = 2 steps; sft's rank-4 adapter is trained on.
         let dpo = try DPOCommand.parse(["--policy", "sft", "--data", file("pairs.jsonl").path, "--out", "dpo", "--batch-size", "2",

@@ -48,6 +48,24 @@ struct SFTDatasetTests {
         #expect(SFTDataset.longestRun(kept.examples[0].targetMask) <= 32)
     }
 
+    /// `--repeat triage=3`: each example of the category is there three times, the others
+    /// once; a line's category must be a string.
+    @Test func categoriesAreReadAndRepeated() throws {
+        let data = try load([
+            #"{"messages":[{"role":"user","content":"胸が痛い"},{"role":"assistant","content":"救急"}],"category":"triage"}"#,
+            #"{"messages":[{"role":"user","content":"Dose?"},{"role":"assistant","content":"500 mg."}],"category":"medication"}"#,
+            #"{"prompt":"Cough?","completion":"Rest."}"#,
+        ])
+        #expect(data.examples.map(\.category) == ["triage", "medication", nil])
+        let mixed = data.repeating(["triage": 3, "medication": 1])
+        #expect(mixed.examples.map(\.category) == ["triage", "triage", "triage", "medication", nil])
+        #expect(mixed.categoryCounts == ["triage": 3, "medication": 1, SFTDataset.noCategory: 1])
+        #expect(mixed.examples[0] == mixed.examples[2] && mixed.examples[0] == data.examples[0])
+        #expect(throws: (any Error).self) {
+            try self.load([#"{"messages":[{"role":"user","content":"Q"},{"role":"assistant","content":"A"}],"category":3}"#])
+        }
+    }
+
     /// The bundled seed set against the main job's 128-token sampling cap: every triage
     /// answer (the answers the triage rule reads) fits in both languages, and some Japanese
     /// answers of every non-document category fit too, so SFT at the cap still teaches

@@ -18,6 +18,9 @@ public enum SFTJob {
         public var maxAnswerTokens: Int?
         /// Fraction of the data held out for validation when no validation file is given.
         public var heldOutFraction = 0.05
+        /// Times each training example of a category is seen per epoch (by the lines'
+        /// `"category"` field; categories not named: once). Nil or empty: every example once.
+        public var categoryRepeats: [String: Int]?
 
         public init(full: Bool = false) {
             settings.weights.full = full
@@ -51,6 +54,15 @@ public enum SFTJob {
             context.log(heldOut.report.description)
         } else {
             (trainSet, heldOut) = trainSet.split(heldOutFraction: p.heldOutFraction)
+        }
+        if let repeats = p.categoryRepeats, !repeats.isEmpty {
+            let before = trainSet.categoryCounts
+            if let missing = repeats.keys.sorted().first(where: { before[$0] == nil }) {
+                throw TrainingError.unknownCategory(missing, file: data.path, known: before.keys.filter { $0 != SFTDataset.noCategory }.sorted())
+            }
+            trainSet = trainSet.repeating(repeats)
+            let after = trainSet.categoryCounts
+            context.log("repeated by category: " + repeats.keys.sorted().map { "\($0) ×\(repeats[$0]!), \(before[$0]!) → \(after[$0]!)" }.joined(separator: "; "))
         }
         context.log("training on \(trainSet.examples.count) examples (\(trainSet.targetCount) assistant tokens), validating on \(heldOut.examples.count)")
         var key = p

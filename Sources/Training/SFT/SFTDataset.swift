@@ -18,11 +18,14 @@ public struct SFTDataset: Sendable {
         public var targetMask: [Bool]
         /// Where it came from (`file:line`).
         public var source: String
+        /// The line's `"category"`, if any.
+        public var category: String?
         public var targetCount: Int { targetMask.lazy.filter { $0 }.count }
-        public init(ids: [Int32], targetMask: [Bool], source: String) {
+        public init(ids: [Int32], targetMask: [Bool], source: String, category: String? = nil) {
             self.ids = ids
             self.targetMask = targetMask
             self.source = source
+            self.category = category
         }
     }
 
@@ -108,7 +111,7 @@ public struct SFTDataset: Sendable {
                 report.withoutTargets.append(place)
                 continue
             }
-            examples.append(Example(ids: ids, targetMask: mask, source: place))
+            examples.append(Example(ids: ids, targetMask: mask, source: place, category: example.category))
         }
         return SFTDataset(examples: examples, report: report)
     }
@@ -122,6 +125,24 @@ public struct SFTDataset: Sendable {
         }
         return best
     }
+
+    /// The examples with each one of category `c` present `repeats[c]` times (a training
+    /// mixture: a category whose examples carry a rule the policy must learn is seen that many
+    /// times an epoch). Categories not named stay once; repeat after splitting off held-out
+    /// examples, so no copy lands on both sides.
+    public func repeating(_ repeats: [String: Int]) -> SFTDataset {
+        guard !repeats.isEmpty else { return self }
+        var out = self
+        out.examples = examples.flatMap { e in Array(repeating: e, count: e.category.flatMap { repeats[$0] } ?? 1) }
+        return out
+    }
+
+    /// Examples per category (`noCategory` for examples without one).
+    public var categoryCounts: [String: Int] {
+        examples.reduce(into: [:]) { $0[$1.category ?? Self.noCategory, default: 0] += 1 }
+    }
+
+    public static let noCategory = "(none)"
 
     /// Splits off a held-out part deterministically (by a hash of each example's tokens),
     /// so the same file always gives the same split.

@@ -134,9 +134,13 @@ public enum SFTTrainer {
 public enum TrainingError: LocalizedError, Equatable {
     case emptyDataset(String)
     case nonFiniteGradient(step: Int)
+    /// A category to repeat that no training example of `file` has.
+    case unknownCategory(String, file: String, known: [String])
 
     public var errorDescription: String? {
         switch self {
+        case let .unknownCategory(name, file, known):
+            "\(file): no training example has the category '\(name)'. ---> HINT: the categories of its lines are \(known.isEmpty ? "none (add a \"category\" field to the lines)" : known.joined(separator: ", "))."
         case let .emptyDataset(file): "\(file): no usable training examples. ---> HINT: check the length limit and that examples have assistant turns."
         case let .nonFiniteGradient(step): "step \(step): the gradient norm is not finite (NaN or overflow); training stopped. ---> HINT: lower the learning rate."
         }
