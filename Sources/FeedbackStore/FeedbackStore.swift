@@ -27,15 +27,23 @@ public final class FeedbackStore: Sendable {
     public let damage: String?
     /// The clock stamped on every row (tests pin it).
     let now: @Sendable () -> Date
+    /// Where the queue's random choices come from (the random share of informative draws,
+    /// the item a random draw takes, which answer of a pair is shown as A): the system's
+    /// generator unless a benchmark or test passes a seeded one, so that a seed decides the run.
+    let random: @Sendable () -> UInt64
+    /// The system's generator, the default `random`.
+    public static let systemRandom: @Sendable () -> UInt64 = { UInt64.random(in: .min ... .max) }
     /// How long claims made through this store last (see `nextItem`).
     public let claimLifetime: TimeInterval
 
     /// Opens (creating if needed) the database file at `path` in WAL mode, after checking
     /// its folder and its pages (see DatabaseFile.swift). The file and its -wal/-shm
     /// companions are owner-only (0600), or group read-write (0660) in a folder set up for a
-    /// group: they hold clinical text and ratings. `claimLifetime`: see `defaultClaimLifetime`.
+    /// group: they hold clinical text and ratings. `claimLifetime`: see `defaultClaimLifetime`;
+    /// `random`: see the property.
     public convenience init(
-        path: String, claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
+        path: String, claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> UInt64 = systemRandom
     ) throws {
         let access = try Self.prepareFile(at: path)
         let writer: any DatabaseWriter
@@ -52,20 +60,22 @@ public final class FeedbackStore: Sendable {
             throw FeedbackStoreError.wrap(error, path: path)
         }
         Self.applyAccess(access, to: path)
-        try self.init(writer: writer, path: path, damage: damage, claimLifetime: claimLifetime, now: now)
+        try self.init(writer: writer, path: path, damage: damage, claimLifetime: claimLifetime, now: now, random: random)
     }
 
     /// A private in-memory database (tests, previews).
     public static func inMemory(
-        claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() }
+        claimLifetime: TimeInterval = defaultClaimLifetime, now: @escaping @Sendable () -> Date = { Date() },
+        random: @escaping @Sendable () -> UInt64 = systemRandom
     ) throws -> FeedbackStore {
         try FeedbackStore(
             writer: DatabaseQueue(configuration: configuration()), path: "the in-memory database", damage: nil,
-            claimLifetime: claimLifetime, now: now)
+            claimLifetime: claimLifetime, now: now, random: random)
     }
 
     private init(
-        writer: any DatabaseWriter, path: String, damage: String?, claimLifetime: TimeInterval, now: @escaping @Sendable () -> Date
+        writer: any DatabaseWriter, path: String, damage: String?, claimLifetime: TimeInterval, now: @escaping @Sendable () -> Date,
+        random: @escaping @Sendable () -> UInt64
     ) throws {
         guard claimLifetime.isFinite, claimLifetime > 0 else {
             throw FeedbackStoreError.invalidValue(field: "claim lifetime", value: "\(claimLifetime)", hint: "a number of seconds above 0, e.g. 1800")
@@ -75,6 +85,7 @@ public final class FeedbackStore: Sendable {
         self.damage = damage
         self.claimLifetime = claimLifetime
         self.now = now
+        self.random = random
         // A damaged file is not migrated either: that would be a write.
         if damage == nil {
             do { try Schema.migrator.migrate(writer) } catch { throw FeedbackStoreError.wrap(error, path: path) }

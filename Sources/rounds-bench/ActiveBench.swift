@@ -2,13 +2,14 @@ import ArgumentParser
 import FeedbackStore
 import Foundation
 import Support
+import Synchronization
 
 /// `rounds-bench active`: does the informative queue order teach a reward model with fewer
 /// ratings than oldest-first? A pool of pairs whose features decide the better answer
 /// (ActiveWorld: a hidden rule, scripted noisy reviewers, a linear Bradley–Terry reward
-/// model) is queued in a real feedback store; reviewers rate through `nextItem` in batches,
-/// the reward model is refitted after each batch and, for the informative order, the open
-/// items are rescored (`InformationEvidence`, the same score the loop stores). The curve is
+/// model) is queued in a real feedback store (its random choices seeded too); reviewers rate
+/// through `nextItem` in batches, the reward model is refitted after each batch and, for the
+/// informative order, the open items are rescored (`InformationEvidence`, the same score the loop stores). The curve is
 /// held-out pair accuracy against ratings, per order and seed. Per seed, the target is the
 /// accuracy oldest-first ends with (mean of its last three points); the saving is
 /// 1 − (ratings informative needs to reach it) / (ratings oldest-first needs).
@@ -48,6 +49,11 @@ struct ActiveBench: ParsableCommand {
         var draws = 0
         /// Ratings that agree with the hidden rule (the scripted reviewers' noise as it hit this order's items).
         var agreeWithRule = 0
+        /// Informative draws, and those whose item had the highest score stored on any open item.
+        var informativeDraws = 0
+        var drewTopScore = 0
+        /// Informative draws of an unscored item while a scored one was open.
+        var drewUnscored = 0
     }
 
     struct SeedResult: Codable {
@@ -111,6 +117,10 @@ struct ActiveBench: ParsableCommand {
             print(String(format: "Random share of the informative order's draws: %d of %d = %.3f (Wilson 95%% %.3f–%.3f; configured %.2f)",
                          random, draws, Double(random) / Double(max(1, draws)), w.lower, w.upper, randomShare))
         }
+        let informative = results.map(\.informative)
+        let top = informative.reduce(0) { $0 + $1.drewTopScore }, scored = informative.reduce(0) { $0 + $1.informativeDraws }
+        print("Informative draws (after the first scoring) that took the highest-scored open item: \(top) of \(scored)"
+              + "; an unscored item: \(informative.reduce(0) { $0 + $1.drewUnscored })")
         for (name, runs) in [("oldest-first", results.map(\.oldest)), ("informative", results.map(\.informative))] {
             let agree = runs.reduce(0) { $0 + $1.agreeWithRule }, total = runs.reduce(0) { $0 + $1.draws }
             print(String(format: "Ratings agreeing with the hidden rule, %@: %d of %d = %.3f", name, agree, total, Double(agree) / Double(max(1, total))))
@@ -142,7 +152,11 @@ struct ActiveBench: ParsableCommand {
     func run(order: QueueOrder, seed: Int) throws -> Run {
         var rng = SeededGenerator(seed: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1)
         let world = ActiveWorld(dimensions: dimensions, noise: noise, heldOutPairs: heldOut, rng: &rng)
-        let store = try FeedbackStore.inMemory()
+        // The store's own random choices (the random share, the item a random draw takes, which
+        // answer is shown as A, on which a scripted reviewer's verdict depends) come from the
+        // seed too, so that a seed decides the whole run.
+        let draws = Mutex(SeededGenerator(seed: UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 2))
+        let store = try FeedbackStore.inMemory(random: { draws.withLock { $0.next() } })
         var features: [Int64: [Double]] = [:]
         var newAnswers: [FeedbackStore.NewSample] = [], baseAnswers: [FeedbackStore.NewSample] = []
         var pending: [(Int, [Double], [Double])] = []
@@ -162,6 +176,8 @@ struct ActiveBench: ParsableCommand {
         var result = Run()
         var differences: [[Double]] = []
         var weights = [Double](repeating: 0, count: dimensions)
+        // The scores stored on the open items (informative order), to check each draw against.
+        var scores: [Int64: Double] = [:]
         result.ratings.append(0)
         result.accuracy.append(world.heldOutAccuracy(weights))
         while differences.count < budget {
@@ -177,17 +193,24 @@ struct ActiveBench: ParsableCommand {
                 let draw = try store.draw(ofAssignment: item.assignmentID).draw
                 result.draws += 1
                 if draw == .random { result.randomDraws += 1 }
+                if draw == .informative, !scores.isEmpty {
+                    result.informativeDraws += 1
+                    let best = scores.values.max()!
+                    if let mine = scores[item.itemID] { if mine == best { result.drewTopScore += 1 } } else { result.drewUnscored += 1 }
+                }
+                scores[item.itemID] = nil
             }
             weights = ActiveWorld.fit(differences, dimensions: dimensions)
             result.ratings.append(differences.count)
             result.accuracy.append(world.heldOutAccuracy(weights))
-            if order == .informative { try rescore(store, weights: weights, features: features) }
+            if order == .informative { scores = try rescore(store, weights: weights, features: features) }
         }
         return result
     }
 
-    /// Stores each open item's score from the refitted reward model's margin.
-    func rescore(_ store: FeedbackStore, weights: [Double], features: [Int64: [Double]]) throws {
+    /// Stores each open item's score from the refitted reward model's margin; returns the
+    /// scores stored.
+    func rescore(_ store: FeedbackStore, weights: [Double], features: [Int64: [Double]]) throws -> [Int64: Double] {
         var scores: [Int64: Double?] = [:]
         for item in try store.openItemsToScore() {
             guard let second = item.second, let fa = features[item.first.id!], let fb = features[second.id!] else { continue }
@@ -196,5 +219,6 @@ struct ActiveBench: ParsableCommand {
             scores[item.itemID] = evidence.score()
         }
         try store.setInformationScores(scores)
+        return scores.compactMapValues { $0 }
     }
 }

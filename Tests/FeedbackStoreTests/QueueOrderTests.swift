@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import FeedbackStore
 
@@ -86,6 +87,39 @@ import Testing
         let lowest = try #require(ordered.min())
         #expect(random.filter { $0 < lowest }.count >= 10, "random draws below \(lowest): \(random.filter { $0 < lowest }.count)")
         #expect(ordered == ordered.sorted(by: >))
+    }
+
+    /// Every random choice of a draw comes from the store's `random` source: two stores given
+    /// the same seed hand out the same items, drawn the same way, with the same answer shown
+    /// as A; another seed changes them (a benchmark's seed decides its whole run).
+    @Test func aSeededStoreDrawsTheSameWayEveryTime() throws {
+        func draws(seed value: UInt64) throws -> [String] {
+            let generator = Mutex(SeededGenerator(seed: value))
+            let store = try FeedbackStore.inMemory(random: { generator.withLock { $0.next() } })
+            try seed(store, prompts: 60, policies: ["v2", "v1"])
+            try store.enqueuePairs(newPolicy: "v2", baselinePolicy: "v1", overlap: 1)
+            let ids = try store.reader.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM review_items ORDER BY id") }
+            try store.setInformationScores(Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, Optional(Double($0) / 100)) }))
+            try store.setQueueOrder(.informative, randomShare: 0.5, by: store.actor())
+            let reviewer = try store.registerReviewer(name: "r1")
+            var out: [String] = []
+            for _ in 0..<40 {
+                let item = try #require(try store.nextItem(for: reviewer))
+                guard case let .compare(a, _) = item.content else { Issue.record("not a pair"); return out }
+                let draw = try store.draw(ofAssignment: item.assignmentID).draw
+                out.append("\(item.itemID) \(draw?.rawValue ?? "-") \(a.id!)")
+                try store.recordComparison(assignmentID: item.assignmentID, reviewer: reviewer, outcome: .a, secondsSpent: 1)
+            }
+            return out
+        }
+        let first = try draws(seed: 7), again = try draws(seed: 7), other = try draws(seed: 8)
+        #expect(first == again)
+        #expect(first != other)
+        // Both kinds of draw occur, and both answers of a pair are shown as A (the new policy's
+        // answers have odd ids here), so the seed decided all three choices.
+        #expect(first.contains { $0.contains(" random ") } && first.contains { $0.contains(" informative ") })
+        let shownFirst = first.compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
+        #expect(shownFirst.contains { $0 % 2 == 1 } && shownFirst.contains { $0 % 2 == 0 })
     }
 
     @Test func aGoldCopyTakesTheScoreOfTheItemItFollows() throws {

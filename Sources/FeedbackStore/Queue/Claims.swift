@@ -44,12 +44,13 @@ extension FeedbackStore {
                 return try Self.reviewItem(for: released, db)
             }
             // A new slot, on the item the queue order picks (Draw.swift).
-            guard let drawn = try Self.drawNewItem(reviewerID: reviewerID, kindList: kindList, db) else { return nil }
+            var rng = StoreRandom(source: random)
+            guard let drawn = try Self.drawNewItem(reviewerID: reviewerID, kindList: kindList, db, using: &rng) else { return nil }
             let item = drawn.item
             // Pairs are shown in a random order per assignment (position bias), stored so
             // the outcome can be read back in terms of the samples.
             var (a, b) = (item.sampleID, item.otherSampleID)
-            if let other = b, Bool.random() { (a, b) = (other, item.sampleID) }
+            if let other = b, Bool.random(using: &rng) { (a, b) = (other, item.sampleID) }
             var assignment = Assignment(
                 id: nil, itemID: item.id!, reviewerID: reviewerID, aSampleID: a, bSampleID: b,
                 state: .open, claimedAt: stamp, openedAt: stamp, expiresAt: stamp + claimLifetime,

@@ -20,6 +20,13 @@ extension FeedbackStore {
         }
     }
 
+    /// The store's random source (`FeedbackStore.random`) as a generator for the standard
+    /// library's `random(in:using:)`.
+    struct StoreRandom: RandomNumberGenerator {
+        let source: @Sendable () -> UInt64
+        mutating func next() -> UInt64 { source() }
+    }
+
     struct Drawn {
         var item: QueueItem
         var draw: QueueDraw
@@ -29,7 +36,7 @@ extension FeedbackStore {
     /// The next item with a free slot of one of `kinds` (SQL list) that reviewer `reviewerID`
     /// has never had, and why it was chosen; nil when there is none.
     static func drawNewItem(reviewerID: Int64, kindList: String, _ db: Database,
-                            random: () -> Double = { Double.random(in: 0..<1) }) throws -> Drawn? {
+                            using rng: inout some RandomNumberGenerator) throws -> Drawn? {
         let eligible = """
             i.claimed < i.overlap AND i.kind IN (\(kindList))
               AND NOT EXISTS (SELECT 1 FROM review_assignments a WHERE a.item_id = i.id AND a.reviewer_id = ?)
@@ -42,8 +49,8 @@ extension FeedbackStore {
                 """, arguments: [reviewerID])
             return item.map { Drawn(item: $0, draw: .oldest, score: $0.infoScore) }
         case .informative:
-            if settings.randomShare > 0, random() < settings.randomShare,
-               let item = try uniformOpenItem(eligible: eligible, reviewerID: reviewerID, db) {
+            if settings.randomShare > 0, Double.random(in: 0..<1, using: &rng) < settings.randomShare,
+               let item = try uniformOpenItem(eligible: eligible, reviewerID: reviewerID, db, using: &rng) {
                 return Drawn(item: item, draw: .random, score: item.infoScore)
             }
             // Highest score first; unscored items (NULL sorts last in DESC) oldest-first after them.
@@ -59,7 +66,8 @@ extension FeedbackStore {
     /// items' id range until one qualifies (rejection sampling, so every eligible item is
     /// equally likely); after `randomDrawAttempts` misses, the first eligible item from a
     /// random id on (wrapping to the front).
-    private static func uniformOpenItem(eligible: String, reviewerID: Int64, _ db: Database) throws -> QueueItem? {
+    private static func uniformOpenItem(eligible: String, reviewerID: Int64, _ db: Database,
+                                        using rng: inout some RandomNumberGenerator) throws -> QueueItem? {
         guard let row = try Row.fetchOne(db, sql: """
                   SELECT (SELECT min(id) FROM review_items INDEXED BY review_items_open WHERE claimed < overlap),
                          (SELECT max(id) FROM review_items INDEXED BY review_items_open WHERE claimed < overlap)
@@ -69,7 +77,7 @@ extension FeedbackStore {
         let probe = try db.cachedStatement(sql: "SELECT i.* FROM review_items i WHERE i.id = ? AND \(eligible)")
         var id = low
         for _ in 0..<randomDrawAttempts {
-            id = Int64.random(in: low...high)
+            id = Int64.random(in: low...high, using: &rng)
             if let item = try QueueItem.fetchOne(probe, arguments: [id, reviewerID]) { return item }
         }
         let after = try QueueItem.fetchOne(db, sql: """
