@@ -208,16 +208,21 @@ struct ActiveBench: ParsableCommand {
         return result
     }
 
-    /// Stores each open item's score from the refitted reward model's margin; returns the
+    /// Stores each open item's score from the refitted reward model's margin and the distance
+    /// between its two answers' features (what the linear reward model reads); returns the
     /// scores stored.
     func rescore(_ store: FeedbackStore, weights: [Double], features: [Int64: [Double]]) throws -> [Int64: Double] {
-        var scores: [Int64: Double?] = [:]
+        var ids: [Int64] = [], evidence: [InformationEvidence] = []
         for item in try store.openItemsToScore() {
             guard let second = item.second, let fa = features[item.first.id!], let fb = features[second.id!] else { continue }
-            var evidence = item.evidence
-            evidence.rewardMargin = ActiveWorld.dot(weights, fa) - ActiveWorld.dot(weights, fb)
-            scores[item.itemID] = evidence.score()
+            var e = item.evidence
+            e.rewardMargin = ActiveWorld.dot(weights, fa) - ActiveWorld.dot(weights, fb)
+            e.featureDistance = zip(fa, fb).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            ids.append(item.itemID)
+            evidence.append(e)
         }
+        var scores: [Int64: Double?] = [:]
+        for (id, score) in zip(ids, InformationEvidence.scores(evidence)) { scores[id] = score }
         try store.setInformationScores(scores)
         return scores.compactMapValues { $0 }
     }

@@ -156,6 +156,25 @@ import Testing
         #expect(entry.details.contains("\"queue_order\":\"informative\"") && entry.details.contains("0.3"), "\(entry.details)")
     }
 
+    /// The expected-gradient term, by hand: p(1 − p)·d relative to the largest of the items
+    /// scored together; with equal distances it orders as the margin does, and of two equally
+    /// uncertain pairs the one whose answers differ more in what the head reads comes first.
+    @Test func expectedGradientTermIsRelativeToTheLargest() {
+        let items = [InformationEvidence(rewardMargin: 0, featureDistance: 4),     // 0.25 · 4 = 1
+                     InformationEvidence(rewardMargin: 0, featureDistance: 1),     // 0.25
+                     InformationEvidence(rewardMargin: log(3), featureDistance: 4), // p = 0.75: 0.1875 · 4 = 0.75
+                     InformationEvidence(rewardMargin: 1),                         // no distance: the margin term
+                     InformationEvidence(votesFor: 1, votes: 2)]
+        let scores = InformationEvidence.scores(items)
+        #expect(abs(items[2].expectedGradient()! - 0.75) < 1e-12)
+        #expect(scores[0] == 1 && abs(scores[1]! - 0.25) < 1e-12 && abs(scores[2]! - 0.75) < 1e-12)
+        #expect(abs(scores[3]! - 0.5378828) < 1e-6 && scores[4] == 1)
+        let equal = [0.0, 0.5, -2, 3].map { InformationEvidence(rewardMargin: $0, featureDistance: 2) }
+        let byGradient = InformationEvidence.scores(equal).map { $0! }, byMargin = equal.map { $0.score()! }
+        #expect(byGradient.indices.sorted { byGradient[$0] > byGradient[$1] } == byMargin.indices.sorted { byMargin[$0] > byMargin[$1] })
+        #expect(InformationEvidence.scores([InformationEvidence(rewardMargin: 0, featureDistance: 0)]) == [1])   // all zero: the margin term
+    }
+
     @Test func informationScoresFromHandComputedValues() {
         // σ(1) = 0.7310586; 1 − |2σ(1) − 1| = 0.5378828 (= 1 − tanh(1/2)).
         #expect(InformationEvidence(rewardMargin: 0).score() == 1)

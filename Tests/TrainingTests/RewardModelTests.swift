@@ -30,6 +30,22 @@ import Testing
         expectClose(plain.loss, try fixture["loss_plain"].double, "loss_plain")
     }
 
+    /// The features `scoreWithFeatures` returns are what the head read: w·h + b is each
+    /// reward (of the fixture's sequences, in input order whatever the length batching).
+    @Test func featuresAreWhatTheHeadReads() throws {
+        let (reward, fixture) = try fixtureRewardModel()
+        let pairs = try TinyPolicy.pairs()
+        let sequences = pairs.map { CompletionSequence(prompt: $0.prompt, completion: $0.chosen) }
+            + pairs.map { CompletionSequence(prompt: $0.prompt, completion: $0.rejected) }
+        let (rewards, features) = try reward.scoreWithFeatures(sequences, batchSize: 3)
+        #expect(rewards == (try reward.score(sequences, batchSize: 3)))
+        expectClose(rewards, try fixture["rewards_chosen"].doubles + fixture["rewards_rejected"].doubles, "rewards")
+        let w = try fixture["w"].doubles, b = try fixture["b"].double
+        #expect(features.count == sequences.count && features.allSatisfy { $0.count == w.count })
+        let fromFeatures = features.map { h in zip(h, w).reduce(b) { $0 + Double($1.0) * $1.1 } }
+        expectClose(fromFeatures, rewards, "w·h + b")
+    }
+
     /// loss(θ) = Σ_i c_i r_i(θ) over a batch; analytic d loss / d θ for head weights, the bias
     /// and a spread of adapter weights against central differences (Float forward, h = 1e-2).
     @Test func headAndAdapterGradientsMatchFiniteDifferences() throws {

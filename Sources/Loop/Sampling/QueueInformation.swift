@@ -6,7 +6,7 @@ import Training
 
 /// Scores the open review queue for the informative order (`QueueOrder.informative`): for
 /// every open item, the reward model's margin (r(A) − r(B) for a pair, r − threshold for one
-/// answer), the policy's implicit reward when a reference is given, and the reviewers' votes
+/// answer) and, for a pair, how far apart the head's inputs of its two answers are, the policy's implicit reward when a reference is given, and the reviewers' votes
 /// so far, combined by `InformationEvidence.score` and stored in the item's `info_score`.
 /// This is the only place a model touches the order: a reviewer's draw reads the stored
 /// score from an index. Run after items are queued (the night, `rounds sample-answers`) and
@@ -56,9 +56,11 @@ public struct QueueInformation {
                 positions.append((try sequence(item.first), try item.second.map { try sequence($0) }))
             }
             let progress = ProgressReporter("queue scores", total: sequences.count, unit: "answers")
-            var rewards: [Double] = []
+            var rewards: [Double] = [], features: [[Float]] = []
             for start in stride(from: 0, to: sequences.count, by: 32) {
-                rewards += try models.reward.score(Array(sequences[start..<min(start + 32, sequences.count)]), batchSize: 4)
+                let scored = try models.reward.scoreWithFeatures(Array(sequences[start..<min(start + 32, sequences.count)]), batchSize: 4)
+                rewards += scored.rewards
+                features += scored.features
                 progress.update(rewards.count)
             }
             progress.finish()
@@ -66,13 +68,16 @@ public struct QueueInformation {
             for (k, position) in positions.enumerated() {
                 let other = position.second.map { rewards[$0] } ?? models.threshold
                 evidence[k].rewardMargin = rewards[position.first] - other
+                if let second = position.second {
+                    evidence[k].featureDistance = zip(features[position.first], features[second]).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+                }
                 if let implicit {
                     evidence[k].implicitMargin = implicit[position.first] - (position.second.map { implicit[$0] } ?? 0)
                 }
             }
         }
         var scores: [Int64: Double?] = [:]
-        for (item, e) in zip(items, evidence) { scores[item.itemID] = e.score() }
+        for (item, score) in zip(items, InformationEvidence.scores(evidence)) { scores[item.itemID] = score }
         return try store.setInformationScores(scores)
     }
 }

@@ -57,14 +57,26 @@ public final class RewardModel {
 
     /// Rewards of many sequences (no dropout), in length-sorted batches; input order kept.
     public func score(_ sequences: [CompletionSequence], batchSize: Int = 8) throws -> [Double] {
-        guard !sequences.isEmpty else { return [] }
-        var out = [Double](repeating: 0, count: sequences.count)
+        try scoreWithFeatures(sequences, batchSize: batchSize, features: false).rewards
+    }
+
+    /// Rewards and, with `features`, what the head read for each: the final hidden state (C)
+    /// of the sequence's last token (the queue's informative order compares them).
+    public func scoreWithFeatures(_ sequences: [CompletionSequence], batchSize: Int = 8, features: Bool = true) throws
+        -> (rewards: [Double], features: [[Float]]) {
+        guard !sequences.isEmpty else { return ([], []) }
+        var rewards = [Double](repeating: 0, count: sequences.count)
+        var read = [[Float]](repeating: [], count: features ? sequences.count : 0)
+        let width = head.width
         let batcher = LengthBatcher(lengths: sequences.map(\.count), batchSize: batchSize, seed: 0)
         for indices in batcher.batches {
             let scored = try forward(indices.map { sequences[$0] }, training: false)
-            for (k, r) in scored.rewards.enumerated() { out[indices[k]] = r }
+            for (k, r) in scored.rewards.enumerated() {
+                rewards[indices[k]] = r
+                if features { read[indices[k]] = Array(scored.hidden[scored.lastRows[k] * width ..< (scored.lastRows[k] + 1) * width]) }
+            }
         }
-        return out
+        return (rewards, read)
     }
 
     /// Held-out figures: pairwise accuracy (ties half) and correct/incorrect ROC AUC.
