@@ -6,8 +6,9 @@ import Training
 
 /// Scores the open review queue for the informative order (`QueueOrder.informative`): for
 /// every open item, the reward model's margin (r(A) − r(B) for a pair, r − threshold for one
-/// answer) and, for a pair, how far apart the head's inputs of its two answers are, the policy's implicit reward when a reference is given, and the reviewers' votes
-/// so far, combined by `InformationEvidence.score` and stored in the item's `info_score`.
+/// answer) and, for a pair, how far apart the reward head's inputs for its two answers are;
+/// the policy's implicit reward when a reference is given; and the reviewers' votes so far;
+/// combined by `InformationEvidence.scores` and stored in the item's `info_score`.
 /// This is the only place a model touches the order: a reviewer's draw reads the stored
 /// score from an index. Run after items are queued (the night, `rounds sample-answers`) and
 /// whenever the reward model changes (`rounds queue score`).
