@@ -95,7 +95,7 @@ struct LoopBench: ParsableCommand {
                                                 maxAnswerTokens: sftMaxAnswerTokens)
         sftSettings.seed = seed
         try world.sft(base: URL(fileURLWithPath: model).path, data: cwd.appendingPathComponent("feedback/seed/sft.jsonl"),
-                      settings: sftSettings, log: log)
+                      validation: cwd.appendingPathComponent("feedback/seed/sft-heldout.jsonl"), settings: sftSettings, log: log)
 
         let scorer = HeldOutScorer(world: world, config: settings, answersPerPrompt: answers, seed: seed,
                                    validationFile: cwd.appendingPathComponent("feedback/seed/sft-heldout.jsonl"), reference: "sft-v1", log: log)

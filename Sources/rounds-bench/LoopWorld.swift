@@ -87,39 +87,23 @@ struct LoopWorld {
         var seed: UInt64 = 0
     }
 
-    /// Trains sft-v1 from `base` with `settings` (skipped when it exists) and makes it production.
-    func sft(base: String, data: URL, settings: SFTSettings, log: (String) -> Void) throws {
+    /// Trains sft-v1 from `base` with `settings` as `rounds sft` does (`SFTJob`, validated on
+    /// `validation`; skipped when it exists) and makes it production.
+    func sft(base: String, data: URL, validation: URL, settings: SFTSettings, log: @escaping (String) -> Void) throws {
         let name = "sft-v1"
         if !registry.contains(name) {
-            let lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0, targets: LoRATarget.allCases, seed: settings.seed)
-            let run = try PolicyRun(registry: registry, policy: base, out: name, resume: false, chatTemplate: nil, weights: .init(lora: lora))
-            let train = try SFTDataset.load(data, tokenizer: run.loaded.tokenizer, template: run.template, maxLength: 512, overLength: .truncate,
-                                            maxAnswerTokens: settings.maxAnswerTokens)
-            log("sft \(name): \(train.report)")
-            var parameters = SFTTrainer.Parameters()
-            parameters.steps.maxSteps = settings.steps
-            parameters.steps.learningRate = settings.learningRate
-            parameters.steps.warmupSteps = settings.warmup
-            parameters.steps.checkpointEvery = 0
-            parameters.steps.seed = settings.seed
-            parameters.evalEvery = 0
-            let reporter = ProgressReporter("sft \(name)", total: settings.steps, unit: "steps")
-            let result = try SFTTrainer.train(model: run.model, train: train, validation: nil, parameters: parameters,
-                                              checkpoint: nil, resume: false, runKey: "loop-bench") { progress in
-                reporter.update(progress.step, detail: String(format: "loss %.4f %.0f tok/s", progress.loss, progress.tokensPerSecond))
-                return true
-            }
-            reporter.finish()
-            let files = [data.path: try SHA256.hex(fileAt: data)]
-            let manifest = run.manifest(
-                method: "sft", data: .init(files: files),
-                parameters: ["max_steps": "\(settings.steps)", "batch_size": "4", "learning_rate": "\(settings.learningRate)",
-                             "warmup": "\(settings.warmup)", "max_answer_tokens": "\(settings.maxAnswerTokens)", "lora_rank": "16",
-                             "lora_alpha": "32", "max_length": "512", "seed": "\(settings.seed)"],
-                metrics: ["train_loss_final": result.finalTrainLoss, "steps": Double(result.steps), "seconds": result.seconds],
-                full: false)
-            try run.save(manifest)
-            log(String(format: "sft %@: %d steps, final training loss %.4f, %.0f s", name, result.steps, result.finalTrainLoss, result.seconds))
+            var p = SFTJob.Parameters()
+            p.settings.weights.lora = LoRAConfiguration(rank: 16, alpha: 32, dropout: 0, targets: LoRATarget.allCases, seed: settings.seed)
+            p.trainer.steps.maxSteps = settings.steps
+            p.trainer.steps.learningRate = settings.learningRate
+            p.trainer.steps.warmupSteps = settings.warmup
+            p.trainer.steps.checkpointEvery = 0
+            p.trainer.steps.seed = settings.seed
+            p.trainer.evalEvery = 0
+            p.maxAnswerTokens = settings.maxAnswerTokens
+            let context = JobContext(registry: registry, policy: base, out: name, resume: false,
+                                     data: try .init(hashing: [data, validation]), log: log)
+            try SFTJob.run(context, data: data, validation: validation, parameters: p)
         }
         if try registry.production()?.name == nil {
             try registry.promote(name, by: "bench", reason: "first supervised policy")
