@@ -32,7 +32,7 @@ extension ReviewerCommand {
 
         func make(in store: FeedbackStore, reason: String?) throws -> String {
             let before = try store.mapLogin(login, to: name, by: store.actor(), reason: reason)
-            let moved = before.map { $0 == name ? " (it already did)" : " (it rated as \(Add.shown($0)) before)" } ?? ""
+            let moved = before.map { $0 == name ? "; it already did, nothing changed" : " (it rated as \(Add.shown($0)) before)" } ?? ""
             return "Login \(Add.shown(login)) now rates as \(Add.shown(name))\(moved)."
         }
     }

@@ -80,6 +80,7 @@ import Testing
         #expect(try say(["reviewer", "role", "tanaka", "lead"]).contains("tanaka is already a lead; nothing changed."))
         #expect(try say(["reviewer", "map", "htanaka", "tanaka"]).contains("Login htanaka now rates as tanaka."))
         #expect(try say(["reviewer", "map", "htanaka", "sato"]).contains("Login htanaka now rates as sato (it rated as tanaka before)."))
+        #expect(try say(["reviewer", "map", "htanaka", "sato"]).contains("Login htanaka now rates as sato; it already did, nothing changed."))
         let store = try FeedbackStore(path: db)
         #expect(try store.auditEntries(action: .roleChange).count == 1 && store.auditEntries(action: .loginMap).count == 2)
     }

@@ -49,7 +49,8 @@ extension FeedbackStore {
 
     /// Maps the OS login `login` to the reviewer `name`: that login then rates as `name`
     /// (and has its role). A login maps to one reviewer; mapping it again moves it. Returns the
-    /// reviewer it rated as before, if it was mapped.
+    /// reviewer it rated as before, if it was mapped; mapping it where it already is writes and
+    /// audits nothing.
     @discardableResult
     public func mapLogin(_ login: String, to name: String, by actor: Caller, reason: String? = nil) throws -> String? {
         try Self.validateHandle(login, what: "login")
@@ -61,6 +62,7 @@ extension FeedbackStore {
             let previous = try String.fetchOne(db, sql: """
                 SELECT r.name FROM reviewer_logins l JOIN reviewers r ON r.id = l.reviewer_id WHERE l.login = ?
                 """, arguments: [login])
+            guard previous != name else { return previous }
             try db.execute(sql: """
                 INSERT INTO reviewer_logins (login, reviewer_id, mapped_by, created_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (login) DO UPDATE SET reviewer_id = excluded.reviewer_id, mapped_by = excluded.mapped_by,
