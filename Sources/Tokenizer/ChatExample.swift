@@ -44,7 +44,7 @@ public struct ChatExample: Equatable, Sendable {
             throw TokenizerError.badConversation("\(place): expected \"messages\", or both \"prompt\" and \"completion\" (found keys \(dict.keys.sorted())).")
         }
         guard !messages.isEmpty else { throw TokenizerError.badConversation("\(place): the example has no messages.") }
-        if let category = dict["category"] {
+        if let category = dict["category"], !(category is NSNull) {
             guard let name = category as? String else {
                 throw TokenizerError.badConversation("\(place): \"category\" must be a string, e.g. \"category\": \"triage\".")
             }

@@ -55,11 +55,12 @@ struct SFTDatasetTests {
             #"{"messages":[{"role":"user","content":"胸が痛い"},{"role":"assistant","content":"救急"}],"category":"triage"}"#,
             #"{"messages":[{"role":"user","content":"Dose?"},{"role":"assistant","content":"500 mg."}],"category":"medication"}"#,
             #"{"prompt":"Cough?","completion":"Rest."}"#,
+            #"{"prompt":"Rash?","completion":"See a GP.","category":null}"#,
         ])
-        #expect(data.examples.map(\.category) == ["triage", "medication", nil])
+        #expect(data.examples.map(\.category) == ["triage", "medication", nil, nil])
         let mixed = data.repeating(["triage": 3, "medication": 1])
-        #expect(mixed.examples.map(\.category) == ["triage", "triage", "triage", "medication", nil])
-        #expect(mixed.categoryCounts == ["triage": 3, "medication": 1, SFTDataset.noCategory: 1])
+        #expect(mixed.examples.map(\.category) == ["triage", "triage", "triage", "medication", nil, nil])
+        #expect(mixed.categoryCounts == ["triage": 3, "medication": 1, SFTDataset.noCategory: 2])
         #expect(mixed.examples[0] == mixed.examples[2] && mixed.examples[0] == data.examples[0])
         #expect(throws: (any Error).self) {
             try self.load([#"{"messages":[{"role":"user","content":"Q"},{"role":"assistant","content":"A"}],"category":3}"#])
