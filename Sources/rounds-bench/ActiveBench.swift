@@ -9,10 +9,10 @@ import Synchronization
 /// (ActiveWorld: a hidden rule, scripted noisy reviewers, a linear Bradley–Terry reward
 /// model) is queued in a real feedback store (its random choices seeded too); reviewers rate
 /// through `nextItem` in batches, the reward model is refitted after each batch and, for the
-/// informative order, the open items are rescored (`InformationEvidence`, the same score the loop stores). The curve is
-/// held-out pair accuracy against ratings, per order and seed. Per seed, the target is the
-/// accuracy oldest-first ends with (mean of its last three points); the saving is
-/// 1 − (ratings informative needs to reach it) / (ratings oldest-first needs).
+/// informative order, the open items are rescored (`InformationEvidence`, the same score the
+/// loop stores). The curve is held-out pair accuracy against ratings, per order and seed. Per
+/// seed, the target is the accuracy oldest-first ends with (mean of its last three points);
+/// the saving is 1 − (ratings informative needs to reach it) / (ratings oldest-first needs).
 struct ActiveBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "active",
@@ -217,7 +217,7 @@ struct ActiveBench: ParsableCommand {
             guard let second = item.second, let fa = features[item.first.id!], let fb = features[second.id!] else { continue }
             var e = item.evidence
             e.rewardMargin = ActiveWorld.dot(weights, fa) - ActiveWorld.dot(weights, fb)
-            e.featureDistance = zip(fa, fb).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            e.featureDistance = InformationEvidence.squaredDistance(fa, fb)
             ids.append(item.itemID)
             evidence.append(e)
         }

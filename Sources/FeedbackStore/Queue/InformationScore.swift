@@ -25,7 +25,8 @@ public struct InformationEvidence: Equatable, Sendable {
     public var rewardMargin: Double?
     /// The policy's implicit reward margin for the same item (needs a reference policy).
     public var implicitMargin: Double?
-    /// ‖h(A) − h(B)‖² of the reward head's inputs for a pair (nil: single answer, or unknown).
+    /// ‖h(A) − h(B)‖² of the reward head's inputs for a pair (nil: single answer, or unknown;
+    /// `squaredDistance` computes it).
     public var featureDistance: Double?
     /// Reviewers' votes so far: for the first answer (or "correct"), and in all.
     public var votesFor = 0
@@ -41,6 +42,11 @@ public struct InformationEvidence: Equatable, Sendable {
 
     /// Reward units that make one step of the logistic (a margin of `scale` is p ≈ 0.73).
     public static let defaultScale = 1.0
+
+    /// ‖a − b‖²: the `featureDistance` of a pair whose answers the reward head reads as a and b.
+    public static func squaredDistance<T: BinaryFloatingPoint>(_ a: [T], _ b: [T]) -> Double {
+        zip(a, b).reduce(0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+    }
 
     /// p(1 − p)·d: the expected squared gradient length of the reward head for this pair
     /// (nil without a margin and a feature distance).

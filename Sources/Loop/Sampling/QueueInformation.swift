@@ -70,7 +70,7 @@ public struct QueueInformation {
                 let other = position.second.map { rewards[$0] } ?? models.threshold
                 evidence[k].rewardMargin = rewards[position.first] - other
                 if let second = position.second {
-                    evidence[k].featureDistance = zip(features[position.first], features[second]).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) }
+                    evidence[k].featureDistance = InformationEvidence.squaredDistance(features[position.first], features[second])
                 }
                 if let implicit {
                     evidence[k].implicitMargin = implicit[position.first] - (position.second.map { implicit[$0] } ?? 0)
