@@ -36,12 +36,11 @@ public final class TokenSampler {
     /// logits (V) → token, drawing from `random` unless greedy.
     public func sample(_ logits: UnsafePointer<Float>, random: inout SeededRandom) -> SampledToken {
         let V = vocabularySize
-        var maxLogit = -Float.infinity, argmax = 0
-        for i in 0..<V where logits[i] > maxLogit { maxLogit = logits[i]; argmax = i }
-        var sum: Float = 0
-        for i in 0..<V { sum += expf(logits[i] - maxLogit) }
-        let logZ = maxLogit + logf(sum)
+        let maxLogit = maxElement(logits, V)
+        let logZ = maxLogit + logf(sumExp(logits, V, shift: maxLogit))
         if parameters.isGreedy {
+            var argmax = 0  // the first token with the largest logit
+            while argmax < V - 1, logits[argmax] != maxLogit { argmax += 1 }
             return SampledToken(id: Int32(argmax), logProb: logits[argmax] - logZ)
         }
         let chosen = sampleTempered(logits, maxLogit: maxLogit, u: random.nextFloat())
@@ -51,9 +50,7 @@ public final class TokenSampler {
     /// The distribution `sample` draws from after temperature, top-k and top-p, as
     /// (token, probability) pairs in decreasing probability; for tests and inspection.
     public func filteredDistribution(_ logits: UnsafePointer<Float>) -> [(id: Int32, probability: Float)] {
-        var maxLogit = -Float.infinity
-        for i in 0..<vocabularySize { maxLogit = max(maxLogit, logits[i]) }
-        let (count, mass) = keptCandidates(logits, maxLogit: maxLogit)
+        let (count, mass) = keptCandidates(logits, maxLogit: maxElement(logits, vocabularySize))
         return (0..<count).map { (candidates[$0].id, candidates[$0].weight / mass) }
     }
 
@@ -101,8 +98,7 @@ public final class TokenSampler {
         let T = parameters.temperature, invT = 1 / T
         let topKActive = parameters.topK > 0 && parameters.topK < V
         let topK = topKActive ? parameters.topK : V
-        var total: Float = 0
-        for i in 0..<V { total += expf((logits[i] - maxLogit) * invT) }
+        let total = sumExp(logits, V, shift: maxLogit, scale: invT)
 
         var floor: Float = 1e-4
         var count = 0
@@ -113,7 +109,7 @@ public final class TokenSampler {
                 count = 0
                 var gathered: Float = 0
                 for i in 0..<V where logits[i] >= threshold {
-                    let w = expf((logits[i] - maxLogit) * invT)
+                    let w = expApprox((logits[i] - maxLogit) * invT)  // as `total` sums them
                     c[count] = Candidate(weight: w, id: Int32(i))
                     gathered += w
                     count += 1

@@ -49,6 +49,40 @@ public func axpy(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ x: UnsafePo
     }
 }
 
+/// y[0..<d] = Σ_j<count w[j] · rows[j·d ..< j·d + d]: a probability-weighted sum of value
+/// rows, 32 columns at a time held in registers across every row (y is written once).
+@inline(__always)
+public func weightedRowSum(_ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<Float>, _ rows: UnsafePointer<Float>,
+                           count: Int, d: Int) {
+    var c = 0
+    while c + 32 <= d {
+        var a0 = Float8(), a1 = Float8(), a2 = Float8(), a3 = Float8()
+        var row = rows + c
+        for j in 0..<count {
+            let wj = Float8(repeating: w[j])
+            a0 += wj * load8(row)
+            a1 += wj * load8(row + 8)
+            a2 += wj * load8(row + 16)
+            a3 += wj * load8(row + 24)
+            row += d
+        }
+        store8(a0, y + c); store8(a1, y + c + 8); store8(a2, y + c + 16); store8(a3, y + c + 24)
+        c += 32
+    }
+    while c + 8 <= d {
+        var a = Float8()
+        for j in 0..<count { a += Float8(repeating: w[j]) * load8(rows + j * d + c) }
+        store8(a, y + c)
+        c += 8
+    }
+    while c < d {
+        var a: Float = 0
+        for j in 0..<count { a += w[j] * rows[j * d + c] }
+        y[c] = a
+        c += 1
+    }
+}
+
 /// e^x lane-wise (Cephes `expf`); inputs below −87.3 give ≈ 1e-38 rather than 0.
 @inline(__always)
 public func expApprox(_ x: Float8) -> Float8 {
@@ -94,19 +128,19 @@ public func maxElement(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
     return m
 }
 
-/// Σ e^(x[i] − shift) for i < n.
+/// Σ e^((x[i] − shift)·scale) for i < n (scale 1/T: a softmax at temperature T).
 @inline(__always)
-public func sumExp(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+public func sumExp(_ x: UnsafePointer<Float>, _ n: Int, shift: Float, scale: Float = 1) -> Float {
     var acc = Float8()
-    let s = Float8(repeating: shift)
+    let s = Float8(repeating: shift), k = Float8(repeating: scale)
     var i = 0
     while i + 8 <= n {
-        acc += expApprox(load8(x + i) - s)
+        acc += expApprox((load8(x + i) - s) * k)
         i += 8
     }
     var total = acc.sum()
     while i < n {
-        total += expApprox(x[i] - shift)
+        total += expApprox((x[i] - shift) * scale)
         i += 1
     }
     return total
