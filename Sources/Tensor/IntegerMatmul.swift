@@ -26,13 +26,15 @@ public func integerMatmulForward(
     guard m > 0, oc > 0 else { return }
     let ldo = ldOut ?? oc, ldi = ldInp ?? c
     let q4 = weight.format == .q4_1
-    let xq = UnsafeMutablePointer<Int8>.allocate(capacity: m * c)
+    // 64-byte aligned: the kernels load each row's block pairs as whole 64-byte registers.
+    let xqRaw = UnsafeMutableRawPointer.allocate(byteCount: m * c, alignment: 64)
+    let xq = xqRaw.bindMemory(to: Int8.self, capacity: m * c)
     let dx = UnsafeMutablePointer<Float>.allocate(capacity: m * blocks)
     let xsum = UnsafeMutablePointer<Float>.allocate(capacity: m * blocks)
     let correction = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, m * pairs * 16))
     let groupOffsets = weight.format == .int8x16 && weight.hasOffsets
     let xsum16 = UnsafeMutablePointer<Float>.allocate(capacity: groupOffsets ? m * c / 16 : 1)
-    defer { xq.deallocate(); dx.deallocate(); xsum.deallocate(); correction.deallocate(); xsum16.deallocate() }
+    defer { xqRaw.deallocate(); dx.deallocate(); xsum.deallocate(); correction.deallocate(); xsum16.deallocate() }
     rounds_quantize_activations(inp, Int32(m), Int32(c), Int32(ldi), q4 ? 1 : 0, xq, dx, xsum, q4 ? nil : correction)
     if groupOffsets { rounds_group_sums16(inp, Int32(m), Int32(c), Int32(ldi), xsum16) }
     let quants = UnsafePointer(weight.quants.assumingMemoryBound(to: UInt8.self))

@@ -86,7 +86,10 @@ public func weightedRowSum(_ y: UnsafeMutablePointer<Float>, _ w: UnsafePointer<
 /// e^x lane-wise (Cephes `expf`); inputs below −87.3 give ≈ 1e-38 rather than 0.
 @inline(__always)
 public func expApprox(_ x: Float8) -> Float8 {
-    let x = x.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.3))
+    // Clamped by lane selects: `clamped(lowerBound:upperBound:)` calls the standard library's
+    // pointwiseMin/Max out of line (a call per vector in every softmax and sigmoid).
+    let lo = Float8(repeating: -87.3), hi = Float8(repeating: 88.3)
+    let x = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
     let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
     let r = x - n * 0.693_359_375 - n * -2.121_944_4e-4
     var y = Float8(repeating: 1.987_569_15e-4)
@@ -116,7 +119,8 @@ public func maxElement(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = load8(x)
         i = 8
         while i + 8 <= n {
-            acc = pointwiseMax(acc, load8(x + i))
+            let v = load8(x + i)
+            acc.replace(with: v, where: v .> acc)  // pointwiseMax is an out-of-line call
             i += 8
         }
         m = acc.max()
