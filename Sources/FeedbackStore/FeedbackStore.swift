@@ -161,7 +161,7 @@ public final class FeedbackStore: Sendable {
     @discardableResult
     public func checkpoint() throws -> Bool {
         do {
-            try writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            _ = try writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             return true
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             return false

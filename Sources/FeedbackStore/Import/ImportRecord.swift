@@ -50,6 +50,7 @@ extension FeedbackStore {
         try read { db in try ImportRecord.order(Column("id")).fetchAll(db) }
     }
 
+    @discardableResult
     static func recordImport(
         _ kind: ImportRecord.Kind, source: String, scrubbed: Bool, replaced: Int, summary: ImportSummary,
         promptIDs: [Int64], sampleIDs: [Int64], now: Date, _ db: Database
