@@ -50,6 +50,14 @@ import Training
         try reward.run()
         let rewardJob = try #require(try registry.manifest("rm").job?.reward)
         #expect(rewardJob.parameters.settings.weights.qlora && rewardJob.metrics.run.steps > 0)
+        // Whoever loads a reward model (the night's gates and queue scores, `rounds queue score`,
+        // PPO) scores on the base it trained on: NF4 here, fp32 for one trained without --qlora.
+        #expect(try RewardModel.load("rm", registry: registry).reward.model.frozenBase != nil)
+        let fp32 = try RewardCommand.Train.parse(["--policy", "sft", "--pairs", file("pairs.jsonl").path, "--judgments", file("judgments.jsonl").path,
+                                                  "--out", "rm-fp32", "--batch-size", "2", "--held-out-fraction", "0"] + lengths + common.dropLast())
+        try fp32.run()
+        #expect(try registry.manifest("rm-fp32").job?.reward?.parameters.settings.weights.qlora == false)
+        #expect(try RewardModel.load("rm-fp32", registry: registry).reward.model.frozenBase == nil)
     }
 
     @Test func qloraWithFullIsRefused() {

@@ -10,7 +10,7 @@ extension NightlyRun {
     /// to do under oldest-first.
     func scoreQueue(rewardModel: String) throws {
         guard try store.queueOrderSettings().order == .informative else { return }
-        let (reward, loaded) = try RewardModel.load(rewardModel, registry: registry, frozenBase: config.qlora)
+        let (reward, loaded) = try RewardModel.load(rewardModel, registry: registry)
         let encoder = PreferenceEncoder(tokenizer: loaded.tokenizer, template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil),
                                         maxLength: config.maxLength, maxPromptLength: config.maxPromptLength)
         let scored = try QueueInformation(store: store).refresh(models: .init(reward: reward, encoder: encoder))

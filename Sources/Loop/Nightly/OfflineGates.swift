@@ -70,9 +70,9 @@ public struct OfflineGates {
             }
             let rewardName = try rewardModel ?? self.rewardModel(for: candidate)
             if rewardName == nil { log("evaluation: no reward model for \(candidate); the reward-gain gate has no evidence") }
-            // A QLoRA night's reward model stays on its 4-bit base: with the candidate and the
-            // parent in fp32 a 1.5B night otherwise needed more than 24 GiB here.
-            let reward = try rewardName.map { try RewardModel.load($0, registry: registry, frozenBase: config.qlora).reward }
+            // A QLoRA-trained reward model loads on its 4-bit base, as it trained (with the
+            // candidate and the parent in fp32 a 1.5B night otherwise needed more than 24 GiB here).
+            let reward = try rewardName.map { try RewardModel.load($0, registry: registry).reward }
             try evaluator.freshAnswers(answers, reward: reward, into: &e)
         }
         return GateReport(candidate: candidate, parent: parent, evaluation: e, gates: config.gates, seed: config.seed)
