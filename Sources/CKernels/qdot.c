@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/// The target of every AVX-512 function here (chosen at run time: rounds_has_vnni512).
+#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
+
 int rounds_has_vnni512(void) {
     const rounds_cpu *cpu = rounds_cpu_info();
     return cpu->level >= ROUNDS_LEVEL_AVX512 && cpu->avx512vnni;
@@ -38,7 +41,8 @@ static inline int q4_position(int j) {
     return (i & 1) * 16 + 4 * g + i / 2;  // lo half first, then hi half
 }
 
-/// The scalar form of rounds_quantize_activations: the definition the vector form reproduces.
+/// The scalar form of rounds_quantize_activations, which the vector form reproduces (for a CPU
+/// without AVX-512; the kernels that read its output need AVX-512 VNNI).
 static void quantize_scalar(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx, float *xsum,
                             int32_t *lane_correction) {
     int blocks = c / 32;
@@ -84,8 +88,7 @@ static void quantize_scalar(const float *x, int m, int c, int ldx, int q4_order,
 /// rounds_quantize_activations with AVX-512: a block of 32 is two registers; its scale, its
 /// rounding (vcvtps2dq rounds to nearest even, as lrintf does under the default rounding mode),
 /// and, in Q4_1 order, its even and odd weights split into the low and high nibble halves.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-static void quantize_avx512(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx, float *xsum,
+VNNI static void quantize_avx512(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx, float *xsum,
                             int32_t *lane_correction) {
     const int blocks = c / 32;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -137,12 +140,10 @@ void rounds_quantize_activations(const float *x, int m, int c, int ldx, int q4_o
         quantize_scalar(x, m, c, ldx, q4_order, xq, dx, xsum, lane_correction);
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-static inline float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
+VNNI static inline float hsum512(__m512 v) { return _mm512_reduce_add_ps(v); }
 
 /// The sum of n products a[i]·b[i] (offsets met by activation sums).
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
-static inline float dot_floats(const float *a, const float *b, int n) {
+VNNI static inline float dot_floats(const float *a, const float *b, int n) {
     __m512 acc = _mm512_setzero_ps();
     int i = 0;
     for (; i + 16 <= n; i += 16) acc = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), acc);
@@ -152,8 +153,6 @@ static inline float dot_floats(const float *a, const float *b, int n) {
     }
     return hsum512(acc);
 }
-
-#define VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 /// The activation scales of m rows spread over the 16 lanes of each block pair's dot product
 /// (`lane_block` gives the block of each lane), once per call: the inner loops then read one
@@ -178,6 +177,7 @@ VNNI static inline __attribute__((always_inline)) void q4_1_rows(const uint8_t *
                                                                  const int8_t *xq, const float *dxe, int r0, int R,
                                                                  __m512 *acc) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
+    // Lane → block of the pair: [0,0,0,0,1,1,1,1,0,0,0,0,1,1,1,1].
     const __m512i lane_block = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1);
     for (int i = 0; i < R; i++) acc[i] = _mm512_setzero_ps();
     for (int p = 0; p < pairs; p++) {

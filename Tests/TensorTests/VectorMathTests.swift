@@ -25,10 +25,31 @@ import Testing
                     #expect(maxElement(pa.baseAddress!, n) == a.max()!)
                     let se = a.reduce(0.0) { $0 + exp(Double($1) - 1) }
                     #expect(abs(Double(sumExp(pa.baseAddress!, n, shift: 1)) - se) < 1e-5 * se)
+                    let tempered = a.reduce(0.0) { $0 + exp((Double($1) - 1) / 0.7) }
+                    #expect(abs(Double(sumExp(pa.baseAddress!, n, shift: 1, scale: 1 / 0.7)) - tempered) < 1e-5 * tempered)
                 }
             }
             let y = withBuffers([a, b]) { p in axpy(p[0], 0.5, p[1], n) }[0]
             #expect(zip(y, zip(a, b)).allSatisfy { abs($0 - ($1.0 + 0.5 * $1.1)) < 1e-6 })
+        }
+    }
+
+    /// Widths through every path of the register-held sum (32 at a time, then 8, then 1), with
+    /// a stale output it must overwrite, against the sum in double.
+    @Test func weightedRowSumMatchesThePlainSum() {
+        var rng = TestRNG(seed: 12)
+        for (count, d) in [(1, 64), (5, 43), (17, 8), (3, 5), (2, 40)] {
+            let w = rng.normals(count), rows = rng.normals(count * d)
+            var y = [Float](repeating: 9, count: d)
+            w.withUnsafeBufferPointer { pw in
+                rows.withUnsafeBufferPointer { pr in
+                    y.withUnsafeMutableBufferPointer { weightedRowSum($0.baseAddress!, pw.baseAddress!, pr.baseAddress!, count: count, d: d) }
+                }
+            }
+            for c in 0..<d {
+                let want = (0..<count).reduce(0.0) { $0 + Double(w[$1]) * Double(rows[$1 * d + c]) }
+                #expect(abs(Double(y[c]) - want) < 1e-5, "count \(count) d \(d) column \(c)")
+            }
         }
     }
 }
