@@ -108,9 +108,7 @@ public func attentionForward(
         let l = lengths[s]
         let p = att + items.attStart[s] + (head * l + t) * l
         let lo = shape.firstKey(t)
-        let maxScore = maxElement(p + lo, t + 1 - lo)
-        let inv = 1 / sumExp(p + lo, t + 1 - lo, shift: maxScore)
-        scaledExpInPlace(p + lo, t + 1 - lo, shift: maxScore, scale: inv)
+        softmaxInPlace(p + lo, t + 1 - lo)
         if lo > 0 { p.update(repeating: 0, count: lo) }
         if t + 1 < l { (p + t + 1).update(repeating: 0, count: l - t - 1) }
     }

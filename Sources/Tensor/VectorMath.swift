@@ -164,3 +164,10 @@ public func scaledExpInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int, shift: 
         i += 1
     }
 }
+
+/// x[0..<n] = softmax(x[0..<n]) in place (n ≥ 1): shifted by the max, normalised by the sum.
+@inline(__always)
+public func softmaxInPlace(_ x: UnsafeMutablePointer<Float>, _ n: Int) {
+    let maxValue = maxElement(x, n)
+    scaledExpInPlace(x, n, shift: maxValue, scale: 1 / sumExp(x, n, shift: maxValue))
+}

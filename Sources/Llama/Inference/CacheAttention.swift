@@ -31,9 +31,7 @@ func cacheAttentionForward(
         // Scores of keys first..<length, softmax (vectorised exp), then the weighted values.
         let s = scores + item * p + first, count = length - first
         for j in 0..<count { s[j] = dot(q, keys + (first + j) * d, d) * scale }
-        let maxScore = maxElement(s, count)
-        let sum = sumExp(s, count, shift: maxScore)
-        scaledExpInPlace(s, count, shift: maxScore, scale: 1 / sum)
+        softmaxInPlace(s, count)
         weightedRowSum(out + row * h * d + head * d, s, values + first * d, count: count, d: d)
     }
 }
