@@ -57,12 +57,18 @@ public final class RewardModel {
 
     /// Rewards of many sequences (no dropout), in length-sorted batches; input order kept.
     public func score(_ sequences: [CompletionSequence], batchSize: Int = 8) throws -> [Double] {
-        try scoreWithFeatures(sequences, batchSize: batchSize, features: false).rewards
+        try rewardsAndFeatures(sequences, batchSize: batchSize, features: false).rewards
     }
 
-    /// Rewards and, with `features`, what the head read for each: the final hidden state (C)
-    /// of the sequence's last token (the queue's informative order compares them).
-    public func scoreWithFeatures(_ sequences: [CompletionSequence], batchSize: Int = 8, features: Bool = true) throws
+    /// Rewards and what the head read for each: the final hidden state (C) of the sequence's
+    /// last token (the queue's informative order compares them).
+    public func scoreWithFeatures(_ sequences: [CompletionSequence], batchSize: Int = 8) throws
+        -> (rewards: [Double], features: [[Float]]) {
+        try rewardsAndFeatures(sequences, batchSize: batchSize, features: true)
+    }
+
+    /// Rewards, with the head's inputs when `features` (else an empty list).
+    private func rewardsAndFeatures(_ sequences: [CompletionSequence], batchSize: Int, features: Bool) throws
         -> (rewards: [Double], features: [[Float]]) {
         guard !sequences.isEmpty else { return ([], []) }
         var rewards = [Double](repeating: 0, count: sequences.count)
