@@ -61,7 +61,7 @@ let package = Package(
         // simulation commands (`simulate-review`, `eval-sft`).
         .target(
             name: "RoundsSimulation",
-            dependencies: ["FeedbackStore", "Generation", "Llama", "Tensor", "Tokenizer", "Support",
+            dependencies: ["FeedbackStore", "Generation", "Llama", "Privacy", "Tensor", "Tokenizer", "Support",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(
             name: "rounds",

@@ -1,5 +1,6 @@
 import FeedbackStore
 import Foundation
+import Privacy
 
 /// Clearly labelled simulated reviewers (`simulated-reviewer-N`) that rate what is queued
 /// with a scripted rule — for the main job when no clinician is at the terminal, and for
@@ -16,19 +17,32 @@ public struct SimulatedReview {
     public var limit: Int?
     public var seed: UInt64 = 0
     public var rule = ScriptedReviewer.clinicalRubric()
+    /// Share of its "incorrect" verdicts on which a reviewer also writes a correction, as the
+    /// review tool's correction editor lets a clinician do (0: none). Drawn from a stream of
+    /// its own, so the verdicts are the same whatever the share.
+    public var correctionShare = 0.0
+    /// The correction a reviewer writes (nil: the answer has nothing this reviewer would fix).
+    public var corrector: @Sendable (_ prompt: String, _ redFlag: Bool?, _ answer: String) -> String? = TriageCorrection.corrected
 
     public init() {}
 
     /// Rates queued items until the queue has nothing left for any simulated reviewer (or
-    /// `limit` ratings were made). Returns how many judgments and comparisons were stored.
+    /// `limit` ratings were made). Returns how many judgments (of them, with a correction) and
+    /// comparisons were stored.
     @discardableResult
-    public func run(store: FeedbackStore) throws -> (judgments: Int, comparisons: Int) {
+    public func run(store: FeedbackStore) throws -> (judgments: Int, comparisons: Int, corrections: Int) {
         var seeded = seed
         func noisy() -> Bool {
             seeded = seeded &* 6364136223846793005 &+ 1442695040888963407
             return Double(seeded >> 11) / Double(1 << 53) < noise
         }
-        var counts = (judgments: 0, comparisons: 0)
+        var drawn = seed ^ 0x9E37_79B9_7F4A_7C15
+        func corrects() -> Bool {
+            drawn = drawn &* 6364136223846793005 &+ 1442695040888963407
+            return Double(drawn >> 11) / Double(1 << 53) < correctionShare
+        }
+        let scrubber = correctionShare > 0 ? try Scrubber() : nil
+        var counts = (judgments: 0, comparisons: 0, corrections: 0)
         let team = try (1...reviewers).map { r in
             let name = "\(ScriptedReviewer.name)-\(r)"
             return try store.reviewer(named: name)
@@ -53,8 +67,15 @@ public struct SimulatedReview {
                     case let .judge(sample):
                         var correct = rule.judge(prompt: item.prompt.text, redFlag: redFlag, answer: sample.text)
                         if flips, noisy() { correct.toggle() }
+                        // Saved as the review tool saves a correction: scrubbed of identifiers.
+                        var details = JudgmentDetails()
+                        if !correct, let scrubber, corrects(), let text = corrector(item.prompt.text, redFlag, sample.text) {
+                            let scrubbed = scrubber.scrub(text)
+                            (details.correction, details.identifiersReplaced) = (scrubbed.text, scrubbed.spans.count)
+                            counts.corrections += 1
+                        }
                         try store.recordJudgment(assignmentID: item.assignmentID, reviewer: reviewer, verdict: correct ? .correct : .incorrect,
-                                                 comment: "simulated", secondsSpent: 0)
+                                                 comment: "simulated", details: details, secondsSpent: 0)
                         counts.judgments += 1
                     case let .compare(a, b):
                         var outcome: Outcome = switch rule.compare(prompt: item.prompt.text, redFlag: redFlag, a: a.text, b: b.text) {

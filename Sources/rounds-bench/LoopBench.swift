@@ -44,6 +44,8 @@ struct LoopBench: ParsableCommand {
     var answersPerPrompt: Int?
     @Option(help: "Share of its verdicts each simulated reviewer flips (0.10–0.15).")
     var flip = 0.12
+    @Option(help: "Share (0–1) of its incorrect triage verdicts on which each simulated reviewer writes a correction of the disposition.")
+    var corrections = 0.0
     @Option(help: "Training prompts production answers each night (answers per prompt: the configuration's sampling.answersPerPrompt).")
     var trainPrompts = 24
     @Option(help: "Held-out triage prompts per language × red-flag cell.")
@@ -64,6 +66,7 @@ struct LoopBench: ParsableCommand {
         guard sftLearningRate > 0, sftWarmup >= 0, sftMaxAnswerTokens >= 2 else {
             throw ValidationError("--sft-learning-rate must be positive, --sft-warmup at least 0 and --sft-max-answer-tokens at least 2.")
         }
+        guard (0...1).contains(corrections) else { throw ValidationError("--corrections must be a share between 0 and 1, e.g. 0.5.") }
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
         if let learningRate, !(learningRate > 0) { throw ValidationError("--learning-rate must be positive, e.g. 5e-5.") }
         if let answersPerPrompt, !(1...8).contains(answersPerPrompt) { throw ValidationError("--answers-per-prompt must be 1 to 8.") }
@@ -85,7 +88,7 @@ struct LoopBench: ParsableCommand {
         if let learningRate { (settings.dpo.learningRate, settings.kto.learningRate) = (learningRate, learningRate) }
         if let answersPerPrompt { settings.sampling.answersPerPrompt = answersPerPrompt }
 
-        var world = try LoopWorld(root: root)
+        var world = try LoopWorld(root: root, seed: seed)
         try world.importPrompts(file: cwd.appendingPathComponent("feedback/seed/prompts.jsonl"), triage: heldOutTriage,
                                 other: heldOutOther, seed: seed)
         let triage = world.heldOut.filter(\.isTriage)
@@ -105,7 +108,7 @@ struct LoopBench: ParsableCommand {
             rule_rate: Double(totals.successes) / Double(max(1, totals.total)),
             rule_rate_ci: [Double](Stats.wilsonInterval(successes: totals.successes, total: totals.total)),
             rule_n: totals.total, validation_loss: sft.validationLoss, steps: sftSteps))
-        figures.settings = ["nights": "\(nights)", "seed": "\(seed)", "flip": "\(flip)", "sft_steps": "\(sftSteps)",
+        figures.settings = ["nights": "\(nights)", "seed": "\(seed)", "flip": "\(flip)", "corrections": "\(corrections)", "sft_steps": "\(sftSteps)",
                             "train_prompts_per_night": "\(trainPrompts)", "answers_per_heldout_prompt": "\(answers)",
                             "heldout_prompts": "\(world.heldOut.count)", "heldout_triage_prompts": "\(triage.count)",
                             "config": config, "reviewers": "3", "overlap": "2",
@@ -118,7 +121,7 @@ struct LoopBench: ParsableCommand {
                      figures.sft.rule_rate, figures.sft.rule_rate_ci[0], figures.sft.rule_rate_ci[1], totals.total, sft.validationLoss))
 
         let night = LoopNight(world: world, config: settings, root: cwd, scorer: scorer, sft: sft, flip: flip,
-                              trainPrompts: trainPrompts, seed: seed, log: log)
+                              corrections: corrections, trainPrompts: trainPrompts, seed: seed, log: log)
         let progress = ProgressReporter("loop nights", total: nights, unit: "nights")
         for n in 1...nights {
             let figure = try night.run(n)

@@ -30,7 +30,7 @@ struct LoopCandidatesBench: ParsableCommand {
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         var settings = try NightlyConfig.load(URL(fileURLWithPath: config))
         settings.seed = seed
-        var world = try LoopWorld(root: URL(fileURLWithPath: folder))
+        var world = try LoopWorld(root: URL(fileURLWithPath: folder), seed: seed)
         try world.importPrompts(file: cwd.appendingPathComponent("feedback/seed/prompts.jsonl"), triage: heldOutTriage,
                                 other: heldOutOther, seed: seed)
         let log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

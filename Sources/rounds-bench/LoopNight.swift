@@ -19,12 +19,15 @@ struct LoopNight {
     let scorer: HeldOutScorer
     let sft: HeldOutScore
     let flip: Double
+    /// Share of its incorrect triage verdicts on which a reviewer writes a correction.
+    var corrections = 0.0
     let trainPrompts: Int
     let seed: UInt64
     let log: (String) -> Void
 
     /// Three simulated reviewers, each flipping `flip` of its verdicts, taking turns, with the
-    /// queue's overlap (2: every item rated by two of the three).
+    /// queue's overlap (2: every item rated by two of the three), each correcting `corrections`
+    /// of the triage answers it rates incorrect.
     func review(_ salt: UInt64) throws -> Int {
         var review = SimulatedReview()
         review.reviewers = 3
@@ -32,8 +35,9 @@ struct LoopNight {
         review.everyReviewerFlips = true
         review.interleaved = true
         review.seed = seed &* 1_000_003 &+ salt
+        review.correctionShare = corrections
         let made = try review.run(store: world.store)
-        log("review: \(made.judgments) judgments and \(made.comparisons) comparisons by 3 simulated reviewers")
+        log("review: \(made.judgments) judgments (\(made.corrections) with a correction) and \(made.comparisons) comparisons by 3 simulated reviewers")
         return made.judgments + made.comparisons
     }
 

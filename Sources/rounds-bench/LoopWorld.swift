@@ -10,6 +10,7 @@ import Foundation
 import Llama
 import Loop
 import Support
+import Synchronization
 import Tensor
 import Training
 
@@ -34,12 +35,17 @@ struct LoopWorld {
     private(set) var heldOut: [LabelledPrompt] = []
     private(set) var trainingCount = 0
 
-    init(root: URL) throws {
+    /// `seed` also decides the store's own random choices (which queued item a reviewer gets
+    /// next, which answer of a pair is shown as A), so that a seed decides the whole run and two
+    /// runs that differ in one setting see the same draws.
+    init(root: URL, seed: UInt64) throws {
         self.root = root
         try FileManager.default.createDirectory(at: root.appendingPathComponent("feedback"), withIntermediateDirectories: true)
         registry = PolicyRegistry(root: root.appendingPathComponent("policies"))
         try FileManager.default.createDirectory(at: registry.root, withIntermediateDirectories: true)
-        store = try FeedbackStore(path: root.appendingPathComponent("feedback/rounds.sqlite").path)
+        let draws = Mutex(SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 3))
+        store = try FeedbackStore(path: root.appendingPathComponent("feedback/rounds.sqlite").path,
+                                  random: { draws.withLock { $0.next() } })
     }
 
     /// Stores the prompts of `file`: per triage cell (language × red flag) `triage` prompts are

@@ -17,7 +17,10 @@ struct SimulateReviewCommand: ParsableCommand {
             of two with the same verdict, the one that ends with a finished sentence, repeats no sentence, answers
             in the prompt's language and says when to see a doctor, nurse or pharmacist (more of these wins).
             The last simulated reviewer flips each verdict with probability --noise, so agreement statistics are
-            not trivially perfect.
+            not trivially perfect. With --corrections a reviewer also corrects that share of the triage answers it
+            rates incorrect, as the review tool's correction editor lets a clinician do: the disposition line is
+            rewritten ("Urgency: Emergency. …" or "Urgency: Self-care at home.", in the prompt's language) and
+            sentences sending a benign case to emergency care are struck.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -28,6 +31,9 @@ struct SimulateReviewCommand: ParsableCommand {
     @Option(help: "Probability that the last simulated reviewer disagrees with the rule.")
     var noise = 0.1
 
+    @Option(help: "Share (0–1) of its incorrect triage verdicts on which a reviewer writes a correction.")
+    var corrections = 0.0
+
     @Option(help: "Stop after this many ratings in all.")
     var limit: Int?
 
@@ -37,6 +43,7 @@ struct SimulateReviewCommand: ParsableCommand {
     func validate() throws {
         guard (1...8).contains(reviewers) else { throw ValidationError("--reviewers must be 1 to 8.") }
         guard (0...0.5).contains(noise) else { throw ValidationError("--noise must be between 0 and 0.5.") }
+        guard (0...1).contains(corrections) else { throw ValidationError("--corrections must be a share between 0 and 1, e.g. 0.5.") }
     }
 
     func run() throws {
@@ -45,7 +52,8 @@ struct SimulateReviewCommand: ParsableCommand {
         simulation.noise = noise
         simulation.limit = limit
         simulation.seed = seed
+        simulation.correctionShare = corrections
         let counts = try simulation.run(store: try database.open())
-        print("simulate-review: \(counts.judgments) judgments and \(counts.comparisons) comparisons by \(reviewers) simulated reviewer(s)")
+        print("simulate-review: \(counts.judgments) judgments (\(counts.corrections) with a correction) and \(counts.comparisons) comparisons by \(reviewers) simulated reviewer(s)")
     }
 }
