@@ -7,11 +7,12 @@ import Foundation
 /// - A red-flag prompt whose answer does not send the patient to emergency care: the first
 ///   line becomes the emergency disposition (an existing "Urgency:" line is replaced, otherwise
 ///   the line is put first).
-/// - A benign prompt whose answer sends the patient to emergency care: every sentence that
-///   does so is struck and the first line becomes "self-care at home".
+/// - A prompt without a red flag whose answer sends the patient to emergency care: every
+///   sentence that does so is struck, and a disposition line, if the answer has one, becomes
+///   "self-care at home" (an answer without one, such as a letter, gets none).
 ///
 /// Nil when the answer's disposition is already right (nothing to correct), when the prompt
-/// has no red-flag label, or when the answer is empty.
+/// has no red-flag label, or when the answer is empty or nothing of it would be left.
 public enum TriageCorrection {
     static let emergency = (
         en: "Urgency: Emergency. Call emergency services (911/999/112; 119 in Japan) now for an ambulance to the emergency department.",
@@ -24,6 +25,8 @@ public enum TriageCorrection {
         guard !text.isEmpty, ScriptedReviewer.mentionsEmergencyCare(text.lowercased()) != redFlag else { return nil }
         let japanese = ScriptedReviewer.isJapanese(prompt)
         var lines = text.components(separatedBy: "\n")
+        let hadDisposition = lines.first.map(isDispositionLine) ?? false
+        if hadDisposition { lines.removeFirst() }
         if !redFlag {
             // Strike what sends the patient to emergency care, sentence by sentence.
             lines = lines.map { line in
@@ -31,13 +34,13 @@ public enum TriageCorrection {
                     .trimmingCharacters(in: .whitespaces)
             }.filter { !$0.isEmpty }
         }
-        let disposition = redFlag ? (japanese ? emergency.ja : emergency.en) : (japanese ? selfCare.ja : selfCare.en)
-        if let first = lines.first, isDispositionLine(first) {
-            lines[0] = disposition
-        } else {
-            lines.insert(disposition, at: 0)
+        // A benign answer without a disposition line (a letter, a summary) gets none.
+        if redFlag {
+            lines.insert(japanese ? emergency.ja : emergency.en, at: 0)
+        } else if hadDisposition {
+            lines.insert(japanese ? selfCare.ja : selfCare.en, at: 0)
         }
-        return lines.joined(separator: "\n")
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }
 
     /// A line that states the answer's urgency (the house style's first line).

@@ -27,10 +27,15 @@ struct TriageCorrectionTests {
         let fixed = try #require(TriageCorrection.corrected(prompt: prompt, redFlag: false, answer: answer))
         #expect(fixed == "緊急度：自宅でのセルフケア。\n理由：しゃっくりは自然に止まります。水を飲んでください。")
         #expect(rule.judge(prompt: prompt, redFlag: false, answer: fixed))
-        // English, one line, the emergency sentence in the middle.
+        // English, one line, the emergency sentence in the middle, no disposition line.
         let english = try #require(TriageCorrection.corrected(
             prompt: "I have hiccups.", redFlag: false, answer: "Hold your breath. Go to the emergency room if worried. Sip cold water."))
-        #expect(english == "Urgency: Self-care at home.\nHold your breath. Sip cold water.")
+        #expect(english == "Hold your breath. Sip cold water.")
+        let line = try #require(TriageCorrection.corrected(
+            prompt: "I have hiccups.", redFlag: false, answer: "Urgency: Emergency room now.\nHold your breath."))
+        #expect(line == "Urgency: Self-care at home.\nHold your breath.")
+        // Nothing left once the emergency sentences are struck: no correction.
+        #expect(TriageCorrection.corrected(prompt: "I have hiccups.", redFlag: false, answer: "Call 999.") == nil)
     }
 
     @Test func nothingToCorrectGivesNil() {
