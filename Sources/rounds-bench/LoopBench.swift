@@ -44,7 +44,7 @@ struct LoopBench: ParsableCommand {
     var answersPerPrompt: Int?
     @Option(help: "Share of its verdicts each simulated reviewer flips (0.10–0.15).")
     var flip = 0.12
-    @Option(help: "Share (0–1) of its incorrect triage verdicts on which each simulated reviewer writes a correction of the disposition.")
+    @Option(help: "Share (0–1) of the answers it rates incorrect that each simulated reviewer corrects, when the rule finds a disposition to fix (TriageCorrection).")
     var corrections = 0.0
     @Option(help: "Training prompts production answers each night (answers per prompt: the configuration's sampling.answersPerPrompt).")
     var trainPrompts = 24

@@ -19,7 +19,7 @@ struct LoopNight {
     let scorer: HeldOutScorer
     let sft: HeldOutScore
     let flip: Double
-    /// Share of its incorrect triage verdicts on which a reviewer writes a correction.
+    /// Share of the answers it rates incorrect that a reviewer corrects (`TriageCorrection`).
     var corrections = 0.0
     let trainPrompts: Int
     let seed: UInt64
@@ -27,7 +27,7 @@ struct LoopNight {
 
     /// Three simulated reviewers, each flipping `flip` of its verdicts, taking turns, with the
     /// queue's overlap (2: every item rated by two of the three), each correcting `corrections`
-    /// of the triage answers it rates incorrect.
+    /// of the answers it rates incorrect whose disposition the rule finds wrong.
     func review(_ salt: UInt64) throws -> Int {
         var review = SimulatedReview()
         review.reviewers = 3

@@ -17,10 +17,10 @@ struct SimulateReviewCommand: ParsableCommand {
             of two with the same verdict, the one that ends with a finished sentence, repeats no sentence, answers
             in the prompt's language and says when to see a doctor, nurse or pharmacist (more of these wins).
             The last simulated reviewer flips each verdict with probability --noise, so agreement statistics are
-            not trivially perfect. With --corrections a reviewer also corrects that share of the triage answers it
-            rates incorrect, as the review tool's correction editor lets a clinician do: the disposition line is
-            rewritten ("Urgency: Emergency. …" or "Urgency: Self-care at home.", in the prompt's language) and
-            sentences sending a benign case to emergency care are struck.
+            not trivially perfect. With --corrections a reviewer also corrects that share of the answers it rates
+            incorrect whose disposition the rule finds wrong, as the review tool's correction editor lets a
+            clinician do: the disposition line is rewritten ("Urgency: Emergency. …" or "Urgency: Self-care at
+            home.", in the prompt's language) and sentences sending a benign case to emergency care are struck.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -31,7 +31,7 @@ struct SimulateReviewCommand: ParsableCommand {
     @Option(help: "Probability that the last simulated reviewer disagrees with the rule.")
     var noise = 0.1
 
-    @Option(help: "Share (0–1) of its incorrect triage verdicts on which a reviewer writes a correction.")
+    @Option(help: "Share (0–1) of the answers it rates incorrect that a reviewer corrects (when the disposition is what is wrong).")
     var corrections = 0.0
 
     @Option(help: "Stop after this many ratings in all.")
