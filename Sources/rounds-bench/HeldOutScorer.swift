@@ -30,6 +30,25 @@ struct HeldOutScore {
     var ruleTotals: (successes: Int, total: Int) {
         zip(ruleSuccesses, answers).reduce((0, 0)) { t, p in p.0.map { (t.0 + $0, t.1 + p.1.count) } ?? t }
     }
+
+    /// Rule-satisfying answers and answers judged per triage cell ("en red flag", "ja benign",
+    /// …) of `heldOut` (the prompts these answers are to): where the policy gets the rule wrong.
+    func ruleByCell(_ heldOut: [LoopWorld.LabelledPrompt]) -> [String: [Int]] {
+        var cells: [String: [Int]] = [:]
+        for (i, prompt) in heldOut.enumerated() where i < ruleSuccesses.count {
+            guard let successes = ruleSuccesses[i], let redFlag = prompt.red_flag else { continue }
+            let key = "\(prompt.language) \(redFlag ? "red flag" : "benign")"
+            let counts = cells[key] ?? [0, 0]
+            cells[key] = [counts[0] + successes, counts[1] + answers[i].count]
+        }
+        return cells
+    }
+
+    /// `ruleByCell` as one line: "en red flag 5/16, en benign 12/16, …".
+    static func cellsLine(_ cells: [String: [Int]]?) -> String {
+        guard let cells, !cells.isEmpty else { return "–" }
+        return cells.keys.sorted().map { "\($0) \(cells[$0]![0])/\(cells[$0]![1])" }.joined(separator: ", ")
+    }
 }
 
 final class HeldOutScorer {

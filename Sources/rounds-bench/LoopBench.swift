@@ -107,7 +107,7 @@ struct LoopBench: ParsableCommand {
         var figures = LoopFigures(sft: .init(
             rule_rate: Double(totals.successes) / Double(max(1, totals.total)),
             rule_rate_ci: [Double](Stats.wilsonInterval(successes: totals.successes, total: totals.total)),
-            rule_n: totals.total, validation_loss: sft.validationLoss, steps: sftSteps))
+            rule_n: totals.total, rule_by_cell: sft.ruleByCell(world.heldOut), validation_loss: sft.validationLoss, steps: sftSteps))
         figures.settings = ["nights": "\(nights)", "seed": "\(seed)", "flip": "\(flip)", "corrections": "\(corrections)", "sft_steps": "\(sftSteps)",
                             "train_prompts_per_night": "\(trainPrompts)", "answers_per_heldout_prompt": "\(answers)",
                             "heldout_prompts": "\(world.heldOut.count)", "heldout_triage_prompts": "\(triage.count)",
@@ -117,8 +117,9 @@ struct LoopBench: ParsableCommand {
                             "policy_epochs": "\(settings.method == .kto ? settings.kto.epochs : settings.dpo.epochs)",
                             "policy_learning_rate": "\(settings.method == .kto ? settings.kto.learningRate : settings.dpo.learningRate)",
                             "answers_per_prompt_nightly": "\(settings.sampling.answersPerPrompt)"]
-        print(String(format: "sft-v1: held-out rule satisfaction %.3f [%.3f, %.3f] (n %d), validation loss %.4f",
-                     figures.sft.rule_rate, figures.sft.rule_rate_ci[0], figures.sft.rule_rate_ci[1], totals.total, sft.validationLoss))
+        print(String(format: "sft-v1: held-out rule satisfaction %.3f [%.3f, %.3f] (n %d; %@), validation loss %.4f",
+                     figures.sft.rule_rate, figures.sft.rule_rate_ci[0], figures.sft.rule_rate_ci[1], totals.total,
+                     HeldOutScore.cellsLine(figures.sft.rule_by_cell), sft.validationLoss))
 
         let night = LoopNight(world: world, config: settings, root: cwd, scorer: scorer, sft: sft, flip: flip,
                               corrections: corrections, trainPrompts: trainPrompts, seed: seed, log: log)

@@ -37,6 +37,8 @@ struct LoopCandidatesBench: ParsableCommand {
         let scorer = HeldOutScorer(world: world, config: settings, answersPerPrompt: answers, seed: seed,
                                    validationFile: cwd.appendingPathComponent("feedback/seed/sft-heldout.jsonl"), reference: "sft-v1", log: log)
         let sft = try scorer.score("sft-v1")
+        let totals = sft.ruleTotals
+        print("sft-v1: rule \(totals.successes)/\(totals.total); rule by cell: \(HeldOutScore.cellsLine(sft.ruleByCell(world.heldOut)))")
         let night = LoopNight(world: world, config: settings, root: cwd, scorer: scorer, sft: sft, flip: 0.12, trainPrompts: 0, seed: seed, log: log)
         let candidates = try world.registry.list().filter { $0.name.hasPrefix("nightly-") && !$0.name.hasSuffix("-rm") }
             .sorted { Int($0.name.dropFirst(8)) ?? 0 < Int($1.name.dropFirst(8)) ?? 0 }
@@ -44,9 +46,10 @@ struct LoopCandidatesBench: ParsableCommand {
             let f = try night.measure(night: Int(m.name.dropFirst(8)) ?? 0, production: try scorer.score(m.name))
             func ci(_ v: [Double]) -> String { v.count == 2 ? String(format: "[%.3f, %.3f]", v[0], v[1]) : "[–]" }
             print(String(format: "%@ (%@, parent %@, status %@): rule %.3f %@ (n %d), lift vs sft-v1 %+.3f %@, win vs sft-v1 %.3f %@, "
-                         + "validation loss %.4f (%+.1f%%), KL to sft-v1 %.3f",
+                         + "validation loss %.4f (%+.1f%%), KL to sft-v1 %.3f; rule by cell: %@",
                          m.name, m.method, m.parent ?? "–", m.status.rawValue, f.rule_rate, ci(f.rule_rate_ci), f.rule_n, f.lift, ci(f.lift_ci),
-                         f.win_rate_vs_sft, ci(f.win_rate_vs_sft_ci), f.validation_loss, f.validation_loss_change * 100, f.kl))
+                         f.win_rate_vs_sft, ci(f.win_rate_vs_sft_ci), f.validation_loss, f.validation_loss_change * 100, f.kl,
+                         HeldOutScore.cellsLine(f.rule_by_cell)))
         }
     }
 }

@@ -7,6 +7,8 @@ struct LoopFigures: Codable {
         var rule_rate: Double
         var rule_rate_ci: [Double]
         var rule_n: Int
+        /// Rule-satisfying answers and answers per triage cell ("ja red flag": [2, 16]).
+        var rule_by_cell: [String: [Int]]?
         var validation_loss: Double
         var steps: Int
     }
@@ -20,6 +22,7 @@ struct LoopFigures: Codable {
         var rule_rate: Double
         var rule_rate_ci: [Double]
         var rule_n: Int
+        var rule_by_cell: [String: [Int]]?
         /// rule_rate − sft-v1's: 95% paired bootstrap over prompts (`lift_ci`, the decision
         /// interval) and Newcombe's hybrid score interval (treats answers as independent).
         var lift: Double
@@ -57,6 +60,7 @@ struct LoopFigures: Codable {
         /// bootstrap over prompts against sft-v1.)
         var candidate_rule_rate: Double?
         var candidate_rule_rate_ci: [Double]?
+        var candidate_rule_by_cell: [String: [Int]]?
         var candidate_lift: Double?
         var candidate_lift_ci: [Double]?
         var candidate_validation_loss: Double?

@@ -99,6 +99,7 @@ struct LoopNight {
                 let c = try scorer.score(candidate), t = c.ruleTotals
                 figure.candidate_rule_rate = ruleRate(c)
                 figure.candidate_rule_rate_ci = [Double](Stats.wilsonInterval(successes: t.successes, total: t.total))
+                figure.candidate_rule_by_cell = c.ruleByCell(world.heldOut)
                 figure.candidate_lift = ruleRate(c) - ruleRate(sft)
                 figure.candidate_lift_ci = [Double](PromptBootstrap(seed: seed).paired(pairedRule(c, sft)))
                 figure.candidate_validation_loss = c.validationLoss
@@ -137,7 +138,7 @@ struct LoopNight {
         return LoopFigures.Night(
             night: night, production: s.policy, rule_rate: ruleRate(s),
             rule_rate_ci: [Double](Stats.wilsonInterval(successes: t.successes, total: t.total)), rule_n: t.total,
-            lift: ruleRate(s) - ruleRate(sft),
+            rule_by_cell: s.ruleByCell(world.heldOut), lift: ruleRate(s) - ruleRate(sft),
             lift_ci: [Double](PromptBootstrap(seed: seed).paired(pairedRule(s, sft))),
             lift_ci_newcombe: [Double](Stats.newcombeInterval(successes1: t.successes, total1: t.total, successes2: r.successes, total2: r.total)),
             win_rate_vs_sft: wins.rate, win_rate_vs_sft_ci: [Double](wins.interval), win_pairs: wins.pairs, win_ratings: wins.ratings,
@@ -145,7 +146,7 @@ struct LoopNight {
             kl: s.klToReference, kl_reference: "sft-v1", rows_used: nil, rows_available: nil,
             promoted: false, promoted_policy: nil, worse_than_parent: false, parent_diff: nil, parent_diff_ci: nil,
             candidate: nil, method: nil, gates_passed: nil, gate_reason: nil, review: nil, review_comparisons: nil, review_lower: nil,
-            candidate_rule_rate: nil, candidate_rule_rate_ci: nil, candidate_lift: nil, candidate_lift_ci: nil,
+            candidate_rule_rate: nil, candidate_rule_rate_ci: nil, candidate_rule_by_cell: nil, candidate_lift: nil, candidate_lift_ci: nil,
             candidate_validation_loss: nil, candidate_kl: nil, skipped: nil, ratings_before_night: 0, ratings_after_night: 0, seconds: 0)
     }
 
@@ -180,11 +181,13 @@ extension LoopFigures.Night {
                        night, production, rule_rate, ci(rule_rate_ci), rule_n, lift, ci(lift_ci), win_rate_vs_sft, ci(win_rate_vs_sft_ci),
                        win_pairs, validation_loss, validation_loss_change * 100, kl,
                        rows_used.map(String.init) ?? "–", rows_available.map(String.init) ?? "–", promoted ? "yes" : "no")
+        s += "\n  rule by cell: \(HeldOutScore.cellsLine(rule_by_cell))"
         if let parent_diff { s += String(format: " (vs parent %+.3f %@, worse: %@)", parent_diff, ci(parent_diff_ci), worse_than_parent ? "yes" : "no") }
         if let candidate { s += "\n  candidate \(candidate) (\(method ?? "?")): gates \(gates_passed.map { $0 ? "passed" : "failed" } ?? "?") — \(gate_reason ?? "")" }
         if let candidate_rule_rate, let candidate_lift {
             s += String(format: "\n  candidate on held-out: rule %.3f %@, lift %+.3f %@, validation loss %.4f, KL to sft-v1 %.3f", candidate_rule_rate,
                         ci(candidate_rule_rate_ci), candidate_lift, ci(candidate_lift_ci), candidate_validation_loss ?? .nan, candidate_kl ?? .nan)
+            s += "\n  candidate's rule by cell: \(HeldOutScore.cellsLine(candidate_rule_by_cell))"
         }
         if let review { s += "\n  review: \(review)" }
         if let skipped { s += "\n  skipped: \(skipped)" }
