@@ -31,16 +31,14 @@ public struct SimulatedReview {
     /// comparisons were stored.
     @discardableResult
     public func run(store: FeedbackStore) throws -> (judgments: Int, comparisons: Int, corrections: Int) {
-        var seeded = seed
-        func noisy() -> Bool {
-            seeded = seeded &* 6364136223846793005 &+ 1442695040888963407
-            return Double(seeded >> 11) / Double(1 << 53) < noise
+        // Two streams of uniform draws in [0, 1) (Knuth's MMIX LCG): verdict flips, corrections.
+        func draw(_ state: inout UInt64) -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
         }
-        var drawn = seed ^ 0x9E37_79B9_7F4A_7C15
-        func corrects() -> Bool {
-            drawn = drawn &* 6364136223846793005 &+ 1442695040888963407
-            return Double(drawn >> 11) / Double(1 << 53) < correctionShare
-        }
+        var seeded = seed, drawn = seed ^ 0x9E37_79B9_7F4A_7C15
+        func noisy() -> Bool { draw(&seeded) < noise }
+        func corrects() -> Bool { draw(&drawn) < correctionShare }
         let scrubber = correctionShare > 0 ? try Scrubber() : nil
         var counts = (judgments: 0, comparisons: 0, corrections: 0)
         let team = try (1...reviewers).map { r in
