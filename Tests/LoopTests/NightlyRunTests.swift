@@ -169,10 +169,10 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         #expect(Set(reward.data.judgmentIds).isSubset(of: snapshot.judgmentIDs) && !reward.data.judgmentIds.isEmpty)
         // Every gate was evaluated or says why not, and the registry agrees with the decision.
         let decision = try #require(outcome.decision)
-        #expect(decision.gates.map(\.name) == ["pair accuracy", "judgment accuracy", "reward gain", "forgetting", "KL to parent"])
+        #expect(decision.gates.map(\.name) == ["pair accuracy", "judgment accuracy", "reward preference", "forgetting", "KL to parent"])
         #expect(decision.gates.allSatisfy { $0.n >= $0.minimumN ? $0.lower != nil && $0.upper != nil : !$0.passed })
         #expect(manifest.metrics["eval_kl"] != nil && manifest.metrics["eval_validation_loss_candidate"] != nil)
-        #expect(manifest.metrics["eval_reward_candidate"] != nil)
+        #expect(manifest.metrics["eval_reward_candidate"] != nil && manifest.metrics["eval_reward_preference"] != nil)
         #expect((manifest.status == .production) == decision.passes)
         if decision.passes {
             #expect(try world.registry.manifest("v1").status == .retired)
@@ -245,6 +245,26 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         try Data(#"{"gates": {"maxKL": 4}, "method": "kto"}"#.utf8).write(to: url)
         let config = try NightlyConfig.load(url)
         #expect(config.gates.maxKL == 4 && config.method == .kto && config.gates.minPairAccuracy == 0.5 && config.dpo.epochs == NightlyConfig().dpo.epochs)
+        // The reward gate's old key (a threshold in reward units) is refused with what replaced it;
+        // its replacement is a probability.
+        try Data(#"{"gates": {"minRewardGain": -0.1}}"#.utf8).write(to: url)
+        #expect(throws: NightlyConfig.ConfigError.replacedKey(path: url.path, key: "gates.minRewardGain",
+                                                               replacement: NightlyConfig.replacedKeys["gates.minRewardGain"]!)) {
+            try NightlyConfig.load(url)
+        }
+        #expect(NightlyConfig.replacedKeys["gates.minRewardGain"]!.contains("gates.minRewardPreference"))
+        try Data(#"{"gates": {"minRewardPreference": -0.1}}"#.utf8).write(to: url)
+        #expect(throws: NightlyConfig.ConfigError.invalid(path: url.path, field: "gates.minRewardPreference", reason: "must be between 0 and 1")) {
+            try NightlyConfig.load(url)
+        }
+        // Settings a nightly run stored before the reward gate was renamed still decode (the run
+        // resumes with the new gate's default).
+        var stored = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(NightlyConfig())) as? [String: Any])
+        var storedGates = try #require(stored["gates"] as? [String: Any])
+        storedGates["minRewardPreference"] = nil
+        storedGates["minRewardGain"] = -0.1
+        stored["gates"] = storedGates
+        #expect(try JSONDecoder().decode(NightlyConfig.self, from: JSONSerialization.data(withJSONObject: stored)) == NightlyConfig())
         // A minimum of evidence the evaluation can never reach is refused, naming both fields.
         try Data(#"{"gates": {"minHeldOutPairs": 100}, "evaluation": {"maxHeldOut": 50}}"#.utf8).write(to: url)
         do {
@@ -300,6 +320,20 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         var broken = e
         broken.kl[0] = .nan
         #expect(!GateReport(candidate: "c", parent: "p", evaluation: broken, gates: gates, seed: 1).gates[4].passed)
+        // The reward gate reads the reward model's preference σ(r_candidate − r_parent): half
+        // the prompts at a gain of ln 3 (σ = 0.75), half at 0 (σ = 0.5), mean 0.625 on any bootstrap.
+        var preferred = e
+        preferred.rewardGains = (0..<24).map { $0 % 2 == 0 ? log(3.0) : 0 }
+        let p = GateReport(candidate: "c", parent: "p", evaluation: preferred, gates: gates, seed: 1).gates[2]
+        #expect(p.name == "reward preference" && p.n == 24 && abs(p.estimate! - 0.625) < 1e-12 && p.passed)
+        #expect(p.lower! >= 0.5 - 1e-12 && p.upper! <= 0.75 + 1e-12)
+        // The reward model prefers the parent's answer 3:1 on every prompt (σ = 0.25 < 0.35): fails,
+        // and so it does on a reward model whose scores are ten times wider (σ(−10 ln 3) ≈ 0).
+        preferred.rewardGains = [Double](repeating: -log(3.0), count: 24)
+        let q = GateReport(candidate: "c", parent: "p", evaluation: preferred, gates: gates, seed: 1).gates[2]
+        #expect(abs(q.estimate! - 0.25) < 1e-12 && !q.passed && q.reason.contains("lower bound < 0.3500"))
+        preferred.rewardGains = preferred.rewardGains.map { 10 * $0 }
+        #expect(!GateReport(candidate: "c", parent: "p", evaluation: preferred, gates: gates, seed: 1).gates[2].passed)
         // Ties count half in the implicit-reward accuracy.
         #expect(CandidateEvaluator.accuracy([1, -1, 0, 2]) == 0.625)
     }

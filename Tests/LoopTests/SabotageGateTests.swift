@@ -26,7 +26,7 @@ import Training
         world.config.seed = seed
         world.config.dpo = .init(epochs: epochs, batchSize: 4, learningRate: learningRate)
         world.config.reward = .init(epochs: 1, batchSize: 4, learningRate: 1e-3)
-        // The gates that need no sampling (fresh answers are off: reward gain and KL are
+        // The gates that need no sampling (fresh answers are off: reward preference and KL are
         // measured on sampled answers, which this random model cannot give meaningfully).
         world.config.evaluation.freshPrompts = 0
         world.config.gates.minFreshAnswers = 0

@@ -92,7 +92,7 @@ import Training
         #expect(json.status == 0, "\(json.err)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any], "\(json.out)")
         let gates = try #require(object["gates"] as? [[String: Any]])
-        #expect(gates.map { $0["name"] as? String } == ["pair accuracy", "judgment accuracy", "reward gain", "forgetting", "KL to parent"])
+        #expect(gates.map { $0["name"] as? String } == ["pair accuracy", "judgment accuracy", "reward preference", "forgetting", "KL to parent"])
         for gate in gates {
             for key in ["n", "threshold", "passed", "reason"] { #expect(gate[key] != nil, "\(gate) lacks \(key)") }
         }

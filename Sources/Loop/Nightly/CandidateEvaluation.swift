@@ -19,6 +19,10 @@ public struct CandidateEvaluation: Codable, Equatable, Sendable {
     public var judgmentMargins: [Double] = []
     /// Per fresh held-out prompt: reward-model score of the candidate's answer minus the parent's.
     public var rewardGains: [Double] = []
+    /// Per fresh held-out prompt: the reward model's probability that the candidate's answer is
+    /// preferred, σ(gain) (Bradley–Terry, the model the reward model is trained under): 0–1 on
+    /// every night's reward model, whatever scale its scores took.
+    public var rewardPreferences: [Double] { rewardGains.map { 1 / (1 + exp(-$0)) } }
     /// Per fresh held-out prompt: the reward-model scores themselves (means for the manifest).
     public var rewardCandidate: [Double] = [], rewardParent: [Double] = []
     /// Per fresh held-out prompt: Σ_t log π(y_t) − log π_parent(y_t) over the candidate's own
@@ -41,6 +45,7 @@ public struct CandidateEvaluation: Codable, Equatable, Sendable {
         m["eval_judgment_accuracy"] = CandidateEvaluator.accuracy(judgmentMargins)
         m["eval_reward_candidate"] = mean(rewardCandidate)
         m["eval_reward_parent"] = mean(rewardParent)
+        m["eval_reward_preference"] = mean(rewardPreferences)
         m["eval_validation_loss_candidate"] = validationLossCandidate
         m["eval_validation_loss_parent"] = validationLossParent
         m["eval_kl"] = mean(kl)

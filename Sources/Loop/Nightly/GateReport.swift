@@ -44,7 +44,7 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
             Self.rate("pair accuracy", e.pairMargins, minimumN: g.minHeldOutPairs, above: g.minPairAccuracy, unit: "held-out comparisons"),
             Self.rate("judgment accuracy", e.judgmentMargins, minimumN: g.minHeldOutJudgments, above: g.minJudgmentAccuracy,
                       unit: "held-out judgments"),
-            Self.mean("reward gain", e.rewardGains, weights: nil, minimumN: g.minFreshAnswers, threshold: g.minRewardGain, atMost: false,
+            Self.mean("reward preference", e.rewardPreferences, weights: nil, minimumN: g.minFreshAnswers, threshold: g.minRewardPreference, atMost: false,
                       unit: "fresh held-out answers", rounds: rounds, seed: seed ^ 0x5EED_0001),
             // Per-token increase of each example, weighted by its tokens: the mean is Σ increase / Σ tokens.
             Self.mean("forgetting", zip(e.validationLossIncrease, e.validationTokens).map { $0 / $1 }, weights: e.validationTokens,

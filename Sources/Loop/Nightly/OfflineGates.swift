@@ -69,7 +69,7 @@ public struct OfflineGates {
                 return (NightlyFeedback.messages(prompt.messages), a.text, b.text)
             }
             let rewardName = try rewardModel ?? self.rewardModel(for: candidate)
-            if rewardName == nil { log("evaluation: no reward model for \(candidate); the reward-gain gate has no evidence") }
+            if rewardName == nil { log("evaluation: no reward model for \(candidate); the reward-preference gate has no evidence") }
             // A QLoRA-trained reward model loads on its 4-bit base, as it trained (with the
             // candidate and the parent in fp32 a 1.5B night otherwise needed more than 24 GiB here).
             let reward = try rewardName.map { try RewardModel.load($0, registry: registry).reward }
