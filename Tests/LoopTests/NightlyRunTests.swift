@@ -299,6 +299,11 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         weak.pairMargins = (0..<20).map { $0 < 12 ? 1.0 : -1.0 }
         let w = GateReport(candidate: "c", parent: "p", evaluation: weak, gates: gates, seed: 1)
         #expect(!w.passes && w.gates[0].estimate! > 0.5 && !w.gates[0].passed && w.reason.contains("pair accuracy"))
+        // …and the gate says how far the evidence is from deciding: 20 · ((0.6 − 0.3866) / 0.1)² = 91.09 → 92.
+        #expect(w.gates[0].reason.hasSuffix("(the estimate is on the passing side; about 92 held-out comparisons would decide it if it held — an estimate)"))
+        // No such estimate when the estimate itself is on the failing side (7 of 20).
+        weak.pairMargins = (0..<20).map { $0 < 7 ? 1.0 : -1.0 }
+        #expect(!GateReport(candidate: "c", parent: "p", evaluation: weak, gates: gates, seed: 1).gates[0].reason.contains("would decide"))
 
         // Forgetting decides on the upper bound: a mean increase of 0.04 nats/token (under 0.05)
         // whose interval reaches past 0.05 fails.

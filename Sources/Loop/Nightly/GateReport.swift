@@ -85,6 +85,7 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
         let passed = lower > above
         let reason = String(format: "%.3f [%.3f, %.3f] on %d %@: lower bound %@ %.3f", estimate, lower, upper, margins.count, unit,
                             passed ? ">" : "≤", above)
+            + (passed ? "" : wouldDecide(n: margins.count, estimate: estimate, bound: lower, threshold: above, unit: unit))
         return Gate(name: name, n: margins.count, minimumN: minimumN, estimate: estimate, lower: lower, upper: upper,
                     threshold: above, rule: rule, passed: passed, reason: reason)
     }
@@ -100,8 +101,21 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
         let passed = atMost ? upper <= threshold : lower >= threshold
         let reason = String(format: "%.4f [%.4f, %.4f] on %d %@: %@ bound %@ %.4f", estimate, lower, upper, values.count, unit,
                             atMost ? "upper" : "lower", passed ? (atMost ? "≤" : "≥") : (atMost ? ">" : "<"), threshold)
+            + (passed ? "" : wouldDecide(n: values.count, estimate: estimate, bound: atMost ? upper : lower, threshold: threshold, unit: unit))
         return Gate(name: name, n: values.count, minimumN: minimumN, estimate: estimate, lower: lower, upper: upper,
                     threshold: threshold, rule: rule, passed: passed, reason: reason)
+    }
+
+    /// For a gate that failed although its estimate is on the passing side of the threshold:
+    /// about how many items would bring the bound across if the estimate and the spread held
+    /// (the interval narrows as 1/√n, so n · (half-width / distance to the threshold)²).
+    /// Says how far the evidence is from deciding, in the gate's own units; empty otherwise.
+    static func wouldDecide(n: Int, estimate: Double, bound: Double, threshold: Double, unit: String) -> String {
+        let halfWidth = abs(estimate - bound), distance = abs(estimate - threshold)
+        // On the passing side: the bound lies between the estimate and the threshold... or beyond it.
+        guard distance > 0, (bound - threshold) * (estimate - threshold) <= 0, halfWidth > 0 else { return "" }
+        let needed = Int((Double(n) * (halfWidth / distance) * (halfWidth / distance)).rounded(.up))
+        return " (the estimate is on the passing side; about \(needed) \(unit) would decide it if it held — an estimate)"
     }
 
     /// One line: why it passes or what failed.
