@@ -12,7 +12,8 @@ extension PolicyCommand {
             abstract: "Run the offline promotion gates for a candidate against its parent (or --against) and print the decision.",
             discussion: """
                 Scores both policies on held-out data only — implicit-reward accuracy on held-out comparisons and judgments \
-                (Wilson 95% interval), reward-model gain and KL on fresh answers to held-out prompts, and SFT validation \
+                (Wilson 95% interval), the reward model's preference σ(r_candidate − r_parent) and KL on fresh answers to \
+                held-out prompts, and SFT validation \
                 loss (seeded bootstrap 95% intervals) — and decides each gate on the bound unfavourable to the candidate, \
                 with the thresholds and minimum evidence in --config. Fresh answers are stored and queued for review like \
                 the nightly run's (an evaluation run again reuses them). Exit status 0 whether or not the candidate passes; \
