@@ -112,7 +112,7 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
     /// Says how far the evidence is from deciding, in the gate's own units; empty otherwise.
     static func wouldDecide(n: Int, estimate: Double, bound: Double, threshold: Double, unit: String) -> String {
         let halfWidth = abs(estimate - bound), distance = abs(estimate - threshold)
-        // On the passing side: the bound lies between the estimate and the threshold... or beyond it.
+        // The estimate on the passing side of the threshold, the failed bound on (or at) the other.
         guard distance > 0, (bound - threshold) * (estimate - threshold) <= 0, halfWidth > 0 else { return "" }
         let needed = Int((Double(n) * (halfWidth / distance) * (halfWidth / distance)).rounded(.up))
         return " (the estimate is on the passing side; about \(needed) \(unit) would decide it if it held — an estimate)"
