@@ -301,6 +301,9 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         #expect(!w.passes && w.gates[0].estimate! > 0.5 && !w.gates[0].passed && w.reason.contains("pair accuracy"))
         // …and the gate says how far the evidence is from deciding: 20 · ((0.6 − 0.3866) / 0.1)² = 91.09 → 92.
         #expect(w.gates[0].reason.hasSuffix("(the estimate is on the passing side; about 92 held-out comparisons would decide it if it held — an estimate)"))
+        // An estimate at the threshold needs more than ten times the evidence (20 · (0.018 / 0.001)² = 6480): said in words.
+        #expect(GateReport.wouldDecide(n: 20, estimate: 0.049, bound: 0.067, threshold: 0.05, unit: "SFT validation examples")
+                == " (the estimate is on the passing side but within 0.001 of the threshold: more SFT validation examples would hardly decide it)")
         // No such estimate when the estimate itself is on the failing side (7 of 20).
         weak.pairMargins = (0..<20).map { $0 < 7 ? 1.0 : -1.0 }
         #expect(!GateReport(candidate: "c", parent: "p", evaluation: weak, gates: gates, seed: 1).gates[0].reason.contains("would decide"))

@@ -115,6 +115,11 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
         // The estimate on the passing side of the threshold, the failed bound on (or at) the other.
         guard distance > 0, (bound - threshold) * (estimate - threshold) <= 0, halfWidth > 0 else { return "" }
         let needed = Int((Double(n) * (halfWidth / distance) * (halfWidth / distance)).rounded(.up))
+        // Ten times the evidence or more: the estimate sits at the threshold, and saying so reads better than a count.
+        if needed > 10 * n {
+            return String(format: " (the estimate is on the passing side but within %.3g of the threshold: more %@ would hardly decide it)",
+                          distance, unit)
+        }
         return " (the estimate is on the passing side; about \(needed) \(unit) would decide it if it held — an estimate)"
     }
 
