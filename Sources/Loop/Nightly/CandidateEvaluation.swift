@@ -22,7 +22,7 @@ public struct CandidateEvaluation: Codable, Equatable, Sendable {
     /// Per fresh held-out prompt: the reward model's probability that the candidate's answer is
     /// preferred, σ(gain) (Bradley–Terry, the model the reward model is trained under): 0–1 on
     /// every night's reward model, whatever scale its scores took.
-    public var rewardPreferences: [Double] { rewardGains.map { 1 / (1 + exp(-$0)) } }
+    public var rewardPreferences: [Double] { rewardGains.map(Stable.sigmoid) }
     /// Per fresh held-out prompt: the reward-model scores themselves (means for the manifest).
     public var rewardCandidate: [Double] = [], rewardParent: [Double] = []
     /// Per fresh held-out prompt: Σ_t log π(y_t) − log π_parent(y_t) over the candidate's own

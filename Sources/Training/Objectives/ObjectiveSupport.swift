@@ -32,10 +32,11 @@ public enum ObjectiveError: LocalizedError, Equatable, Sendable {
     }
 }
 
-/// Numerically stable scalar functions used by the logistic losses.
-enum Stable {
+/// Numerically stable scalar functions used by the logistic losses (and the promotion gates'
+/// reward preference).
+public enum Stable {
     /// σ(x) = 1 / (1 + e^−x) without overflow for large |x|.
-    static func sigmoid(_ x: Double) -> Double {
+    public static func sigmoid(_ x: Double) -> Double {
         if x >= 0 { return 1 / (1 + exp(-x)) }
         let e = exp(x)
         return e / (1 + e)
