@@ -6,7 +6,8 @@
 // differs from the fp32 one by the activation rounding alone (≤ dx/2 per element).
 //
 // Compiled for AVX-512 with target attributes and chosen at run time (rounds_has_vnni512),
-// so the same binary still runs on an AVX2-only CPU, where Tensor keeps its fp32 path.
+// so the same binary still runs on an AVX2-only CPU, where the AVX2 forms of qdot_avx2.c
+// (vpmaddubsw) take the same activations.
 //
 // Layouts, per block pair (64 weights) — one zmm register:
 //   Q4_1 weights: 2 × 16 nibble bytes, word g of a block holding weights 8g…8g+7 in bits
@@ -35,14 +36,20 @@ int rounds_has_vnni512(void) {
     return cpu->level >= ROUNDS_LEVEL_AVX512 && cpu->avx512vnni;
 }
 
+int rounds_has_avx2(void) { return rounds_cpu_info()->level >= ROUNDS_LEVEL_AVX2; }
+
+/// The AVX2 form of rounds_quantize_activations (qdot_avx2.c).
+void rounds_quantize_activations_avx2(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx,
+                                      float *xsum, int32_t *lane_correction);
+
 /// The position, inside a block's 32 quantized bytes in Q4_1 nibble order, of weight j.
 static inline int q4_position(int j) {
     int g = j / 8, i = j % 8;           // word g, nibble i: byte 4g + i/2, low nibble when i even
     return (i & 1) * 16 + 4 * g + i / 2;  // lo half first, then hi half
 }
 
-/// The scalar form of rounds_quantize_activations, which the vector form reproduces (for a CPU
-/// without AVX-512; the kernels that read its output need AVX-512 VNNI).
+/// The scalar form of rounds_quantize_activations, which the vector forms reproduce (for a CPU
+/// without AVX2, where no kernel reads its output).
 static void quantize_scalar(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx, float *xsum,
                             int32_t *lane_correction) {
     int blocks = c / 32;
@@ -136,6 +143,8 @@ void rounds_quantize_activations(const float *x, int m, int c, int ldx, int q4_o
                                  float *xsum, int32_t *lane_correction) {
     if (rounds_has_vnni512())
         quantize_avx512(x, m, c, ldx, q4_order, xq, dx, xsum, lane_correction);
+    else if (rounds_has_avx2())
+        rounds_quantize_activations_avx2(x, m, c, ldx, q4_order, xq, dx, xsum, lane_correction);
     else
         quantize_scalar(x, m, c, ldx, q4_order, xq, dx, xsum, lane_correction);
 }

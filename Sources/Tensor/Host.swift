@@ -119,6 +119,9 @@ public struct MachineSummary: Sendable, Codable {
     public let sgemmGFLOPs: Double
     /// sgemm GFLOP/s of the CPU's best kernels, when they are not the ones in use and could be measured.
     public let bestKernelGFLOPs: Double?
+    /// What decode steps multiply compact weights with (IntegerMatmul.swift).
+    public var decodeKernels: String = IntegerKernels.chosen.map { "int8 activations, \($0.rawValue)" }
+        ?? (IntegerKernels.supported.isEmpty ? "fp32 (no AVX2)" : "fp32 (ROUNDS_EXACT_DECODE=1)")
 
     /// The rate model-FLOPs utilization is measured against: the best kernels' when known.
     public var ceilingGFLOPs: Double { max(sgemmGFLOPs, bestKernelGFLOPs ?? 0) }
@@ -181,6 +184,7 @@ public struct MachineSummary: Sendable, Codable {
                 + (blas.checkPassed ? ", reference check passed" : ", REFERENCE CHECK FAILED"),
             String(format: "sgemm: %.1f GFLOP/s on a (1024×576)·(576×1536) product, %d BLAS threads, %d kernel threads",
                    sgemmGFLOPs, blas.threads, kernelThreads),
+            "decode products: \(decodeKernels)",
         ]
         if let best = bestKernelGFLOPs, let better = betterKernel {
             out.append(String(format: "sgemm with %@ kernels (this CPU's best): %.1f GFLOP/s", better, best))

@@ -53,7 +53,12 @@ import Tokenizer
         }, batchSize: 4)
         let step = try DPOTrainer.accumulate(model: loaded.model, pairs: pairs, reference: [(reference[0], reference[1]), (reference[2], reference[3])],
                                              objective: DPO.Parameters(beta: 0.1))
-        #expect(step.metrics.logpsChosen == step.metrics.logpsRejected && step.metrics.rewardsChosen == step.metrics.rewardsRejected)
+        // Equal up to float summation: a sequence's log-prob is the same in either row of the
+        // batch only as far as sgemm gives a row the same products wherever it sits (bit for bit
+        // with OpenBLAS's SkylakeX kernels; 4e-9 apart relative, measured, with its Zen kernels).
+        print("opposite pairs: logps/chosen \(step.metrics.logpsChosen) logps/rejected \(step.metrics.logpsRejected)")
+        #expect(abs(step.metrics.logpsChosen - step.metrics.logpsRejected) <= 1e-5 * abs(step.metrics.logpsChosen))
+        #expect(abs(step.metrics.rewardsChosen - step.metrics.rewardsRejected) <= 1e-5 * abs(step.metrics.logpsChosen))
 
         // The night's feedback: the disputed item is left out (and counted), the rest kept.
         let feedback = try NightlyFeedback(store: world.store, snapshot: snapshot)

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import Tensor
 
-/// The integer decode kernels (AVX-512 VNNI on int8 activations) against the same arithmetic
-/// in double precision, and against the fp32 product within the bound activation rounding
-/// allows. On a CPU without AVX-512 VNNI the kernels are never called, and these tests say so.
+/// The integer decode kernels (on int8 activations: AVX-512 VNNI and AVX2, each the CPU runs)
+/// against the same arithmetic in double precision, and against the fp32 product within the
+/// bound activation rounding allows. On a CPU without AVX2 the kernels are never called, and
+/// these tests say so.
 @Suite struct IntegerMatmulTests {
     /// Odd and even block counts (3 blocks leaves an unpaired one), and up to 16 rows.
     let shapes = [(rows: 7, columns: 96), (rows: 19, columns: 576), (rows: 5, columns: 32)]
@@ -29,11 +30,13 @@ import Testing
     /// The integer product and the fp32 product of the same compact matrix, each written into
     /// (or added to, when `accumulate`) an output of M rows `ldOut` apart filled with `start`.
     static func products(_ matrix: CompactMatrix, _ x: [Float], m: Int, accumulate: Bool, ldOut: Int,
-                         start: Float) -> (integer: [Float], fp32: [Float]) {
+                         start: Float, kernels: IntegerKernels) -> (integer: [Float], fp32: [Float]) {
         var got = [Float](repeating: start, count: m * ldOut)
         var fp32 = got
         got.withUnsafeMutableBufferPointer { o in
-            x.withUnsafeBufferPointer { integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
+            x.withUnsafeBufferPointer {
+                integerMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut, kernels: kernels)
+            }
         }
         fp32.withUnsafeMutableBufferPointer { o in
             x.withUnsafeBufferPointer { compactMatmulForward(o.baseAddress!, $0.baseAddress!, matrix, m: m, accumulate: accumulate, ldOut: ldOut) }
@@ -61,12 +64,18 @@ import Testing
         return (value, bound)
     }
 
+    /// Every kernel set this CPU runs, or none (and a line saying so).
+    static var kernelSets: [IntegerKernels] {
+        if IntegerKernels.supported.isEmpty { print("IntegerMatmulTests: this CPU has no AVX2; the integer decode kernels are not used here") }
+        return IntegerKernels.supported
+    }
+
     @Test(arguments: [CompactMatrix.Format.q4_1, .q8_0])
     func integerProductsEqualTheQuantizedArithmetic(format: CompactMatrix.Format) throws {
-        guard integerDecodeKernels else {
-            print("IntegerMatmulTests: this CPU has no AVX-512 VNNI; the integer decode kernels are not used here")
-            return
-        }
+        for kernels in Self.kernelSets { try integerProductsEqualTheQuantizedArithmetic(format: format, kernels: kernels) }
+    }
+
+    func integerProductsEqualTheQuantizedArithmetic(format: CompactMatrix.Format, kernels: IntegerKernels) throws {
         var rng = TestRNG(seed: 11)
         for shape in shapes {
             let w = weights(format, rows: shape.rows, columns: shape.columns, &rng)
@@ -76,7 +85,7 @@ import Testing
                 let x = rng.normals(m * shape.columns)
                 for accumulate in [false, true] {
                     let ldOut = shape.rows + 3
-                    let (got, fp32) = Self.products(matrix, x, m: m, accumulate: accumulate, ldOut: ldOut, start: 0.25)
+                    let (got, fp32) = Self.products(matrix, x, m: m, accumulate: accumulate, ldOut: ldOut, start: 0.25, kernels: kernels)
                     for r in 0..<m {
                         let xr = Array(x[(r * shape.columns)..<((r + 1) * shape.columns)])
                         for o in 0..<shape.rows {
@@ -87,10 +96,10 @@ import Testing
                             let base = accumulate ? 0.25 : 0
                             let scale = wr.indices.reduce(0.0) { $0 + Double(abs(wr[$1]) * abs(xr[$1])) } + 1
                             let value = Double(got[r * ldOut + o]) - base
-                            #expect(abs(value - want) <= 2e-5 * scale, "\(format) \(shape) m=\(m) row \(r) out \(o): \(value) vs \(want)")
+                            #expect(abs(value - want) <= 2e-5 * scale, "\(kernels) \(format) \(shape) m=\(m) row \(r) out \(o): \(value) vs \(want)")
                             // Against fp32: within the activation-rounding bound (plus float summation).
                             let exact = Double(fp32[r * ldOut + o]) - base
-                            #expect(abs(value - exact) <= bound + 2e-5 * scale, "\(format) \(shape) m=\(m): \(value) vs fp32 \(exact), bound \(bound)")
+                            #expect(abs(value - exact) <= bound + 2e-5 * scale, "\(kernels) \(format) \(shape) m=\(m): \(value) vs fp32 \(exact), bound \(bound)")
                         }
                         // Columns beyond OC are untouched.
                         for o in shape.rows..<ldOut { #expect(got[r * ldOut + o] == 0.25) }
@@ -105,10 +114,10 @@ import Testing
     /// the fp32 product.
     @Test(arguments: [false, true])
     func int8x16ProductsEqualTheQuantizedArithmetic(withOffsets: Bool) throws {
-        guard integerDecodeKernels else {
-            print("IntegerMatmulTests: this CPU has no AVX-512 VNNI; the integer decode kernels are not used here")
-            return
-        }
+        for kernels in Self.kernelSets { try int8x16ProductsEqualTheQuantizedArithmetic(withOffsets: withOffsets, kernels: kernels) }
+    }
+
+    func int8x16ProductsEqualTheQuantizedArithmetic(withOffsets: Bool, kernels: IntegerKernels) throws {
         var rng = TestRNG(seed: 12)
         for shape in shapes {
             let (rows, c) = (shape.rows, shape.columns), groups = rows * c / 16
@@ -133,7 +142,7 @@ import Testing
                 let x = rng.normals(m * c)
                 for accumulate in [false, true] {
                     let ldOut = rows + 2
-                    let (got, fp32) = Self.products(matrix, x, m: m, accumulate: accumulate, ldOut: ldOut, start: 0.5)
+                    let (got, fp32) = Self.products(matrix, x, m: m, accumulate: accumulate, ldOut: ldOut, start: 0.5, kernels: kernels)
                     let base = accumulate ? 0.5 : 0
                     for r in 0..<m {
                         for o in 0..<rows {
@@ -153,11 +162,34 @@ import Testing
                                 }
                             }
                             let value = Double(got[r * ldOut + o]) - base
-                            #expect(abs(value - want) <= 2e-5 * scale, "int8x16 \(shape) m=\(m) row \(r) out \(o): \(value) vs \(want)")
+                            #expect(abs(value - want) <= 2e-5 * scale, "\(kernels) int8x16 \(shape) m=\(m) row \(r) out \(o): \(value) vs \(want)")
                             let exact = Double(fp32[r * ldOut + o]) - base
-                            #expect(abs(value - exact) <= bound + 2e-5 * scale, "int8x16 \(shape) m=\(m): \(value) vs fp32 \(exact), bound \(bound)")
+                            #expect(abs(value - exact) <= bound + 2e-5 * scale, "\(kernels) int8x16 \(shape) m=\(m): \(value) vs fp32 \(exact), bound \(bound)")
                         }
                         for o in rows..<ldOut { #expect(got[r * ldOut + o] == 0.5) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A row's integer product does not depend on the other rows multiplied with it (the
+    /// kernels meet up to 8 or 4 rows per unpacked weight, and large products are split across
+    /// workers): each row of a batch equals that row alone, bit for bit, in every kernel set.
+    @Test(arguments: [CompactMatrix.Format.q4_1, .q8_0])
+    func rowsOfABatchEqualEachRowAlone(format: CompactMatrix.Format) throws {
+        var rng = TestRNG(seed: 13)
+        for kernels in Self.kernelSets {
+            for (rows, columns) in [(64, 96), (1536, 576)] {  // one worker, and split across workers
+                let w = weights(format, rows: rows, columns: columns, &rng)
+                let matrix = try #require(w.withUnsafeBufferPointer { CompactMatrix.exact($0.baseAddress!, rows: rows, columns: columns) })
+                for m in [3, 9, 16] {
+                    let x = rng.normals(m * columns)
+                    let together = Self.products(matrix, x, m: m, accumulate: false, ldOut: rows, start: 0, kernels: kernels).integer
+                    for r in 0..<m {
+                        let row = Array(x[(r * columns)..<((r + 1) * columns)])
+                        let alone = Self.products(matrix, row, m: 1, accumulate: false, ldOut: rows, start: 0, kernels: kernels).integer
+                        #expect(alone == Array(together[(r * rows)..<((r + 1) * rows)]), "\(kernels) \(format) \(rows)×\(columns) m=\(m) row \(r)")
                     }
                 }
             }

@@ -22,11 +22,15 @@ void rounds_decode_bf16(const uint16_t *quants, int count, float *out);
 /// 1 when the CPU runs the AVX-512 VNNI kernels below (qdot.c).
 int rounds_has_vnni512(void);
 
+/// 1 when the CPU runs the AVX2 kernels below (qdot_avx2.c).
+int rounds_has_avx2(void);
+
 /// Quantizes m activation rows x (ldx apart, c = 32·blocks each) per block of 32 to int8 with
 /// scale dx = max|x|/127, into xq (m × c bytes) in the byte order the kernels read: the Q4_1
 /// nibble order when q4_order, else natural order; dx and the exact block sums xsum are
 /// (m × blocks). For Q8_0 (q4_order 0), lane_correction (m × blocks/2 × 16) gets −128 × the
-/// sum of each 4-byte lane.
+/// sum of each 4-byte lane (the VNNI kernels need it; NULL for none). The same bytes whichever
+/// instructions form them (AVX-512, AVX2 or scalar).
 void rounds_quantize_activations(const float *x, int m, int c, int ldx, int q4_order, int8_t *xq, float *dx,
                                  float *xsum, int32_t *lane_correction);
 
@@ -44,6 +48,17 @@ void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, const f
 void rounds_byte_matmul_vnni(const uint8_t *quants, const float *scales, const float *offsets, int group, int blocks,
                              int first, int last, const int8_t *xq, const float *dx, const int32_t *lane_correction,
                              const float *xsum16, int m, float *out, int ldo, int accumulate);
+
+/// rounds_q4_1_matmul_vnni with AVX2 (vpmaddubsw): the same arguments and results.
+void rounds_q4_1_matmul_avx2(const uint8_t *quants, const float *scales, const float *offsets, int blocks,
+                             int first, int last, const int8_t *xq, const float *dx, const float *xsum, int m,
+                             float *out, int ldo, int accumulate);
+
+/// rounds_byte_matmul_vnni with AVX2: the same arguments but for the lane corrections, which
+/// this form does not need.
+void rounds_byte_matmul_avx2(const uint8_t *quants, const float *scales, const float *offsets, int group, int blocks,
+                             int first, int last, const int8_t *xq, const float *dx, const float *xsum16, int m,
+                             float *out, int ldo, int accumulate);
 
 /// The exact sums of each group of 16 of m activation rows (ldx apart, c each) into out (m × c/16).
 void rounds_group_sums16(const float *x, int m, int c, int ldx, float *out);

@@ -262,7 +262,8 @@ public final class IncrementalDecoder {
     /// small-M kernel, which streams each weight once; sgemm would first pack the whole
     /// weight matrix for a few rows' worth of work (see SmallMatmul.swift). With a compact
     /// encoding of the same weights (`DecoderWeights.compacted`) they read that instead, on
-    /// int8-quantized activations where the CPU has AVX-512 VNNI (IntegerMatmul.swift).
+    /// int8-quantized activations where the CPU has the integer kernels (AVX-512 VNNI or AVX2;
+    /// IntegerMatmul.swift).
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         _ compact: CompactMatrix? = nil,
                         n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
