@@ -49,8 +49,8 @@ AVX2 static inline __m256i dot_u8_s8(__m256i u, __m256i s) {
 
 /// One Q4_1 output row against activation rows r0..<r0+R.
 AVX2 static inline __attribute__((always_inline)) void q4_1_rows_avx2(const uint8_t *wq, const float *wd, int pairs,
-                                                                      int blocks, int c, const int8_t *xq,
-                                                                      const float *dx, int r0, int R, __m256 *acc) {
+                                                                      int c, const int8_t *xq, const float *dxe,
+                                                                      int r0, int R, __m256 *acc) {
     const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
     for (int i = 0; i < R; i++) acc[i] = _mm256_setzero_ps();
     for (int p = 0; p < pairs; p++) {
@@ -64,8 +64,7 @@ AVX2 static inline __attribute__((always_inline)) void q4_1_rows_avx2(const uint
             __m256i sums = _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)x)),
                                             _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(x + 32))));
             __m256i dot = _mm256_madd_epi16(sums, ones);
-            const float *d = dx + r * blocks + 2 * p;
-            __m256 dxv = _mm256_setr_m128(_mm_broadcast_ss(d), _mm_broadcast_ss(d + 1));
+            __m256 dxv = _mm256_load_ps(dxe + (r * pairs + p) * 8);
             acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, dxv), acc[i]);
         }
     }
@@ -75,6 +74,13 @@ AVX2 void rounds_q4_1_matmul_avx2(const uint8_t *quants, const float *scales, co
                                   int first, int last, const int8_t *xq, const float *dx, const float *xsum, int m,
                                   float *out, int ldo, int accumulate) {
     const int c = 32 * blocks, pairs = blocks / 2;
+    // The activation scales spread to each pair's lanes once per call: [dx(blk0) ×4, dx(blk1) ×4].
+    float *dxe = aligned_alloc(32, sizeof(float) * 8 * (size_t)(m * pairs > 0 ? m * pairs : 1));
+    if (!dxe) abort();
+    for (int r = 0; r < m; r++)
+        for (int p = 0; p < pairs; p++)
+            _mm256_store_ps(dxe + ((size_t)r * pairs + p) * 8, _mm256_setr_m128(_mm_broadcast_ss(dx + r * blocks + 2 * p),
+                                                                                _mm_broadcast_ss(dx + r * blocks + 2 * p + 1)));
     for (int o = first; o < last; o++) {
         const uint8_t *wq = quants + (size_t)o * blocks * 16;
         const float *wd = scales + (size_t)o * blocks, *wm = offsets + (size_t)o * blocks;
@@ -82,10 +88,10 @@ AVX2 void rounds_q4_1_matmul_avx2(const uint8_t *quants, const float *scales, co
             int rows = m - r0 < ROW_BLOCK_AVX2 ? m - r0 : ROW_BLOCK_AVX2;
             __m256 acc[ROW_BLOCK_AVX2];
             switch (rows) {  // a constant row count at each call, so the loops unroll
-            case 4: q4_1_rows_avx2(wq, wd, pairs, blocks, c, xq, dx, r0, 4, acc); break;
-            case 3: q4_1_rows_avx2(wq, wd, pairs, blocks, c, xq, dx, r0, 3, acc); break;
-            case 2: q4_1_rows_avx2(wq, wd, pairs, blocks, c, xq, dx, r0, 2, acc); break;
-            default: q4_1_rows_avx2(wq, wd, pairs, blocks, c, xq, dx, r0, 1, acc); break;
+            case 4: q4_1_rows_avx2(wq, wd, pairs, c, xq, dxe, r0, 4, acc); break;
+            case 3: q4_1_rows_avx2(wq, wd, pairs, c, xq, dxe, r0, 3, acc); break;
+            case 2: q4_1_rows_avx2(wq, wd, pairs, c, xq, dxe, r0, 2, acc); break;
+            default: q4_1_rows_avx2(wq, wd, pairs, c, xq, dxe, r0, 1, acc); break;
             }
             for (int i = 0; i < rows; i++) {
                 int r = r0 + i;
@@ -105,6 +111,7 @@ AVX2 void rounds_q4_1_matmul_avx2(const uint8_t *quants, const float *scales, co
             }
         }
     }
+    free(dxe);
 }
 
 /// One byte-per-weight output row against activation rows r0..<r0+R, one block (32 weights,
