@@ -21,6 +21,7 @@
 //   int8x16 weights (Q5_K/Q6_K levels): 64 signed bytes in natural order, made q + 128 by
 //     flipping the top bit, then as Q8_0 but with a scale per 16 weights (4 lanes each).
 #include "CKernels.h"
+#include "qdot_rows.h"
 
 #include <CHost.h>
 #include <immintrin.h>
@@ -82,13 +83,7 @@ static void quantize_scalar(const float *x, int m, int c, int ldx, int q4_order,
                 out[pos] = k;
             }
         }
-        // Q8_0: −128 · (sum of each 4-byte lane of a pair's 64 bytes), the start of every dot.
-        if (!q4_order && lane_correction) {
-            const int8_t *q = xq + (size_t)r * c;
-            int32_t *corr = lane_correction + (size_t)r * (blocks / 2) * 16;
-            for (int lane = 0; lane < (blocks / 2) * 16; lane++)
-                corr[lane] = -128 * (q[4 * lane] + q[4 * lane + 1] + q[4 * lane + 2] + q[4 * lane + 3]);
-        }
+        if (!q4_order && lane_correction) lane_corrections(xq, r, c, blocks, lane_correction);
     }
 }
 
@@ -230,18 +225,10 @@ VNNI void rounds_q4_1_matmul_vnni(const uint8_t *quants, const float *scales, co
             for (int i = 0; i < rows; i++) {
                 int r = r0 + i;
                 float y = hsum512(acc[i]);
-                if (blocks & 1) {  // a last, unpaired block
-                    int b = blocks - 1;
-                    const uint8_t *q = wq + 16 * b;
-                    const int8_t *x = xq + (size_t)r * c + 64 * pairs;
-                    int dot = 0;
-                    for (int j = 0; j < 16; j++) dot += (q[j] & 15) * x[j] + (q[j] >> 4) * x[16 + j];
-                    y += wd[b] * dx[r * blocks + b] * (float)dot;
-                }
+                if (blocks & 1) y += q4_1_unpaired_block(wq, wd, xq, dx, blocks, c, r);
                 // The offsets meet the exact activation sums: Σ_b m_b · Σ_j x_j.
                 y += dot_floats(wm, xsum + r * blocks, blocks);
-                float *dst = out + (size_t)r * ldo + o;
-                *dst = accumulate ? *dst + y : y;
+                store_output(out, ldo, r, o, y, accumulate);
             }
         }
     }
@@ -317,8 +304,7 @@ VNNI void rounds_byte_matmul_vnni(const uint8_t *quants, const float *scales, co
                     }
                 }
                 if (offsets) y += dot_floats(offsets + (size_t)o * groups, xsum16 + (size_t)r * groups, groups);
-                float *dst = out + (size_t)r * ldo + o;
-                *dst = accumulate ? *dst + y : y;
+                store_output(out, ldo, r, o, y, accumulate);
             }
         }
     }

@@ -14,6 +14,7 @@
 // bytes of the pair; int32 lanes 0–3 belong to block 0, 4–7 to block 1. A byte matrix's pair is
 // two ymm registers of one block each, activations in natural order.
 #include "CKernels.h"
+#include "qdot_rows.h"
 
 #include <immintrin.h>
 #include <stdlib.h>
@@ -96,18 +97,10 @@ AVX2 void rounds_q4_1_matmul_avx2(const uint8_t *quants, const float *scales, co
             for (int i = 0; i < rows; i++) {
                 int r = r0 + i;
                 float y = hsum256(acc[i]);
-                if (blocks & 1) {  // a last, unpaired block: its lo half, then its hi half
-                    int b = blocks - 1;
-                    const uint8_t *q = wq + 16 * b;
-                    const int8_t *x = xq + (size_t)r * c + 64 * pairs;
-                    int dot = 0;
-                    for (int j = 0; j < 16; j++) dot += (q[j] & 15) * x[j] + (q[j] >> 4) * x[16 + j];
-                    y += wd[b] * dx[r * blocks + b] * (float)dot;
-                }
+                if (blocks & 1) y += q4_1_unpaired_block(wq, wd, xq, dx, blocks, c, r);
                 // The offsets meet the exact activation sums: Σ_b m_b · Σ_j x_j.
                 y += dot_floats_avx2(wm, xsum + r * blocks, blocks);
-                float *dst = out + (size_t)r * ldo + o;
-                *dst = accumulate ? *dst + y : y;
+                store_output(out, ldo, r, o, y, accumulate);
             }
         }
     }
@@ -160,8 +153,7 @@ AVX2 void rounds_byte_matmul_avx2(const uint8_t *quants, const float *scales, co
                 int r = r0 + i;
                 float y = hsum256(acc[i]);
                 if (offsets) y += dot_floats_avx2(offsets + (size_t)o * groups, xsum16 + (size_t)r * groups, groups);
-                float *dst = out + (size_t)r * ldo + o;
-                *dst = accumulate ? *dst + y : y;
+                store_output(out, ldo, r, o, y, accumulate);
             }
         }
     }
@@ -211,11 +203,6 @@ AVX2 void rounds_quantize_activations_avx2(const float *x, int m, int c, int ldx
                 _mm256_storeu_si256((__m256i *)(out + pair_odd * 32), bytes);
             }
         }
-        if (!q4_order && lane_correction) {  // for the VNNI kernels: −128 · Σ of each 4-byte lane
-            const int8_t *q = xq + (size_t)r * c;
-            int32_t *corr = lane_correction + (size_t)r * (blocks / 2) * 16;
-            for (int lane = 0; lane < (blocks / 2) * 16; lane++)
-                corr[lane] = -128 * (q[4 * lane] + q[4 * lane + 1] + q[4 * lane + 2] + q[4 * lane + 3]);
-        }
+        if (!q4_order && lane_correction) lane_corrections(xq, r, c, blocks, lane_correction);  // for the VNNI kernels
     }
 }
