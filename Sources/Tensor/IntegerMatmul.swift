@@ -46,7 +46,7 @@ public func integerMatmulForward(
 ) {
     precondition(weight.format.hasIntegerProducts, "integer decode takes Q4_1, Q8_0 or int8x16 weights")
     guard let kernels, IntegerKernels.supported.contains(kernels) else {
-        preconditionFailure("integer decode kernels \(kernels?.rawValue ?? "none") do not run on this CPU")
+        fatalError("integer decode kernels \(kernels?.rawValue ?? "none") do not run on this CPU")
     }
     let vnni = kernels == .avx512vnni
     let c = weight.columns, oc = weight.rows, blocks = c / 32, pairs = blocks / 2
