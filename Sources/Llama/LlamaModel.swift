@@ -23,7 +23,10 @@ public final class LlamaModel: @unchecked Sendable {
     /// The attached LoRA adapter, if any; its weights get gradients, the base does not
     /// unless `trainsBase` is also set.
     public var adapter: LoRAAdapter? {
-        didSet { state = nil }
+        didSet {
+            state = nil
+            if adapter != nil { runtimeAdapter = nil }
+        }
     }
     /// The Hugging Face form of the configuration (token ids included when the source file
     /// had them); what an export should write as config.json.
@@ -41,7 +44,7 @@ public final class LlamaModel: @unchecked Sendable {
         didSet {
             precondition(!trainsBase || frozenBase == nil, "a frozen (QLoRA) base cannot be fine-tuned in full")
             if trainsBase, gradients == nil { gradients = FloatBuffer(count: layout.count) }
-            if trainsBase { blockWeights = [:] }
+            if trainsBase { blockWeights = [:]; runtimeAdapter = nil }
         }
     }
 
@@ -49,6 +52,9 @@ public final class LlamaModel: @unchecked Sendable {
     /// its blocks, by parameter offset; the decoder uses them while they still equal the
     /// fp32 weights (see CompactDecoderWeights.swift). Dropped once the base is trained.
     public internal(set) var blockWeights: [Int: CompactMatrix] = [:]
+    /// After `mergeAdapterForSampling`: the base's compact encodings and the merged adapter's
+    /// factors, which decode steps read instead of the merged fp32 weights.
+    var runtimeAdapter: RuntimeAdapter?
 
     /// A model with zero weights (fill `parameters` yourself, or use `load(from:)`).
     /// `frozenProjections`: the buffer leaves out the projections, which the loader then

@@ -92,5 +92,6 @@ extension LlamaModel {
         }
         self.adapter = nil
         blockWeights = [:]
+        runtimeAdapter = nil
     }
 }

@@ -76,7 +76,7 @@ final class HeldOutScorer {
     func score(_ name: String) throws -> HeldOutScore {
         if let cached = cache[name] { return cached }
         let loaded = try PolicyLoader.load(name, registry: world.registry)
-        if loaded.model.adapter != nil { loaded.model.mergeAdapter() }
+        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
         let template = try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil)
         let chat = ChatModel(model: loaded.model, tokenizer: loaded.tokenizer, template: template)
         let prompts = world.heldOut
@@ -131,7 +131,7 @@ final class HeldOutScorer {
     private func referencePolicy() throws -> LoadedPolicy {
         if let referenceModel { return referenceModel }
         let loaded = try PolicyLoader.load(reference, registry: world.registry)
-        if loaded.model.adapter != nil { loaded.model.mergeAdapter() }
+        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
         referenceModel = loaded
         return loaded
     }

@@ -13,7 +13,7 @@ enum ModelReference {
     /// since the KV-cached decoder runs on plain weights; scoring keeps it attached.
     static func chatModel(_ reference: String, registry: PolicyRegistry, template: String?, forSampling: Bool) throws -> ChatModel {
         let loaded = try PolicyLoader.load(reference, registry: registry)
-        if forSampling, loaded.model.adapter != nil { loaded.model.mergeAdapter() }
+        if forSampling, loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
         return ChatModel(model: loaded.model, tokenizer: loaded.tokenizer,
                          template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: template))
     }

@@ -17,6 +17,25 @@ public struct CompactLayerWeights {
     /// The projections one by one, when the fused matrices have no single compact form (a
     /// Q4_K_M file mixes Q4_K and Q6_K inside a layer).
     public var q, k, v, gate, up: CompactMatrix?
+    /// A LoRA adapter merged into the fp32 weights but not into these encodings, which are the
+    /// base's (`LlamaModel.mergeAdapterForSampling`): a product read from them adds the
+    /// adapter's, W·x = W_base·x + s·B·(A·x).
+    public var adapter: [LoRATarget: LowRankTerm] = [:]
+}
+
+extension CompactLayerWeights {
+    /// The adapter's terms for `targets` (target, first output column, columns), nil with none.
+    func terms(_ targets: [(LoRATarget, Int, Int)]) -> [(term: LowRankTerm, column: Int, columns: Int)]? {
+        guard !adapter.isEmpty else { return nil }
+        return targets.compactMap { t in adapter[t.0].map { (term: $0, column: t.1, columns: t.2) } }
+    }
+}
+
+/// One projection's LoRA factors: A (rank, in) and B (out, rank), row-major, and the scaling s.
+public struct LowRankTerm {
+    public var a: UnsafePointer<Float>, b: UnsafePointer<Float>
+    public var rank: Int
+    public var scaling: Float
 }
 
 extension DecoderWeights {
@@ -36,7 +55,7 @@ extension DecoderWeights {
             }
             return CompactMatrix.exact(w, rows: rows, columns: columns)
         }
-        for (l, w) in layers.enumerated() {
+        for (l, w) in layers.enumerated() where w.compact == nil {  // encodings already given are kept
             let fusedQKV = w.wk == w.wq + hd * c && w.wv == w.wk + kvd * c
             let fusedGateUp = w.wUp == w.wGate + f * c
             var layer = CompactLayerWeights(
@@ -55,7 +74,7 @@ extension DecoderWeights {
             }
             copy.layers[l].compact = layer
         }
-        copy.compactLMHead = compact(lmHead, rows: g.vocabulary, columns: c)
+        copy.compactLMHead = compactLMHead ?? compact(lmHead, rows: g.vocabulary, columns: c)
         return copy
     }
 

@@ -40,6 +40,11 @@ extension LlamaModel {
     public var decoderWeights: DecoderWeights {
         var weights = DecoderWeights(layout: layout, parameters: parameters.pointer)
         for (offset, matrix) in blockWeights { weights.candidates[UnsafePointer(parameters.pointer + offset)] = matrix }
+        if let runtimeAdapter {  // decode reads the base's encodings plus the adapter (AdapterDecode.swift)
+            for l in weights.layers.indices { weights.layers[l].compact = runtimeAdapter.layers[l] }
+            weights.compactLMHead = runtimeAdapter.lmHead
+            weights.owner = runtimeAdapter
+        }
         return weights
     }
 

@@ -89,6 +89,9 @@ public struct DecoderWeights {
     /// Compact forms built from a GGUF's quantized blocks, by the fp32 matrix they stand for
     /// (`compacted` uses one only if it still decodes to that matrix exactly).
     public var candidates: [UnsafePointer<Float>: CompactMatrix] = [:]
+    /// Keeps alive what views beyond the model's parameter buffer point into (a merged
+    /// policy's LoRA factors, `LlamaModel.mergeAdapterForSampling`).
+    public var owner: AnyObject?
 
     public init(embedding: UnsafePointer<Float>, layers: [DecoderLayerWeights],
                 finalNorm: UnsafePointer<Float>, lmHead: UnsafePointer<Float>) {

@@ -55,6 +55,8 @@ public final class IncrementalDecoder {
     private let rowOutputs: UnsafeMutablePointer<Int>
     // Final hidden states and logits of up to S rows (one per slot per call).
     private let finalHidden, finalNormed, finalRstd, logitsBuffer: FloatBuffer
+    /// A · x of a LoRA term (N × rank), for decode steps of a merged policy.
+    private let lowRankScratch = FloatBuffer(count: 0)
 
     /// Decode steps multiply compact Q4_1/Q8_0 weights by int8-quantized activations
     /// (IntegerMatmul.swift); false keeps fp32 activations, which reproduce sgemm on the
@@ -176,11 +178,15 @@ public final class IncrementalDecoder {
             // Attention block: x += Wo · attention(rope(Wqkv · rmsnorm(x)))
             rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.attentionNorm, n: n, c: c, eps: g.normEps)
             if w.wk == w.wq + hd * c, w.wv == w.wk + kvd * c, w.compact?.q == nil || n > smallMatmulMaxRows {
-                linear(qkv.pointer, xn.pointer, w.wq, w.compact?.qkv, n: n, c: c, oc: qkvW)
+                linear(qkv.pointer, xn.pointer, w.wq, w.compact?.qkv, n: n, c: c, oc: qkvW,
+                       adapter: w.compact?.terms([(.q, 0, hd), (.k, hd, kvd), (.v, hd + kvd, kvd)]))
             } else {
-                linear(qkv.pointer, xn.pointer, w.wq, w.compact?.q, n: n, c: c, oc: hd, ldOut: qkvW)
-                linear(qkv.pointer + hd, xn.pointer, w.wk, w.compact?.k, n: n, c: c, oc: kvd, ldOut: qkvW)
-                linear(qkv.pointer + hd + kvd, xn.pointer, w.wv, w.compact?.v, n: n, c: c, oc: kvd, ldOut: qkvW)
+                linear(qkv.pointer, xn.pointer, w.wq, w.compact?.q, n: n, c: c, oc: hd, ldOut: qkvW,
+                       adapter: w.compact?.terms([(.q, 0, hd)]))
+                linear(qkv.pointer + hd, xn.pointer, w.wk, w.compact?.k, n: n, c: c, oc: kvd, ldOut: qkvW,
+                       adapter: w.compact?.terms([(.k, 0, kvd)]))
+                linear(qkv.pointer + hd + kvd, xn.pointer, w.wv, w.compact?.v, n: n, c: c, oc: kvd, ldOut: qkvW,
+                       adapter: w.compact?.terms([(.v, 0, kvd)]))
             }
             if let bias = w.qkvBias { addBias(qkv.pointer, ld: qkvW, n: n, bias: bias, width: qkvW) }
             if let qNorm = w.qNorm, let kNorm = w.kNorm {
@@ -197,29 +203,36 @@ public final class IncrementalDecoder {
             cacheAttentionForward(attention.pointer, qkv: qkv.pointer, ld: qkvW, slots: rowSlots,
                                   positions: rowPositions, n: n, cache: cache, layer: l, scores: scores.pointer)
             if let postNorm = w.postAttentionNorm {
-                linear(projected.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c)
+                linear(projected.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c,
+                       adapter: w.compact?.terms([(.o, 0, c)]))
                 addNormed(projected.pointer, norm: postNorm, n: n)
             } else {
-                linear(x.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c, accumulate: true)
+                linear(x.pointer, attention.pointer, w.wo, w.compact?.wo, n: n, c: hd, oc: c, accumulate: true,
+                       adapter: w.compact?.terms([(.o, 0, c)]))
             }
 
             // Feed-forward block: x += Wdown · swiglu(Wgate·n, Wup·n), n = rmsnorm(x)
             rmsnormForward(xn.pointer, rstd.pointer, x.pointer, w.ffnNorm, n: n, c: c, eps: g.normEps)
             if w.wUp == w.wGate + f * c, w.compact?.gate == nil || n > smallMatmulMaxRows {
-                linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gateUp, n: n, c: c, oc: 2 * f)
+                linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gateUp, n: n, c: c, oc: 2 * f,
+                       adapter: w.compact?.terms([(.gate, 0, f), (.up, f, f)]))
             } else {
-                linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gate, n: n, c: c, oc: f, ldOut: 2 * f)
-                linear(gateUp.pointer + f, xn.pointer, w.wUp, w.compact?.up, n: n, c: c, oc: f, ldOut: 2 * f)
+                linear(gateUp.pointer, xn.pointer, w.wGate, w.compact?.gate, n: n, c: c, oc: f, ldOut: 2 * f,
+                       adapter: w.compact?.terms([(.gate, 0, f)]))
+                linear(gateUp.pointer + f, xn.pointer, w.wUp, w.compact?.up, n: n, c: c, oc: f, ldOut: 2 * f,
+                       adapter: w.compact?.terms([(.up, 0, f)]))
             }
             switch arch.activation {
             case .silu: swigluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
             case .geluTanh: gegluForward(hidden.pointer, gateUp.pointer, n: n, f: f)
             }
             if let postNorm = w.postFFNNorm {
-                linear(projected.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c)
+                linear(projected.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c,
+                       adapter: w.compact?.terms([(.down, 0, c)]))
                 addNormed(projected.pointer, norm: postNorm, n: n)
             } else {
-                linear(x.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c, accumulate: true)
+                linear(x.pointer, hidden.pointer, w.wDown, w.compact?.down, n: n, c: f, oc: c, accumulate: true,
+                       adapter: w.compact?.terms([(.down, 0, c)]))
             }
         }
         for r in 0..<n where rowOutputs[r] >= 0 {
@@ -264,17 +277,36 @@ public final class IncrementalDecoder {
     /// encoding of the same weights (`DecoderWeights.compacted`) they read that instead, on
     /// int8-quantized activations where the CPU has the integer kernels (AVX-512 VNNI or AVX2;
     /// IntegerMatmul.swift).
+    /// `adapter`: the LoRA terms of a compact encoding that is the base's while `weight` is the
+    /// merged matrix (`LlamaModel.mergeAdapterForSampling`), each with the first output column
+    /// and the number of columns it adds to; added only where the compact encoding was read.
     private func linear(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                         _ compact: CompactMatrix? = nil,
-                        n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil) {
-        if n <= smallMatmulMaxRows, let compact, integerProducts, compact.format.hasIntegerProducts {
-            integerMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
-        } else if n <= smallMatmulMaxRows, let compact {
-            compactMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
+                        n: Int, c: Int, oc: Int, accumulate: Bool = false, ldOut: Int? = nil,
+                        adapter: [(term: LowRankTerm, column: Int, columns: Int)]? = nil) {
+        if n <= smallMatmulMaxRows, let compact {
+            if integerProducts, compact.format.hasIntegerProducts {
+                integerMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
+            } else {
+                compactMatmulForward(out, inp, compact, m: n, accumulate: accumulate, ldOut: ldOut)
+            }
+            for (term, column, columns) in adapter ?? [] {
+                addLowRank(out + column, inp, term, n: n, c: c, oc: columns, ldOut: ldOut ?? oc)
+            }
         } else if n <= smallMatmulMaxRows {
             smallMatmulForward(out, inp, weight, m: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
         } else {
             matmulForward(out, inp, weight, n: n, c: c, oc: oc, accumulate: accumulate, ldOut: ldOut)
         }
+    }
+
+    /// out (N, OC; ldOut apart) += s · (inp (N, C) · Aᵀ) · Bᵀ, through the small-M kernel.
+    private func addLowRank(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ term: LowRankTerm,
+                            n: Int, c: Int, oc: Int, ldOut: Int) {
+        lowRankScratch.reserve(n * term.rank)
+        let u = lowRankScratch.pointer
+        smallMatmulForward(u, inp, term.a, m: n, c: c, oc: term.rank)
+        scaleInPlace(u, count: n * term.rank, by: term.scaling)
+        smallMatmulForward(out, u, term.b, m: n, c: term.rank, oc: oc, accumulate: true, ldOut: ldOut)
     }
 }

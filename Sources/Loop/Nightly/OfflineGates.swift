@@ -42,7 +42,7 @@ public struct OfflineGates {
         }
         let c = try PolicyLoader.load(candidate, registry: registry)
         let p = try PolicyLoader.load(parent, registry: registry)
-        for m in [c.model, p.model] where m.adapter != nil { m.mergeAdapter() }
+        for m in [c.model, p.model] where m.adapter != nil { m.mergeAdapterForSampling() }
         let template = try ChatTemplate.forTokenizer(c.tokenizer, override: nil)
         let evaluator = CandidateEvaluator(candidate: c, parent: p, template: template, config: config, log: log)
         var e = CandidateEvaluation()
