@@ -20,17 +20,10 @@ import Tensor
     }
 
     func stepLogits(_ model: LlamaModel, integerProducts: Bool, prompt: [Int32], ids: [Int32]) throws -> [[Float]] {
-        let v = model.decoderGeometry.vocabulary
         let decoder = IncrementalDecoder(weights: model.decoderWeights.compacted(geometry: model.decoderGeometry),
                                          geometry: model.decoderGeometry, slots: 1, capacity: prompt.count + ids.count + 1,
                                          integerProducts: integerProducts)
-        var logits = try decoder.prefill(prompts: [prompt], slots: [0])
-        var rows = [Array(UnsafeBufferPointer(start: logits, count: v))]
-        for id in ids.dropLast() {
-            logits = try decoder.step(tokens: [id], slots: [0])
-            rows.append(Array(UnsafeBufferPointer(start: logits, count: v)))
-        }
-        return rows
+        return try TestSupport.stepLogits(decoder, prompt: prompt, ids: ids, vocabulary: model.decoderGeometry.vocabulary)
     }
 
     @Test func decodeOnTheBaseEncodingsPlusTheAdapterMatchesTheMergedWeights() throws {

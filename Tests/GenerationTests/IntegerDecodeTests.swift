@@ -8,18 +8,6 @@ import Tensor
 /// fp32 path and the PyTorch reference, teacher-forced on the reference's greedy tokens so one
 /// near-tie cannot send the two runs down different texts.
 @Suite(.serialized) struct IntegerDecodeTests {
-    /// Logits of every decode step when feeding `ids` after `prompt`, one token a step.
-    func stepLogits(_ decoder: IncrementalDecoder, prompt: [Int32], ids: [Int32], vocabulary v: Int) throws -> [[Float]] {
-        decoder.cache.resetAll()
-        var logits = try decoder.prefill(prompts: [prompt], slots: [0])
-        var rows = [Array(UnsafeBufferPointer(start: logits, count: v))]
-        for id in ids.dropLast() {
-            logits = try decoder.step(tokens: [id], slots: [0])
-            rows.append(Array(UnsafeBufferPointer(start: logits, count: v)))
-        }
-        return rows
-    }
-
     @Test func integerStepsFollowTheReferenceWhereItIsClear() throws {
         guard integerDecodeKernels else {
             print("IntegerDecodeTests: this CPU has no AVX-512 VNNI; decode runs in fp32 here")
@@ -33,10 +21,10 @@ import Tensor
         for prompt in fixture.prompts {
             let ids = Array(prompt.hf_fp32_ids.prefix((prompt.first_eos_index ?? prompt.hf_fp32_ids.count - 1) + 1))
             let capacity = prompt.prompt_ids.count + ids.count + 1
-            let exact = try stepLogits(IncrementalDecoder(weights: weights, geometry: model.decoderGeometry, slots: 1,
+            let exact = try TestSupport.stepLogits(IncrementalDecoder(weights: weights, geometry: model.decoderGeometry, slots: 1,
                                                           capacity: capacity, integerProducts: false),
                                        prompt: prompt.prompt_ids, ids: ids, vocabulary: v)
-            let integer = try stepLogits(IncrementalDecoder(weights: weights, geometry: model.decoderGeometry, slots: 1,
+            let integer = try TestSupport.stepLogits(IncrementalDecoder(weights: weights, geometry: model.decoderGeometry, slots: 1,
                                                             capacity: capacity, integerProducts: true),
                                          prompt: prompt.prompt_ids, ids: ids, vocabulary: v)
             for step in ids.indices {

@@ -18,6 +18,19 @@ enum TestSupport {
     static func fixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(contentsOf: fixtures.appendingPathComponent(name)))
     }
+
+    /// Logits of every decode step when feeding `ids` after `prompt`, one token a step
+    /// (teacher-forced, so a near-tie cannot send two decoders down different texts).
+    static func stepLogits(_ decoder: IncrementalDecoder, prompt: [Int32], ids: [Int32], vocabulary v: Int) throws -> [[Float]] {
+        decoder.cache.resetAll()
+        var logits = try decoder.prefill(prompts: [prompt], slots: [0])
+        var rows = [Array(UnsafeBufferPointer(start: logits, count: v))]
+        for id in ids.dropLast() {
+            logits = try decoder.step(tokens: [id], slots: [0])
+            rows.append(Array(UnsafeBufferPointer(start: logits, count: v)))
+        }
+        return rows
+    }
 }
 
 /// `greedy.json`: prompts with the greedy continuations of the fp32 reference.
