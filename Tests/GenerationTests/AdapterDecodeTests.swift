@@ -33,7 +33,7 @@ import Tensor
         merged.mergeAdapter()
         let runtime = try policy(seed: 5)
         runtime.mergeAdapterForSampling()
-        let base = try LlamaModel.load(from: TestSupport.baseModelURL)
+        let base = try TestSupport.baseModel()  // read only here
 
         // The merged weights fit no compact encoding; the runtime form decodes from the base's.
         let mergedWeights = merged.decoderWeights.compacted(geometry: merged.decoderGeometry)

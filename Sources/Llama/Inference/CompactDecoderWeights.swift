@@ -25,9 +25,11 @@ public struct CompactLayerWeights {
 
 extension CompactLayerWeights {
     /// The adapter's terms for `targets` (target, first output column, columns), nil with none.
-    func terms(_ targets: [(LoRATarget, Int, Int)]) -> [(term: LowRankTerm, column: Int, columns: Int)]? {
+    /// `targets` is built only when there is an adapter: decode steps ask for every projection
+    /// of every layer, and most models have none.
+    func terms(_ targets: @autoclosure () -> [(LoRATarget, Int, Int)]) -> [(term: LowRankTerm, column: Int, columns: Int)]? {
         guard !adapter.isEmpty else { return nil }
-        return targets.compactMap { t in adapter[t.0].map { (term: $0, column: t.1, columns: t.2) } }
+        return targets().compactMap { t in adapter[t.0].map { (term: $0, column: t.1, columns: t.2) } }
     }
 }
 
