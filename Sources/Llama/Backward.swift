@@ -12,8 +12,8 @@ extension LlamaModel {
     /// are ignored); dHidden is (N, C) packed like `ForwardResult.hidden`.
     public func backward(dLogprobs: [[Float]], dHidden: [Float]? = nil) throws {
         guard let state else { throw LlamaError.badBatch(reason: "call forward before backward") }
-        guard dLogprobs.count == state.lengths.count,
-              zip(dLogprobs, state.lengths).allSatisfy({ $0.count == $1 })
+        guard dLogprobs.count == state.packing.lengths.count,
+              zip(dLogprobs, state.packing.lengths).allSatisfy({ $0.count == $1 })
         else {
             throw LlamaError.badBatch(reason: "dLogprobs must have the shape of the last forward's logprobs")
         }
@@ -54,6 +54,7 @@ extension LlamaModel {
         rmsnormBackward(dinp: dres, dweight: grad(layout.finalNorm), dout: dln, inp: a + saved.residFinal,
                         weight: p + layout.finalNorm, rstd: a + saved.rstdf, n: n, c: c)
 
+        let ownLengths = state.packing.ownLengths, shared = state.packing.sharedRows
         ws.positions.withUnsafeBufferPointer { positionBuffer in
             let positions = positionBuffer.baseAddress!
             for l in stride(from: cfg.layerCount - 1, through: 0, by: -1) {
@@ -107,7 +108,7 @@ extension LlamaModel {
                 projectBackward(l, .o, offset: w.wo, dx: dattOut, dweight: grad(w.wo), dOut: dO, x: a + act.attOut, n: n, c: hd, oc: c)
                 adapter?.backward(layer: l, .o, x: a + act.attOut, ldx: hd, dOut: dO, ldDout: c, dx: dattOut, ldDx: hd, rows: n)
                 attentionBackward(dqkv: dqkv, scratch: s + scratchLayout.datt, dout: dattOut, att: a + act.att, qkv: a + act.qkv,
-                                  starts: state.starts, lengths: state.lengths, shape: shape)
+                                  starts: state.packing.starts, lengths: ownLengths, prefixes: shared, shape: shape)
                 ropeBackward(dqkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: table)
                 ropeBackward(dqkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: table)
                 if let qNorm = w.qNorm, let kNorm = w.kNorm {

@@ -25,12 +25,9 @@ extension LlamaModel {
         }
         rope.ensure(maxLength)
 
-        // Pack the sequences: row starts[b] + t is token t of sequence b.
-        var starts: [Int] = [], n = 0
-        for l in lengths {
-            starts.append(n)
-            n += l
-        }
+        // Pack the sequences: each one's own tokens (after a shared prefix) one after another.
+        let packing = PackedRows(batch)
+        let n = packing.count, starts = packing.starts
         let ws = workspace
         ws.ids.removeAll(keepingCapacity: true)
         ws.positions.removeAll(keepingCapacity: true)
@@ -38,24 +35,27 @@ extension LlamaModel {
         ws.targets.removeAll(keepingCapacity: true)
         var targetIndex: [(Int, Int)] = []
         for (b, seq) in batch.ids.enumerated() {
+            let own = batch.prefixes[b]?.length ?? 0
             for (t, id) in seq.enumerated() {
                 guard id >= 0, Int(id) < v else {
                     throw LlamaError.badBatch(reason: "sequence \(b) position \(t): token id \(id) is outside the vocabulary (0..<\(v))")
                 }
-                ws.ids.append(id)
-                ws.positions.append(Int32(t))
+                if t >= own {
+                    ws.ids.append(id)
+                    ws.positions.append(Int32(t))
+                }
                 if batch.targetMask[b][t] {
-                    ws.rows.append(Int32(starts[b] + t))
+                    ws.rows.append(Int32(packing.row(b, t)))
                     ws.targets.append(seq[t + 1])
                     targetIndex.append((b, t))
                 }
             }
         }
-        let attSize = attentionSize(heads: cfg.headCount, lengths: lengths)
+        let ownLengths = packing.ownLengths, shared = packing.sharedRows
+        let attSize = attentionSize(heads: cfg.headCount, lengths: ownLengths, prefixes: shared)
         let saved = ActivationLayout(config: cfg, n: n, att: attSize)
         ws.activations.reserve(saved.count)
-        state = ForwardState(starts: starts, lengths: lengths, n: n, attSize: attSize, layout: saved,
-                             targetIndex: targetIndex, training: training)
+        state = ForwardState(packing: packing, n: n, attSize: attSize, layout: saved, targetIndex: targetIndex, training: training)
         adapter?.prepare(rows: n, training: training)
 
         let p = parameters.pointer, a = ws.activations.pointer
@@ -90,7 +90,8 @@ extension LlamaModel {
                 }
                 ropeForward(a + act.qkv, ld: qkvWidth, n: n, heads: cfg.headCount, positions: positions, table: table)
                 ropeForward(a + act.qkv + hd, ld: qkvWidth, n: n, heads: cfg.kvHeadCount, positions: positions, table: table)
-                attentionForward(a + act.attOut, att: a + act.att, qkv: a + act.qkv, starts: starts, lengths: lengths, shape: shape)
+                attentionForward(a + act.attOut, att: a + act.att, qkv: a + act.qkv, starts: starts, lengths: ownLengths,
+                                 prefixes: shared, shape: shape)
                 if let postNorm = w.postAttentionNorm {
                     // mid = resid + RMSNorm(o(attention)); the normed output passes through ln2.
                     projectForward(l, .o, offset: w.wo, out: a + act.attnProj, x: a + act.attOut, n: n, c: hd, oc: c)
@@ -150,7 +151,7 @@ extension LlamaModel {
         var logprobs = lengths.map { [Float](repeating: 0, count: $0) }
         for (k, (b, t)) in targetIndex.enumerated() { logprobs[b][t] = ws.logprobs[k] }
         let hidden = computeHidden ? ws.activations.array(offset: saved.lnf, count: n * c) : nil
-        return ForwardResult(logprobs: logprobs, hidden: hidden, rowStarts: starts)
+        return ForwardResult(logprobs: logprobs, hidden: hidden, rows: packing)
     }
 
     /// Full-vocabulary logits at (sequence, position) pairs of the LAST forward (tests,
@@ -160,10 +161,10 @@ extension LlamaModel {
         let v = config.vocabularySize, c = config.hiddenSize
         var rows: [Int32] = []
         for (b, t) in positions {
-            guard b < state.lengths.count, t < state.lengths[b] else {
+            guard b < state.packing.lengths.count, t < state.packing.lengths[b] else {
                 throw LlamaError.badBatch(reason: "position (\(b), \(t)) is outside the last batch")
             }
-            rows.append(Int32(state.starts[b] + t))
+            rows.append(Int32(state.packing.row(b, t)))
         }
         var out = [Float](repeating: 0, count: rows.count * v)
         let scratch = FloatBuffer(count: rows.count * c)

@@ -1,9 +1,17 @@
+import Tensor
+
 /// A batch of token sequences to score. Sequences keep their own lengths (no padding is
 /// stored: the model packs them). `targetMask[b][t]` selects log p(ids[b][t+1] | ids[b][0...t]),
 /// i.e. position t predicts the next token; the last position of a sequence has no target.
+///
+/// A sequence may share its first tokens with an earlier one (`prefixes`, made by
+/// `sharingPrompts`): the model then computes those tokens once, and everything it returns is
+/// what the unshared batch gives, up to float rounding.
 public struct TokenBatch: Sendable, Equatable {
     public var ids: [[Int32]]
     public var targetMask: [[Bool]]
+    /// Per sequence: the earlier sequence whose first tokens it begins with, or nil.
+    public private(set) var prefixes: [SharedPrefix?]
 
     public var lengths: [Int] { ids.map(\.count) }
     public var count: Int { ids.count }
@@ -25,6 +33,47 @@ public struct TokenBatch: Sendable, Equatable {
         }
         self.ids = ids
         self.targetMask = targetMask
+        prefixes = [SharedPrefix?](repeating: nil, count: ids.count)
+    }
+
+    /// The same batch with each sequence's first `promptLengths[b]` tokens computed once for all
+    /// the sequences that begin with them: a preference pair's two answers, several answers or
+    /// judgments of one prompt. Sequence b shares the prompt of the first earlier sequence that
+    /// begins with the same `promptLengths[b]` tokens and shares no prefix itself, when b has
+    /// tokens after its prompt.
+    public func sharingPrompts(_ promptLengths: [Int]) throws -> TokenBatch {
+        guard promptLengths.count == ids.count else {
+            throw LlamaError.badBatch(reason: "\(ids.count) sequences but \(promptLengths.count) prompt lengths")
+        }
+        var out = self
+        var owners: [ArraySlice<Int32>: Int] = [:]
+        for (b, seq) in ids.enumerated() {
+            let k = promptLengths[b]
+            guard k > 0, k <= seq.count else { continue }
+            let prompt = seq[0..<k]
+            if k < seq.count, let owner = owners[prompt] {
+                out.prefixes[b] = SharedPrefix(sequence: owner, length: k)
+            } else if owners[prompt] == nil {
+                owners[prompt] = b
+            }
+        }
+        try out.validatePrefixes()
+        return out
+    }
+
+    /// A shared prefix names an earlier sequence that shares none itself, covers at least one
+    /// token, leaves at least one of its own, and is that sequence's first tokens.
+    func validatePrefixes() throws {
+        for (b, prefix) in prefixes.enumerated() {
+            guard let prefix else { continue }
+            let a = prefix.sequence, k = prefix.length
+            guard a >= 0, a < b, prefixes[a] == nil else {
+                throw LlamaError.badBatch(reason: "sequence \(b) shares the prefix of sequence \(a), which is not an earlier sequence without a shared prefix of its own")
+            }
+            guard k >= 1, k < ids[b].count, k <= ids[a].count, ids[a][0..<k] == ids[b][0..<k] else {
+                throw LlamaError.badBatch(reason: "sequence \(b): its first \(k) tokens are not sequence \(a)'s first tokens followed by tokens of its own")
+            }
+        }
     }
 
     /// Scores every token after the first `promptLengths[b]` tokens (a prompt/response pair:
@@ -58,15 +107,66 @@ public struct TokenBatch: Sendable, Equatable {
     }
 }
 
+/// Sequence `sequence`'s first `length` tokens, which another sequence of the batch begins with.
+public struct SharedPrefix: Sendable, Equatable {
+    public var sequence: Int
+    public var length: Int
+    public init(sequence: Int, length: Int) {
+        self.sequence = sequence
+        self.length = length
+    }
+}
+
+/// Where a batch's tokens are in the model's packed rows: each sequence's own tokens one
+/// after another (those after its shared prefix, if it has one); a shared prefix's tokens are
+/// the rows of the sequence it shares them with.
+public struct PackedRows: Sendable {
+    /// Tokens of each sequence, shared prefix included.
+    public let lengths: [Int]
+    /// First packed row of each sequence's own tokens.
+    public let starts: [Int]
+    public let prefixes: [SharedPrefix?]
+    /// Packed rows in all.
+    public let count: Int
+
+    init(_ batch: TokenBatch) {
+        lengths = batch.lengths
+        prefixes = batch.prefixes
+        var starts: [Int] = [], n = 0
+        for (l, prefix) in zip(lengths, prefixes) {
+            starts.append(n)
+            n += l - (prefix?.length ?? 0)
+        }
+        self.starts = starts
+        count = n
+    }
+
+    /// The packed row of sequence `b`'s token at position `t`.
+    public func row(_ b: Int, _ t: Int) -> Int {
+        if let p = prefixes[b] {
+            return t < p.length ? starts[p.sequence] + t : starts[b] + t - p.length
+        }
+        return starts[b] + t
+    }
+
+    /// Rows of each sequence's own tokens.
+    var ownLengths: [Int] { zip(lengths, prefixes).map { $0 - ($1?.length ?? 0) } }
+
+    /// Keys each sequence reads before its own rows (the attention kernels' form).
+    var sharedRows: [SharedRows] {
+        prefixes.map { $0.map { SharedRows(start: starts[$0.sequence], count: $0.length) } ?? .none }
+    }
+}
+
 /// What `LlamaModel.forward` returns.
 public struct ForwardResult: Sendable {
     /// [B][T]: logprobs[b][t] = log p(ids[b][t+1] | ids[b][0...t]) where the mask is set, else 0.
     public var logprobs: [[Float]]
-    /// Final hidden states after the final RMSNorm, packed (N, C): row `rowStarts[b] + t` is
+    /// Final hidden states after the final RMSNorm, packed (N, C): row `rows.row(b, t)` is
     /// sequence b at position t. Present when requested.
     public var hidden: [Float]?
-    /// First packed row of each sequence.
-    public var rowStarts: [Int]
+    /// Where each sequence's tokens are in `hidden` (and in a `dHidden` for the backward).
+    public var rows: PackedRows
 
     /// Σ of the selected log-probs of each sequence.
     public var sequenceLogprobs: [Float] { logprobs.map { $0.reduce(0, +) } }

@@ -99,7 +99,8 @@ final class Workspace {
 
 /// The shape of the last forward, kept for the backward and `logits(at:)`.
 struct ForwardState {
-    var starts: [Int], lengths: [Int], n: Int, attSize: Int
+    var packing: PackedRows
+    var n: Int, attSize: Int
     var layout: ActivationLayout
     /// For each scored target: (sequence, position).
     var targetIndex: [(Int, Int)]

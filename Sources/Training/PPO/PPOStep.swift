@@ -30,11 +30,11 @@ extension PPOTrainer {
         }
 
         /// Packed hidden rows of every response token of `rows`, and where each goes in (R, T).
-        func hiddenRows(rows: [Int], rowStarts: [Int]) -> (packed: [Int], grid: [Int]) {
+        func hiddenRows(rows: [Int], packing: PackedRows) -> (packed: [Int], grid: [Int]) {
             var packed: [Int] = [], grid: [Int] = []
             for (r, b) in rows.enumerated() {
                 for k in 0..<lengths[b] {
-                    packed.append(rowStarts[r] + promptLengths[b] - 1 + k)
+                    packed.append(packing.row(r, promptLengths[b] - 1 + k))
                     grid.append(r * width + k)
                 }
             }
@@ -55,7 +55,7 @@ extension PPOTrainer {
         let tokens = try batch(sequences, rows: all)
         let out = try snapshot.policy.forward(tokens, computeHidden: true, training: false)
         let logprobs = grid.logprobs(out, rows: all)
-        let (packed, cells) = grid.hiddenRows(rows: all, rowStarts: out.rowStarts)
+        let (packed, cells) = grid.hiddenRows(rows: all, packing: out.rows)
         var values = [Double](repeating: 0, count: sequences.count * grid.width)
         for (v, cell) in zip(valueHead.forward(hidden: out.hidden ?? [], rows: packed), cells) { values[cell] = v }
         let reference = grid.logprobs(try snapshot.referenceForward(tokens), rows: all)
@@ -76,7 +76,7 @@ extension PPOTrainer {
         // No dropout: the ratio must compare the same function (TRL disables dropout for PPO).
         let out = try policy.forward(tokens, computeHidden: true, training: false)
         let hidden = out.hidden ?? []
-        let (packed, cells) = grid.hiddenRows(rows: rows, rowStarts: out.rowStarts)
+        let (packed, cells) = grid.hiddenRows(rows: rows, packing: out.rows)
         var newValues = [Double](repeating: 0, count: rows.count * grid.width)
         for (v, cell) in zip(valueHead.forward(hidden: hidden, rows: packed), cells) { newValues[cell] = v }
         let loss = try PPO.loss(prepared, rows: rows, newLogprobs: grid.logprobs(out, rows: rows), newValues: newValues,

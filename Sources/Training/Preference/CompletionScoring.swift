@@ -20,9 +20,41 @@ public struct CompletionSequence: Sendable, Equatable {
 }
 
 public enum CompletionScoring {
-    /// One packed batch of S sequences, targets on the completion tokens.
+    /// One packed batch of S sequences, targets on the completion tokens. Sequences with the
+    /// same prompt (a pair's chosen and rejected answers) compute it once
+    /// (`TokenBatch.sharingPrompts`); the log-probs are the unshared batch's up to rounding.
     static func batch(_ sequences: [CompletionSequence]) throws -> TokenBatch {
-        try TokenBatch(ids: sequences.map { $0.prompt + $0.completion }, promptLengths: sequences.map(\.prompt.count))
+        let promptLengths = sequences.map(\.prompt.count)
+        return try TokenBatch(ids: sequences.map { $0.prompt + $0.completion }, promptLengths: promptLengths)
+            .sharingPrompts(promptLengths)
+    }
+
+    /// Batches of at most `batchSize` sequences for a forward-only pass, sequences of one prompt
+    /// in the same batch (so it computes the prompt once) and prompts of similar length together.
+    static func promptGroupedBatches(_ sequences: [CompletionSequence], batchSize: Int) -> [[Int]] {
+        var groups: [[Int]] = [], groupOf: [[Int32]: Int] = [:]
+        for (i, s) in sequences.enumerated() {
+            if let g = groupOf[s.prompt] {
+                groups[g].append(i)
+            } else {
+                groupOf[s.prompt] = groups.count
+                groups.append([i])
+            }
+        }
+        // Groups larger than a batch are cut; then shortest first, as LengthBatcher orders.
+        let pieces = groups.flatMap { g in stride(from: 0, to: g.count, by: batchSize).map { Array(g[$0..<min(g.count, $0 + batchSize)]) } }
+        let longest = pieces.map { $0.map { sequences[$0].count }.max()! }
+        let order = pieces.indices.sorted { (longest[$0], $0) < (longest[$1], $1) }
+        var batches: [[Int]] = [], current: [Int] = []
+        for p in order {
+            if current.count + pieces[p].count > batchSize {
+                batches.append(current)
+                current = []
+            }
+            current += pieces[p]
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
     }
 
     /// Σ of each row's selected log-probs (S), summed in Double.
@@ -40,14 +72,14 @@ public enum CompletionScoring {
     }
 
     /// Forward-only sequence log-probs of many sequences (no gradient, no dropout), in
-    /// length-sorted batches of at most `batchSize`; returned in input order.
+    /// length-sorted batches of at most `batchSize` that keep each prompt's sequences together;
+    /// returned in input order.
     public static func logprobs(model: LlamaModel, sequences: [CompletionSequence], batchSize: Int,
                          progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [Double] {
         guard !sequences.isEmpty else { return [] }
         var out = [Double](repeating: 0, count: sequences.count)
-        let batcher = LengthBatcher(lengths: sequences.map(\.count), batchSize: batchSize, seed: 0)
         var done = 0
-        for indices in batcher.batches {
+        for indices in promptGroupedBatches(sequences, batchSize: batchSize) {
             let result = try model.forward(batch(indices.map { sequences[$0] }), training: false)
             for (k, s) in sums(result).enumerated() { out[indices[k]] = s }
             done += indices.count

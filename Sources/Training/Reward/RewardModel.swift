@@ -34,10 +34,12 @@ public final class RewardModel {
     /// `training` enables LoRA dropout.
     public func forward(_ sequences: [CompletionSequence], training: Bool) throws -> Scored {
         // No log-probs are needed: every target position is off.
+        // Sequences with the same prompt compute it once (the last token is never shared).
         let batch = try TokenBatch(ids: sequences.map { $0.prompt + $0.completion },
                                    targetMask: sequences.map { [Bool](repeating: false, count: $0.count) })
+            .sharingPrompts(sequences.map(\.prompt.count))
         let out = try model.forward(batch, computeHidden: true, training: training)
-        let rows = zip(out.rowStarts, batch.lengths).map { $0 + $1 - 1 }
+        let rows = batch.lengths.enumerated().map { out.rows.row($0, $1 - 1) }
         let hidden = out.hidden ?? []
         return Scored(rewards: head.forward(hidden: hidden, rows: rows), hidden: hidden, lastRows: rows, lengths: batch.lengths)
     }
@@ -55,7 +57,8 @@ public final class RewardModel {
         head.gradients.zero()
     }
 
-    /// Rewards of many sequences (no dropout), in length-sorted batches; input order kept.
+    /// Rewards of many sequences (no dropout), in length-sorted batches that keep each prompt's
+    /// sequences together; input order kept.
     public func score(_ sequences: [CompletionSequence], batchSize: Int = 8) throws -> [Double] {
         try rewardsAndFeatures(sequences, batchSize: batchSize, features: false).rewards
     }
@@ -74,8 +77,7 @@ public final class RewardModel {
         var rewards = [Double](repeating: 0, count: sequences.count)
         var read = [[Float]](repeating: [], count: features ? sequences.count : 0)
         let width = head.width
-        let batcher = LengthBatcher(lengths: sequences.map(\.count), batchSize: batchSize, seed: 0)
-        for indices in batcher.batches {
+        for indices in CompletionScoring.promptGroupedBatches(sequences, batchSize: batchSize) {
             let scored = try forward(indices.map { sequences[$0] }, training: false)
             for (k, r) in scored.rewards.enumerated() {
                 rewards[indices[k]] = r
@@ -88,9 +90,12 @@ public final class RewardModel {
     /// Held-out figures: pairwise accuracy (ties half) and correct/incorrect ROC AUC.
     public func evaluate(pairs: [PreferencePair<[Int32]>], judgments: [LabelledCompletion<[Int32]>],
                          batchSize: Int = 8) throws -> RewardEvaluation {
-        let chosen = try score(pairs.map { CompletionSequence(prompt: $0.prompt, completion: $0.chosen) }, batchSize: batchSize)
-        let rejected = try score(pairs.map { CompletionSequence(prompt: $0.prompt, completion: $0.rejected) }, batchSize: batchSize)
-        let judged = try score(judgments.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) }, batchSize: batchSize)
+        // One call, so a pair's two answers (and judgments of the same prompts) share batches.
+        let all = try score(pairs.map { CompletionSequence(prompt: $0.prompt, completion: $0.chosen) }
+                            + pairs.map { CompletionSequence(prompt: $0.prompt, completion: $0.rejected) }
+                            + judgments.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) }, batchSize: batchSize)
+        let k = pairs.count
+        let chosen = Array(all[..<k]), rejected = Array(all[k..<(2 * k)]), judged = Array(all[(2 * k)...])
         return RewardEvaluation(
             pairwiseAccuracy: pairs.isEmpty ? nil : RewardMetrics.pairwiseAccuracy(chosen: chosen, rejected: rejected),
             rocAUC: RewardMetrics.rocAUC(scores: judged, positive: judgments.map(\.desirable)),
