@@ -17,6 +17,7 @@
 // key and value gradients receive both answers' parts. Such a sequence's block is
 // (H, L, P + L): row t holds the probabilities of keys 0 ..< P + t + 1.
 
+import CHost
 import Foundation
 
 /// Geometry shared by the forward and backward kernels.
@@ -65,14 +66,17 @@ public func attentionSize(heads: Int, lengths: [Int], prefixes: [SharedRows] = [
     lengths.indices.reduce(0) { $0 + heads * lengths[$1] * (lengths[$1] + (prefixes.isEmpty ? 0 : prefixes[$1].count)) }
 }
 
-/// Maps a flat work index to (sequence, head, row) over all sequences; items are ordered
-/// sequence-major so `parallelForInterleaved` balances the triangular cost.
+/// Query rows per block of the causal products: a block of queries is multiplied by the keys
+/// up to its own last row only, so the masked upper triangle is mostly not computed (for
+/// 256 tokens, 62.5% of the full square's multiply-adds).
+let causalBlock = 64
+
+/// Where each sequence's probabilities are in `att`, and how many keys its rows have.
 @usableFromInline
-struct AttentionItems {
+struct AttentionBlocks {
     let lengths: [Int], heads: Int
     /// Keys before each sequence's own rows (its shared prefix; 0 without one).
     let prefix: [Int]
-    let itemStart: [Int]  // first item of each sequence
     let attStart: [Int]  // first float of each sequence's (H, L, P + L) block
 
     init(lengths: [Int], prefixes: [SharedRows], heads: Int) {
@@ -80,82 +84,71 @@ struct AttentionItems {
         self.lengths = lengths
         self.heads = heads
         prefix = prefixes.isEmpty ? [Int](repeating: 0, count: lengths.count) : prefixes.map(\.count)
-        var items: [Int] = [], att: [Int] = []
-        var i = 0, a = 0
+        var att: [Int] = [], a = 0
         for (s, l) in lengths.enumerated() {
-            items.append(i)
             att.append(a)
-            i += heads * l
             a += heads * l * (prefix[s] + l)
         }
-        itemStart = items + [i]
         attStart = att
     }
 
-    var count: Int { itemStart.last! }
-
     /// Keys of one row of sequence s's block: its prefix and its own rows.
     func width(_ s: Int) -> Int { prefix[s] + lengths[s] }
-
-    /// (sequence, head, row-in-sequence) of item `i`.
-    func locate(_ i: Int) -> (Int, Int, Int) {
-        var lo = 0, hi = lengths.count - 1
-        while lo < hi {  // last s with itemStart[s] <= i
-            let mid = (lo + hi + 1) / 2
-            if itemStart[mid] <= i { lo = mid } else { hi = mid - 1 }
-        }
-        let r = i - itemStart[lo], l = lengths[lo]
-        return (lo, r / l, r % l)
-    }
 }
 
-/// out (N, H·D) and att (Σ H·L·(P + L)) ← fused qkv (N, ld). Per (sequence, head) the scores
-/// S = scale·Q·Kᵀ and the output Y = P·V are sgemms over the whole block (the causal
-/// upper triangle costs as much again in multiply-adds, but sgemm runs them several times
-/// faster than row-by-row dot products); the softmax rows run in parallel and leave the
-/// masked entries j > t at exactly 0, so P·V sums the allowed keys only. A sequence with a
-/// shared prefix reads its first P keys and values from the prefix's rows (one more sgemm each).
+/// One product on the calling thread (no split across workers): for kernels that already run
+/// their items in parallel.
+@inline(__always)
+func serialGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    guard m > 0, n > 0, k > 0 else { return }
+    rounds_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                 b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// out (N, H·D) and att (Σ H·L·(P + L)) ← fused qkv (N, ld). The (sequence, head) pairs run in
+/// parallel; each takes its queries in blocks of `causalBlock` rows: scores S = scale·Q·Kᵀ
+/// against the keys up to the block's last row (sgemm), the softmax of each row (which leaves
+/// every masked entry at exactly 0), and Y = P·V over the same keys. A sequence with a shared
+/// prefix reads its first P keys and values from the prefix's rows (one more sgemm each).
 public func attentionForward(
     _ out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
     starts: [Int], lengths: [Int], prefixes: [SharedRows] = [], shape: AttentionShape
 ) {
     let h = shape.heads, d = shape.headDim, ld = shape.ld, group = shape.heads / shape.kvHeads
-    let scale = shape.scale
-    let items = AttentionItems(lengths: lengths, prefixes: prefixes, heads: h)
-    for (s, l) in lengths.enumerated() where l > 0 {
-        let rows = qkv + starts[s] * ld, pl = items.prefix[s], w = items.width(s)
-        precondition(pl == 0 || prefixes[s].start + pl <= starts[s], "a shared prefix must be rows of an earlier sequence")
-        for head in 0..<h {
-            let kvCol = (head / group) * d, block = att + items.attStart[s] + head * l * w
-            if pl > 0 {
-                gemm(transA: false, transB: true, m: l, n: pl, k: d, alpha: scale,
-                     a: rows + shape.qOffset + head * d, lda: ld, b: qkv + prefixes[s].start * ld + shape.kOffset + kvCol, ldb: ld,
-                     beta: 0, c: block, ldc: w)
+    let hd = h * d, scale = shape.scale
+    let blocks = AttentionBlocks(lengths: lengths, prefixes: prefixes, heads: h)
+    for (s, pl) in blocks.prefix.enumerated() where pl > 0 {
+        precondition(prefixes[s].start + pl <= starts[s], "a shared prefix must be rows of an earlier sequence")
+    }
+    parallelForInterleaved(lengths.count * h) { item in
+        let s = item / h, head = item % h
+        let l = lengths[s], pl = blocks.prefix[s], w = blocks.width(s)
+        guard l > 0 else { return }
+        let rows = qkv + starts[s] * ld, kvCol = (head / group) * d
+        let q = rows + shape.qOffset + head * d, k = rows + shape.kOffset + kvCol, v = rows + shape.vOffset + kvCol
+        let prefixRows = pl > 0 ? qkv + prefixes[s].start * ld : nil
+        let block = att + blocks.attStart[s] + head * l * w, y = out + starts[s] * hd + head * d
+        for r0 in stride(from: 0, to: l, by: causalBlock) {
+            let r1 = min(l, r0 + causalBlock), m = r1 - r0, p = block + r0 * w
+            if let prefixRows {
+                serialGemm(transA: false, transB: true, m: m, n: pl, k: d, alpha: scale, a: q + r0 * ld, lda: ld,
+                           b: prefixRows + shape.kOffset + kvCol, ldb: ld, beta: 0, c: p, ldc: w)
             }
-            gemm(transA: false, transB: true, m: l, n: l, k: d, alpha: scale,
-                 a: rows + shape.qOffset + head * d, lda: ld, b: rows + shape.kOffset + kvCol, ldb: ld,
-                 beta: 0, c: block + pl, ldc: w)
-        }
-    }
-    parallelForInterleaved(items.count) { item in
-        let (s, head, t) = items.locate(item)
-        let l = lengths[s], w = items.width(s), position = items.prefix[s] + t
-        let p = att + items.attStart[s] + (head * l + t) * w
-        let lo = shape.firstKey(position)
-        softmaxInPlace(p + lo, position + 1 - lo)
-        if lo > 0 { p.update(repeating: 0, count: lo) }
-        if position + 1 < w { (p + position + 1).update(repeating: 0, count: w - position - 1) }
-    }
-    for (s, l) in lengths.enumerated() where l > 0 {
-        let rows = qkv + starts[s] * ld, pl = items.prefix[s], w = items.width(s)
-        for head in 0..<h {
-            let vCol = shape.vOffset + (head / group) * d, block = att + items.attStart[s] + head * l * w
-            let y = out + starts[s] * h * d + head * d
-            gemm(transA: false, transB: false, m: l, n: d, k: l,
-                 a: block + pl, lda: w, b: rows + vCol, ldb: ld, beta: 0, c: y, ldc: h * d)
-            if pl > 0 {
-                gemm(transA: false, transB: false, m: l, n: d, k: pl,
-                     a: block, lda: w, b: qkv + prefixes[s].start * ld + vCol, ldb: ld, beta: 1, c: y, ldc: h * d)
+            serialGemm(transA: false, transB: true, m: m, n: r1, k: d, alpha: scale, a: q + r0 * ld, lda: ld,
+                       b: k, ldb: ld, beta: 0, c: p + pl, ldc: w)
+            for t in r0..<r1 {
+                let row = block + t * w, position = pl + t, lo = shape.firstKey(position)
+                softmaxInPlace(row + lo, position + 1 - lo)
+                if lo > 0 { row.update(repeating: 0, count: lo) }
+                if position + 1 < w { (row + position + 1).update(repeating: 0, count: w - position - 1) }
+            }
+            serialGemm(transA: false, transB: false, m: m, n: d, k: r1, a: p + pl, lda: w, b: v, ldb: ld,
+                       beta: 0, c: y + r0 * hd, ldc: hd)
+            if let prefixRows {
+                serialGemm(transA: false, transB: false, m: m, n: d, k: pl, a: p, lda: w,
+                           b: prefixRows + shape.vOffset + kvCol, ldb: ld, beta: 1, c: y + r0 * hd, ldc: hd)
             }
         }
     }
@@ -163,64 +156,83 @@ public func attentionForward(
 
 /// Backward of `attentionForward`. dqkv (N, ld): the q, k and v columns are OVERWRITTEN
 /// (other columns untouched). `scratch` (same size as att) receives ∂L/∂scores.
-/// Per (sequence, head), as sgemms over the block: dP = dY·Vᵀ; the softmax backward
-/// dS = P ⊙ (dP − rowsum(dP ⊙ P)) row by row in parallel (0 where P is masked to 0);
-/// dQ = scale·dS·K; dK = scale·dSᵀ·Q and dV = Pᵀ·dY, summed over the query heads that
-/// share the KV head (the first head of a group writes, the others add). A shared prefix's
-/// rows belong to an earlier sequence, which writes them first; later sequences ADD their
-/// parts of the prefix's key and value gradients.
+/// The (sequence, KV head) pairs run in parallel; per query head, in the forward's blocks of
+/// query rows: dP = dY·Vᵀ; the softmax backward dS = P ⊙ (dP − rowsum(dP ⊙ P)) (0 where P is
+/// masked to 0); dQ = scale·dS·K. Then per block of keys, over the query rows that see them:
+/// dK = scale·dSᵀ·Q and dV = Pᵀ·dY, summed over the query heads that share the KV head (the
+/// first head of a group writes, the others add). A shared prefix's rows belong to an earlier
+/// sequence, which writes them first; afterwards the later sequences ADD their parts of the
+/// prefix's key and value gradients (in parallel over prefixes and KV heads).
 public func attentionBackward(
     dqkv: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
     dout: UnsafePointer<Float>, att: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
     starts: [Int], lengths: [Int], prefixes: [SharedRows] = [], shape: AttentionShape
 ) {
     let h = shape.heads, d = shape.headDim, ld = shape.ld, group = shape.heads / shape.kvHeads
-    let hd = h * d
-    let scale = shape.scale
-    let items = AttentionItems(lengths: lengths, prefixes: prefixes, heads: h)
-    for (s, l) in lengths.enumerated() where l > 0 {
-        let pl = items.prefix[s], w = items.width(s)
-        for head in 0..<h {
-            let vCol = shape.vOffset + (head / group) * d, block = scratch + items.attStart[s] + head * l * w
-            let dy = dout + starts[s] * hd + head * d
-            if pl > 0 {
-                gemm(transA: false, transB: true, m: l, n: pl, k: d,
-                     a: dy, lda: hd, b: qkv + prefixes[s].start * ld + vCol, ldb: ld, beta: 0, c: block, ldc: w)
+    let hd = h * d, scale = shape.scale
+    let blocks = AttentionBlocks(lengths: lengths, prefixes: prefixes, heads: h)
+    parallelForInterleaved(lengths.count * shape.kvHeads) { item in
+        let s = item / shape.kvHeads, g = item % shape.kvHeads
+        let l = lengths[s], pl = blocks.prefix[s], w = blocks.width(s)
+        guard l > 0 else { return }
+        let rows = qkv + starts[s] * ld, drows = dqkv + starts[s] * ld, kvCol = g * d
+        let k = rows + shape.kOffset + kvCol, v = rows + shape.vOffset + kvCol
+        let prefixRows = pl > 0 ? qkv + prefixes[s].start * ld : nil
+        for head in (g * group)..<((g + 1) * group) {
+            let first = head == g * group
+            let p = att + blocks.attStart[s] + head * l * w, ds = scratch + blocks.attStart[s] + head * l * w
+            let dy = dout + starts[s] * hd + head * d, q = rows + shape.qOffset + head * d
+            let dq = drows + shape.qOffset + head * d
+            for r0 in stride(from: 0, to: l, by: causalBlock) {
+                let r1 = min(l, r0 + causalBlock), m = r1 - r0
+                if let prefixRows {
+                    serialGemm(transA: false, transB: true, m: m, n: pl, k: d, a: dy + r0 * hd, lda: hd,
+                               b: prefixRows + shape.vOffset + kvCol, ldb: ld, beta: 0, c: ds + r0 * w, ldc: w)
+                }
+                serialGemm(transA: false, transB: true, m: m, n: r1, k: d, a: dy + r0 * hd, lda: hd, b: v, ldb: ld,
+                           beta: 0, c: ds + r0 * w + pl, ldc: w)
+                for t in r0..<r1 {
+                    let pr = p + t * w, dr = ds + t * w, position = pl + t
+                    var total: Float = 0
+                    for j in 0...position { total += dr[j] * pr[j] }
+                    for j in 0...position { dr[j] = pr[j] * (dr[j] - total) }
+                    if position + 1 < w { (dr + position + 1).update(repeating: 0, count: w - position - 1) }
+                }
+                serialGemm(transA: false, transB: false, m: m, n: d, k: r1, alpha: scale, a: ds + r0 * w + pl, lda: w,
+                           b: k, ldb: ld, beta: 0, c: dq + r0 * ld, ldc: ld)
+                if let prefixRows {
+                    serialGemm(transA: false, transB: false, m: m, n: d, k: pl, alpha: scale, a: ds + r0 * w, lda: w,
+                               b: prefixRows + shape.kOffset + kvCol, ldb: ld, beta: 1, c: dq + r0 * ld, ldc: ld)
+                }
             }
-            gemm(transA: false, transB: true, m: l, n: l, k: d,
-                 a: dy, lda: hd, b: qkv + starts[s] * ld + vCol, ldb: ld, beta: 0, c: block + pl, ldc: w)
+            // Keys c0 ..< c1 are seen by the query rows c0 ..< L only.
+            for c0 in stride(from: 0, to: l, by: causalBlock) {
+                let c1 = min(l, c0 + causalBlock)
+                serialGemm(transA: true, transB: false, m: c1 - c0, n: d, k: l - c0, alpha: scale, a: ds + c0 * w + pl + c0, lda: w,
+                           b: q + c0 * ld, ldb: ld, beta: first ? 0 : 1, c: drows + shape.kOffset + kvCol + c0 * ld, ldc: ld)
+                serialGemm(transA: true, transB: false, m: c1 - c0, n: d, k: l - c0, a: p + c0 * w + pl + c0, lda: w,
+                           b: dy + c0 * hd, ldb: hd, beta: first ? 0 : 1, c: drows + shape.vOffset + kvCol + c0 * ld, ldc: ld)
+            }
         }
     }
-    parallelForInterleaved(items.count) { item in
-        let (s, head, t) = items.locate(item)
-        let l = lengths[s], w = items.width(s), position = items.prefix[s] + t
-        let offset = items.attStart[s] + (head * l + t) * w
-        let p = att + offset, ds = scratch + offset
-        var total: Float = 0
-        for j in 0...position { total += ds[j] * p[j] }
-        for j in 0...position { ds[j] = p[j] * (ds[j] - total) }
-        if position + 1 < w { (ds + position + 1).update(repeating: 0, count: w - position - 1) }
-    }
-    for (s, l) in lengths.enumerated() where l > 0 {
-        let rows = qkv + starts[s] * ld, drows = dqkv + starts[s] * ld, pl = items.prefix[s], w = items.width(s)
-        for head in 0..<h {
-            let kvCol = (head / group) * d, first = head % group == 0
-            let p = att + items.attStart[s] + head * l * w, ds = scratch + items.attStart[s] + head * l * w
-            let dy = dout + starts[s] * hd + head * d
-            gemm(transA: false, transB: false, m: l, n: d, k: l, alpha: scale, a: ds + pl, lda: w,
-                 b: rows + shape.kOffset + kvCol, ldb: ld, beta: 0, c: drows + shape.qOffset + head * d, ldc: ld)
-            gemm(transA: true, transB: false, m: l, n: d, k: l, alpha: scale, a: ds + pl, lda: w,
-                 b: rows + shape.qOffset + head * d, ldb: ld, beta: first ? 0 : 1, c: drows + shape.kOffset + kvCol, ldc: ld)
-            gemm(transA: true, transB: false, m: l, n: d, k: l, a: p + pl, lda: w,
-                 b: dy, ldb: hd, beta: first ? 0 : 1, c: drows + shape.vOffset + kvCol, ldc: ld)
-            guard pl > 0 else { continue }
-            let prefixRows = qkv + prefixes[s].start * ld, dprefix = dqkv + prefixes[s].start * ld
-            gemm(transA: false, transB: false, m: l, n: d, k: pl, alpha: scale, a: ds, lda: w,
-                 b: prefixRows + shape.kOffset + kvCol, ldb: ld, beta: 1, c: drows + shape.qOffset + head * d, ldc: ld)
-            gemm(transA: true, transB: false, m: pl, n: d, k: l, alpha: scale, a: ds, lda: w,
-                 b: rows + shape.qOffset + head * d, ldb: ld, beta: 1, c: dprefix + shape.kOffset + kvCol, ldc: ld)
-            gemm(transA: true, transB: false, m: pl, n: d, k: l, a: p, lda: w,
-                 b: dy, ldb: hd, beta: 1, c: dprefix + shape.vOffset + kvCol, ldc: ld)
+    // The shared prefixes' key and value gradients: every query row of every sequence that
+    // shares one sees all of it. One item per (prefix, KV head), its sequences in order.
+    var sharers: [Int: [Int]] = [:]
+    for (s, pl) in blocks.prefix.enumerated() where pl > 0 && lengths[s] > 0 { sharers[prefixes[s].start, default: []].append(s) }
+    let prefixStarts = sharers.keys.sorted()
+    parallelForInterleaved(prefixStarts.count * shape.kvHeads) { item in
+        let start = prefixStarts[item / shape.kvHeads], g = item % shape.kvHeads
+        let dprefix = dqkv + start * ld, kvCol = g * d
+        for s in sharers[start]! {
+            let l = lengths[s], pl = blocks.prefix[s], w = blocks.width(s)
+            for head in (g * group)..<((g + 1) * group) {
+                let p = att + blocks.attStart[s] + head * l * w, ds = scratch + blocks.attStart[s] + head * l * w
+                let dy = dout + starts[s] * hd + head * d, q = qkv + starts[s] * ld + shape.qOffset + head * d
+                serialGemm(transA: true, transB: false, m: pl, n: d, k: l, alpha: scale, a: ds, lda: w,
+                           b: q, ldb: ld, beta: 1, c: dprefix + shape.kOffset + kvCol, ldc: ld)
+                serialGemm(transA: true, transB: false, m: pl, n: d, k: l, a: p, lda: w,
+                           b: dy, ldb: hd, beta: 1, c: dprefix + shape.vOffset + kvCol, ldc: ld)
+            }
         }
     }
 }

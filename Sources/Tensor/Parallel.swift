@@ -13,9 +13,20 @@ import Foundation
 /// Process-wide thread count for the non-GEMM kernels and for OpenBLAS.
 public enum Threads {
     nonisolated(unsafe) private static var current = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// The count of the current task (`with`), which wins over the process-wide one.
+    @TaskLocal private static var scoped: Int?
 
     /// Number of worker threads the kernels split work across.
-    public static var count: Int { current }
+    public static var count: Int { scoped ?? current }
+
+    /// Runs `body` with `n` kernel threads (values below 1 mean 1) in the current task only:
+    /// the process-wide count, and every other task, keep theirs. How a split product's bits
+    /// depend on the count matters to whoever compares runs bit for bit (a resumed training
+    /// run against an uninterrupted one), so tests that need another count take it this way
+    /// instead of `set`, which would change it under the tests running beside them.
+    public static func with<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+        try $scoped.withValue(max(1, n)) { try body() }
+    }
 
     /// Sets the kernel thread count (so a benchmark or a deterministic run can pin it). Values
     /// below 1 mean 1. OpenBLAS itself runs one thread and `gemm` splits big products across

@@ -127,4 +127,102 @@ import Testing
         let numeric = numericGradient(&qkv) { weightedSum(sharedForward($0, shape: shape).out, dy) }
         #expect(gradientError(d, numeric) < 2e-3)
     }
+
+    // Sequences longer than one block of query rows (`causalBlock`): sequence 0 has 150
+    // tokens, sequence 1 shares its first 80 and has 100 of its own (positions 80 ..< 180), and
+    // sequence 2 (70 tokens) shares nothing.
+    static let long = (own: [150, 100, 70], starts: [0, 150, 250],
+                       prefixes: [SharedRows.none, SharedRows(start: 0, count: 80), SharedRows.none])
+
+    func longForward(_ qkv: [Float], shape: AttentionShape) -> (out: [Float], att: [Float]) {
+        let s = Self.long, n = 320
+        let r = withBuffers([
+            [Float](repeating: 0, count: n * 16),
+            [Float](repeating: 0, count: attentionSize(heads: 4, lengths: s.own, prefixes: s.prefixes)), qkv,
+        ]) { p in
+            attentionForward(p[0], att: p[1], qkv: p[2], starts: s.starts, lengths: s.own, prefixes: s.prefixes, shape: shape)
+        }
+        return (r[0], r[1])
+    }
+
+    /// Straightforward causal GQA in Double over whole sequences given as lists of packed rows.
+    func reference(_ qkv: [Float], sequences: [[Int]], shape: AttentionShape) -> [[Double]] {
+        sequences.map { rows in
+            var out = [Double](repeating: 0, count: rows.count * 16)
+            for h in 0..<4 {
+                let g = h / 2
+                for t in rows.indices {
+                    let lo = shape.firstKey(t)
+                    var scores = (lo...t).map { j -> Double in
+                        (0..<4).reduce(0.0) { $0 + Double(qkv[rows[t] * shape.ld + h * 4 + $1]) * Double(qkv[rows[j] * shape.ld + 16 + g * 4 + $1]) } / 2
+                    }
+                    let mx = scores.max()!
+                    scores = scores.map { exp($0 - mx) }
+                    let z = scores.reduce(0, +)
+                    for (k, j) in (lo...t).enumerated() {
+                        for i in 0..<4 { out[t * 16 + h * 4 + i] += scores[k] / z * Double(qkv[rows[j] * shape.ld + 24 + g * 4 + i]) }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
+    /// Several blocks of query rows, a shared prefix reaching into the second block, and a
+    /// sliding window: every own row equals the whole sequence's attention in Double.
+    @Test(arguments: [nil, 50] as [Int?])
+    func longSequencesMatchTheReference(window: Int?) {
+        var shape = self.shape
+        shape.window = window
+        var rng = TestRNG(seed: 10)
+        let qkv = rng.normals(320 * shape.ld)
+        let out = longForward(qkv, shape: shape).out
+        let ref = reference(qkv, sequences: [Array(0..<150), Array(0..<80) + Array(150..<250), Array(250..<320)], shape: shape)
+        var worst = 0.0
+        for (s, rows) in [Array(0..<150), Array(150..<250), Array(250..<320)].enumerated() {
+            let whole = ref[s], skip = s == 1 ? 80 : 0  // sequence 1's own rows are its positions 80...
+            for (t, row) in rows.enumerated() {
+                for i in 0..<16 { worst = max(worst, abs(Double(out[row * 16 + i]) - whole[(skip + t) * 16 + i])) }
+            }
+        }
+        #expect(worst < 1e-5)
+    }
+
+    /// The backward of the blocked, shared-prefix case against central differences (of the
+    /// Double reference) along random directions in the q, k and v columns of every row, and in
+    /// the shared prompt's keys (all 320 × 40 entries one at a time would be 25,600 forwards).
+    @Test func longSequencesBackwardMatchesDirectionalDifferences() {
+        let s = Self.long
+        var rng = TestRNG(seed: 11)
+        let qkv = rng.normals(320 * shape.ld)
+        let dy = rng.normals(320 * 16)
+        let att = longForward(qkv, shape: shape).att
+        // The loss in Double (the reference attention), so the differences carry no float
+        // rounding: Σ dy · out over every sequence's own rows.
+        let sequences = [Array(0..<150), Array(0..<80) + Array(150..<250), Array(250..<320)]
+        func loss(_ x: [Float]) -> Double {
+            let ref = reference(x, sequences: sequences, shape: shape)
+            var total = 0.0
+            for (s, rows) in sequences.enumerated() {
+                let skip = s == 1 ? 80 : 0
+                for t in skip..<rows.count { for i in 0..<16 { total += ref[s][t * 16 + i] * Double(dy[rows[t] * 16 + i]) } }
+            }
+            return total
+        }
+        let d = withBuffers([
+            [Float](repeating: 0, count: 320 * shape.ld), [Float](repeating: 0, count: att.count), dy, att, qkv,
+        ]) { p in
+            attentionBackward(dqkv: p[0], scratch: p[1], dout: p[2], att: p[3], qkv: p[4], starts: s.starts, lengths: s.own,
+                              prefixes: s.prefixes, shape: shape)
+        }[0]
+        for (name, columns) in [("q", 0..<16), ("k", 16..<24), ("v", 24..<32), ("prompt keys", 16..<24)] {
+            let rows = name == "prompt keys" ? 0..<80 : 0..<320
+            var u = [Float](repeating: 0, count: qkv.count)
+            for r in rows { for c in columns { u[r * shape.ld + c] = rng.normals(1)[0] } }
+            let eps: Float = 1e-3
+            let numeric = (loss(zip(qkv, u).map { $0 + eps * $1 }) - loss(zip(qkv, u).map { $0 - eps * $1 })) / Double(2 * eps)
+            let analytic = zip(d, u).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            #expect(abs(analytic - numeric) < 1e-3 * abs(numeric), "\(name): \(analytic) vs \(numeric)")
+        }
+    }
 }

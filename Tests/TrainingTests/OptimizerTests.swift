@@ -60,18 +60,18 @@ import Testing
             return (r, a)
         }
         // The whole buffer on one thread, the slices on the default count.
-        let threads = Threads.count
-        defer { Threads.set(threads) }
         for step in 0..<2 {
-            Threads.set(1)
-            pWhole.withUnsafeMutableBufferPointer { pp in
-                g[step].withUnsafeBufferPointer { whole.update(params: pp.baseAddress!, grads: $0.baseAddress!, lr: 1e-3) }
+            Threads.with(1) {
+                pWhole.withUnsafeMutableBufferPointer { pp in
+                    g[step].withUnsafeBufferPointer { whole.update(params: pp.baseAddress!, grads: $0.baseAddress!, lr: 1e-3) }
+                }
             }
-            Threads.set(max(2, threads))
-            for (r, a) in slices {
-                pSliced.withUnsafeMutableBufferPointer { pp in
-                    g[step].withUnsafeBufferPointer {
-                        a.update(params: pp.baseAddress! + r.lowerBound, grads: $0.baseAddress! + r.lowerBound, lr: 1e-3)
+            Threads.with(max(2, Threads.count)) {
+                for (r, a) in slices {
+                    pSliced.withUnsafeMutableBufferPointer { pp in
+                        g[step].withUnsafeBufferPointer {
+                            a.update(params: pp.baseAddress! + r.lowerBound, grads: $0.baseAddress! + r.lowerBound, lr: 1e-3)
+                        }
                     }
                 }
             }
@@ -153,11 +153,8 @@ import Testing
         #expect(norm == 223.60679774997897)
         // Same bits on 1 and 2 threads for values whose sum rounds.
         var r = (0..<300_001).map { Float(sin(Double($0))) }
-        let threads = Threads.count
-        defer { Threads.set(threads) }
         let norms = [1, 2].map { t in
-            Threads.set(t)
-            return r.withUnsafeMutableBufferPointer { GradientClipping.globalNorm([$0]) }
+            Threads.with(t) { r.withUnsafeMutableBufferPointer { GradientClipping.globalNorm([$0]) } }
         }
         #expect(norms[0].bitPattern == norms[1].bitPattern)
     }
