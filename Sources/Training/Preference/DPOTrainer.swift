@@ -6,7 +6,9 @@ import Support
 /// DPOTrainer runs it, on CPU without a second model in memory:
 ///   0. reference log-probs of every chosen and rejected completion, ONCE, from the starting
 ///      weights (the parent policy, with its adapter if it has one), kept beside the checkpoint;
-///   1. per micro-batch of B pairs, ONE forward over 2B rows (chosen rows, then rejected rows);
+///   1. per micro-batch of B pairs, ONE forward over 2B rows (chosen rows, then rejected rows),
+///      each pair's prompt computed once for both answers (`TokenBatch.sharingPrompts`; TRL
+///      runs it twice, with the same result up to rounding);
 ///   2. `DPO.loss` → d loss / d (sequence log-prob) → the same value on every completion token
 ///      → `backward`;
 ///   3. clip, AdamW at the scheduled rate; checkpoint every N steps; resume is bit-identical.
@@ -116,7 +118,8 @@ public enum DPOTrainer {
                       batchesPerEpoch: batcher.batches.count)
     }
 
-    /// One micro-batch: forward of the B chosen and B rejected sequences in one batch (2B rows),
+    /// One micro-batch: forward of the B chosen and B rejected sequences in one batch (2B rows,
+    /// each prompt computed once),
     /// the DPO loss against the given reference sums, and the backward of `weight` × that loss,
     /// ADDED to the model's gradients. Returns the unweighted loss, its gradient w.r.t. the
     /// policy sums and the metrics.
