@@ -13,6 +13,7 @@ struct RoundsBench: ParsableCommand {
             GenerateBench.self,
             TrainBench.self,
             DPOBench.self,
+            GEMMShapesBench.self,
             FeedbackBench.self,
             ReviewDrawBench.self,
             ActiveBench.self,
