@@ -26,6 +26,7 @@ extension LlamaModel {
         rope.ensure(maxLength)
 
         // Pack the sequences: each one's own tokens (after a shared prefix) one after another.
+        try batch.validatePrefixes()  // `ids` may have changed since `sharingPrompts`
         let packing = PackedRows(batch)
         let n = packing.count, starts = packing.starts
         let ws = workspace

@@ -40,6 +40,11 @@ import Testing
         let b = try model.forward(shared, computeHidden: true)
         let sharedLogits = try model.logits(at: positions)
         for (x, y) in zip(sharedLogits, plainLogits) { #expect(Fixtures.relativeError(x, y) < 1e-5) }
+        // A shared prompt edited afterwards in one sequence only is refused, not silently read
+        // from the other.
+        var edited = shared
+        edited.ids[1][0] = 6
+        #expect(throws: LlamaError.self) { try model.forward(edited) }
         let c = model.config.hiddenSize
         #expect(b.hidden!.count < a.hidden!.count)
         for (s, seq) in Self.ids.enumerated() {

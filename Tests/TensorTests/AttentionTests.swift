@@ -70,17 +70,34 @@ import Testing
 
     // A pair sharing a prompt: sequence 0 is 5 tokens; sequence 1 is the first 3 of them
     // followed by 4 tokens of its own (7 positions), of which only its own 4 rows are stored.
-    static let shared = (own: [5, 4], starts: [0, 5], prefixes: [SharedRows.none, SharedRows(start: 0, count: 3)])
+    static let shared = Packing(own: [5, 4], prefixes: [.none, SharedRows(start: 0, count: 3)])
 
-    func sharedForward(_ qkv: [Float], shape: AttentionShape) -> (out: [Float], att: [Float]) {
-        let s = Self.shared, n = 9
+    /// Packed sequences' own rows, one after another, and what each shares.
+    struct Packing {
+        var own: [Int], prefixes: [SharedRows]
+        var starts: [Int] { own.indices.map { own[0..<$0].reduce(0, +) } }
+        var rows: Int { own.reduce(0, +) }
+    }
+
+    func forward(_ qkv: [Float], _ packing: Packing, shape: AttentionShape) -> (out: [Float], att: [Float]) {
         let r = withBuffers([
-            [Float](repeating: 0, count: n * 16),
-            [Float](repeating: 0, count: attentionSize(heads: 4, lengths: s.own, prefixes: s.prefixes)), qkv,
+            [Float](repeating: 0, count: packing.rows * 16),
+            [Float](repeating: 0, count: attentionSize(heads: 4, lengths: packing.own, prefixes: packing.prefixes)), qkv,
         ]) { p in
-            attentionForward(p[0], att: p[1], qkv: p[2], starts: s.starts, lengths: s.own, prefixes: s.prefixes, shape: shape)
+            attentionForward(p[0], att: p[1], qkv: p[2], starts: packing.starts, lengths: packing.own, prefixes: packing.prefixes,
+                             shape: shape)
         }
         return (r[0], r[1])
+    }
+
+    func backward(_ qkv: [Float], dy: [Float], _ packing: Packing) -> [Float] {
+        let att = forward(qkv, packing, shape: shape).att
+        return withBuffers([
+            [Float](repeating: 0, count: qkv.count), [Float](repeating: 0, count: att.count), dy, att, qkv,
+        ]) { p in
+            attentionBackward(dqkv: p[0], scratch: p[1], dout: p[2], att: p[3], qkv: p[4], starts: packing.starts,
+                              lengths: packing.own, prefixes: packing.prefixes, shape: shape)
+        }[0]
     }
 
     /// The second sequence's own rows equal the last 4 rows of its whole 7 tokens attended
@@ -92,7 +109,7 @@ import Testing
         shape.window = window
         var rng = TestRNG(seed: 8)
         let qkv = rng.normals(9 * shape.ld)
-        let shared = sharedForward(qkv, shape: shape).out
+        let shared = forward(qkv, Self.shared, shape: shape).out
         // Unshared: sequence 0 (5 rows), then the prompt's 3 rows again and sequence 1's 4.
         let whole = Array(qkv[0..<(5 * shape.ld)]) + Array(qkv[0..<(3 * shape.ld)]) + Array(qkv[(5 * shape.ld)...])
         let plain = withBuffers([
@@ -107,43 +124,24 @@ import Testing
         // changes the output.
         var moved = qkv
         moved[2 * shape.ld + 16] += 1
-        #expect(sharedForward(moved, shape: shape).out[(5 * 16)...] != shared[(5 * 16)...])
+        #expect(forward(moved, Self.shared, shape: shape).out[(5 * 16)...] != shared[(5 * 16)...])
     }
 
     /// The prefix's key and value gradients receive both sequences' parts (finite differences
     /// move the prompt's keys under both sequences' queries).
     @Test func sharedPrefixBackwardMatchesFiniteDifferences() {
-        let s = Self.shared
         var rng = TestRNG(seed: 9)
         var qkv = rng.normals(9 * shape.ld)
         let dy = rng.normals(9 * 16)
-        let att = sharedForward(qkv, shape: shape).att
-        let d = withBuffers([
-            [Float](repeating: 0, count: 9 * shape.ld), [Float](repeating: 0, count: att.count), dy, att, qkv,
-        ]) { p in
-            attentionBackward(dqkv: p[0], scratch: p[1], dout: p[2], att: p[3], qkv: p[4], starts: s.starts, lengths: s.own,
-                              prefixes: s.prefixes, shape: shape)
-        }[0]
-        let numeric = numericGradient(&qkv) { weightedSum(sharedForward($0, shape: shape).out, dy) }
+        let d = backward(qkv, dy: dy, Self.shared)
+        let numeric = numericGradient(&qkv) { weightedSum(forward($0, Self.shared, shape: shape).out, dy) }
         #expect(gradientError(d, numeric) < 2e-3)
     }
 
     // Sequences longer than one block of query rows (`causalBlock`): sequence 0 has 150
     // tokens, sequence 1 shares its first 80 and has 100 of its own (positions 80 ..< 180), and
     // sequence 2 (70 tokens) shares nothing.
-    static let long = (own: [150, 100, 70], starts: [0, 150, 250],
-                       prefixes: [SharedRows.none, SharedRows(start: 0, count: 80), SharedRows.none])
-
-    func longForward(_ qkv: [Float], shape: AttentionShape) -> (out: [Float], att: [Float]) {
-        let s = Self.long, n = 320
-        let r = withBuffers([
-            [Float](repeating: 0, count: n * 16),
-            [Float](repeating: 0, count: attentionSize(heads: 4, lengths: s.own, prefixes: s.prefixes)), qkv,
-        ]) { p in
-            attentionForward(p[0], att: p[1], qkv: p[2], starts: s.starts, lengths: s.own, prefixes: s.prefixes, shape: shape)
-        }
-        return (r[0], r[1])
-    }
+    static let long = Packing(own: [150, 100, 70], prefixes: [.none, SharedRows(start: 0, count: 80), .none])
 
     /// Straightforward causal GQA in Double over whole sequences given as lists of packed rows.
     func reference(_ qkv: [Float], sequences: [[Int]], shape: AttentionShape) -> [[Double]] {
@@ -176,7 +174,7 @@ import Testing
         shape.window = window
         var rng = TestRNG(seed: 10)
         let qkv = rng.normals(320 * shape.ld)
-        let out = longForward(qkv, shape: shape).out
+        let out = forward(qkv, Self.long, shape: shape).out
         let ref = reference(qkv, sequences: [Array(0..<150), Array(0..<80) + Array(150..<250), Array(250..<320)], shape: shape)
         var worst = 0.0
         for (s, rows) in [Array(0..<150), Array(150..<250), Array(250..<320)].enumerated() {
@@ -192,11 +190,9 @@ import Testing
     /// Double reference) along random directions in the q, k and v columns of every row, and in
     /// the shared prompt's keys (all 320 × 40 entries one at a time would be 25,600 forwards).
     @Test func longSequencesBackwardMatchesDirectionalDifferences() {
-        let s = Self.long
         var rng = TestRNG(seed: 11)
         let qkv = rng.normals(320 * shape.ld)
         let dy = rng.normals(320 * 16)
-        let att = longForward(qkv, shape: shape).att
         // The loss in Double (the reference attention), so the differences carry no float
         // rounding: Σ dy · out over every sequence's own rows.
         let sequences = [Array(0..<150), Array(0..<80) + Array(150..<250), Array(250..<320)]
@@ -209,12 +205,7 @@ import Testing
             }
             return total
         }
-        let d = withBuffers([
-            [Float](repeating: 0, count: 320 * shape.ld), [Float](repeating: 0, count: att.count), dy, att, qkv,
-        ]) { p in
-            attentionBackward(dqkv: p[0], scratch: p[1], dout: p[2], att: p[3], qkv: p[4], starts: s.starts, lengths: s.own,
-                              prefixes: s.prefixes, shape: shape)
-        }[0]
+        let d = backward(qkv, dy: dy, Self.long)
         for (name, columns) in [("q", 0..<16), ("k", 16..<24), ("v", 24..<32), ("prompt keys", 16..<24)] {
             let rows = name == "prompt keys" ? 0..<80 : 0..<320
             var u = [Float](repeating: 0, count: qkv.count)
