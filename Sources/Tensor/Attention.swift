@@ -156,11 +156,11 @@ public func attentionForward(
 
 /// Backward of `attentionForward`. dqkv (N, ld): the q, k and v columns are OVERWRITTEN
 /// (other columns untouched). `scratch` (same size as att) receives ∂L/∂scores.
-/// The (sequence, KV head) pairs run in parallel; per query head, in the forward's blocks of
-/// query rows: dP = dY·Vᵀ; the softmax backward dS = P ⊙ (dP − rowsum(dP ⊙ P)) (0 where P is
-/// masked to 0); dQ = scale·dS·K. Then per block of keys, over the query rows that see them:
-/// dK = scale·dSᵀ·Q and dV = Pᵀ·dY, summed over the query heads that share the KV head (the
-/// first head of a group writes, the others add). A shared prefix's rows belong to an earlier
+/// First the (sequence, head) pairs in parallel, in the forward's blocks of query rows:
+/// dP = dY·Vᵀ; the softmax backward dS = P ⊙ (dP − rowsum(dP ⊙ P)) (0 where P is masked to 0);
+/// dQ = scale·dS·K. Then the (sequence, KV head, block of keys) triples in parallel, over the
+/// query rows that see the block: dK = scale·dSᵀ·Q and dV = Pᵀ·dY, summed over the query heads
+/// that share the KV head (the first head of a group writes, the others add). A shared prefix's rows belong to an earlier
 /// sequence, which writes them first; afterwards the later sequences ADD their parts of the
 /// prefix's key and value gradients (in parallel over prefixes and KV heads).
 public func attentionBackward(
@@ -171,48 +171,56 @@ public func attentionBackward(
     let h = shape.heads, d = shape.headDim, ld = shape.ld, group = shape.heads / shape.kvHeads
     let hd = h * d, scale = shape.scale
     let blocks = AttentionBlocks(lengths: lengths, prefixes: prefixes, heads: h)
-    parallelForInterleaved(lengths.count * shape.kvHeads) { item in
-        let s = item / shape.kvHeads, g = item % shape.kvHeads
+    // Query side, per (sequence, head): dP, the softmax backward into dS, dQ.
+    parallelForInterleaved(lengths.count * h) { item in
+        let s = item / h, head = item % h
         let l = lengths[s], pl = blocks.prefix[s], w = blocks.width(s)
         guard l > 0 else { return }
-        let rows = qkv + starts[s] * ld, drows = dqkv + starts[s] * ld, kvCol = g * d
+        let rows = qkv + starts[s] * ld, kvCol = (head / group) * d
         let k = rows + shape.kOffset + kvCol, v = rows + shape.vOffset + kvCol
         let prefixRows = pl > 0 ? qkv + prefixes[s].start * ld : nil
+        let p = att + blocks.attStart[s] + head * l * w, ds = scratch + blocks.attStart[s] + head * l * w
+        let dy = dout + starts[s] * hd + head * d, dq = dqkv + starts[s] * ld + shape.qOffset + head * d
+        for r0 in stride(from: 0, to: l, by: causalBlock) {
+            let r1 = min(l, r0 + causalBlock), m = r1 - r0
+            if let prefixRows {
+                serialGemm(transA: false, transB: true, m: m, n: pl, k: d, a: dy + r0 * hd, lda: hd,
+                           b: prefixRows + shape.vOffset + kvCol, ldb: ld, beta: 0, c: ds + r0 * w, ldc: w)
+            }
+            serialGemm(transA: false, transB: true, m: m, n: r1, k: d, a: dy + r0 * hd, lda: hd, b: v, ldb: ld,
+                       beta: 0, c: ds + r0 * w + pl, ldc: w)
+            for t in r0..<r1 {
+                let pr = p + t * w, dr = ds + t * w, position = pl + t
+                var total: Float = 0
+                for j in 0...position { total += dr[j] * pr[j] }
+                for j in 0...position { dr[j] = pr[j] * (dr[j] - total) }
+                if position + 1 < w { (dr + position + 1).update(repeating: 0, count: w - position - 1) }
+            }
+            serialGemm(transA: false, transB: false, m: m, n: d, k: r1, alpha: scale, a: ds + r0 * w + pl, lda: w,
+                       b: k, ldb: ld, beta: 0, c: dq + r0 * ld, ldc: ld)
+            if let prefixRows {
+                serialGemm(transA: false, transB: false, m: m, n: d, k: pl, alpha: scale, a: ds + r0 * w, lda: w,
+                           b: prefixRows + shape.kOffset + kvCol, ldb: ld, beta: 1, c: dq + r0 * ld, ldc: ld)
+            }
+        }
+    }
+    // Key side, per (sequence, KV head, block of keys): keys c0 ..< c1 are seen by the query
+    // rows c0 ..< L only; the group's first head writes, the others add.
+    var keyBlocks: [(s: Int, g: Int, c0: Int)] = []
+    for (s, l) in lengths.enumerated() {
+        for g in 0..<shape.kvHeads { for c0 in stride(from: 0, to: l, by: causalBlock) { keyBlocks.append((s, g, c0)) } }
+    }
+    parallelForInterleaved(keyBlocks.count) { item in
+        let (s, g, c0) = keyBlocks[item]
+        let l = lengths[s], pl = blocks.prefix[s], w = blocks.width(s), c1 = min(l, c0 + causalBlock)
+        let kvCol = g * d, drows = dqkv + starts[s] * ld
         for head in (g * group)..<((g + 1) * group) {
-            let first = head == g * group
-            let p = att + blocks.attStart[s] + head * l * w, ds = scratch + blocks.attStart[s] + head * l * w
-            let dy = dout + starts[s] * hd + head * d, q = rows + shape.qOffset + head * d
-            let dq = drows + shape.qOffset + head * d
-            for r0 in stride(from: 0, to: l, by: causalBlock) {
-                let r1 = min(l, r0 + causalBlock), m = r1 - r0
-                if let prefixRows {
-                    serialGemm(transA: false, transB: true, m: m, n: pl, k: d, a: dy + r0 * hd, lda: hd,
-                               b: prefixRows + shape.vOffset + kvCol, ldb: ld, beta: 0, c: ds + r0 * w, ldc: w)
-                }
-                serialGemm(transA: false, transB: true, m: m, n: r1, k: d, a: dy + r0 * hd, lda: hd, b: v, ldb: ld,
-                           beta: 0, c: ds + r0 * w + pl, ldc: w)
-                for t in r0..<r1 {
-                    let pr = p + t * w, dr = ds + t * w, position = pl + t
-                    var total: Float = 0
-                    for j in 0...position { total += dr[j] * pr[j] }
-                    for j in 0...position { dr[j] = pr[j] * (dr[j] - total) }
-                    if position + 1 < w { (dr + position + 1).update(repeating: 0, count: w - position - 1) }
-                }
-                serialGemm(transA: false, transB: false, m: m, n: d, k: r1, alpha: scale, a: ds + r0 * w + pl, lda: w,
-                           b: k, ldb: ld, beta: 0, c: dq + r0 * ld, ldc: ld)
-                if let prefixRows {
-                    serialGemm(transA: false, transB: false, m: m, n: d, k: pl, alpha: scale, a: ds + r0 * w, lda: w,
-                               b: prefixRows + shape.kOffset + kvCol, ldb: ld, beta: 1, c: dq + r0 * ld, ldc: ld)
-                }
-            }
-            // Keys c0 ..< c1 are seen by the query rows c0 ..< L only.
-            for c0 in stride(from: 0, to: l, by: causalBlock) {
-                let c1 = min(l, c0 + causalBlock)
-                serialGemm(transA: true, transB: false, m: c1 - c0, n: d, k: l - c0, alpha: scale, a: ds + c0 * w + pl + c0, lda: w,
-                           b: q + c0 * ld, ldb: ld, beta: first ? 0 : 1, c: drows + shape.kOffset + kvCol + c0 * ld, ldc: ld)
-                serialGemm(transA: true, transB: false, m: c1 - c0, n: d, k: l - c0, a: p + c0 * w + pl + c0, lda: w,
-                           b: dy + c0 * hd, ldb: hd, beta: first ? 0 : 1, c: drows + shape.vOffset + kvCol + c0 * ld, ldc: ld)
-            }
+            let first = head == g * group, offset = blocks.attStart[s] + head * l * w + c0 * w + pl + c0
+            let q = qkv + starts[s] * ld + shape.qOffset + head * d, dy = dout + starts[s] * hd + head * d
+            serialGemm(transA: true, transB: false, m: c1 - c0, n: d, k: l - c0, alpha: scale, a: scratch + offset, lda: w,
+                       b: q + c0 * ld, ldb: ld, beta: first ? 0 : 1, c: drows + shape.kOffset + kvCol + c0 * ld, ldc: ld)
+            serialGemm(transA: true, transB: false, m: c1 - c0, n: d, k: l - c0, a: att + offset, lda: w,
+                       b: dy + c0 * hd, ldb: hd, beta: first ? 0 : 1, c: drows + shape.vOffset + kvCol + c0 * ld, ldc: ld)
         }
     }
     // The shared prefixes' key and value gradients: every query row of every sequence that
