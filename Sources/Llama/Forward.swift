@@ -56,7 +56,7 @@ extension LlamaModel {
         let attSize = attentionSize(heads: cfg.headCount, lengths: ownLengths, prefixes: shared)
         let saved = ActivationLayout(config: cfg, n: n, att: attSize)
         ws.activations.reserve(saved.count)
-        state = ForwardState(packing: packing, n: n, attSize: attSize, layout: saved, targetIndex: targetIndex, training: training)
+        state = ForwardState(packing: packing, attSize: attSize, layout: saved, targetIndex: targetIndex, training: training)
         adapter?.prepare(rows: n, training: training)
 
         let p = parameters.pointer, a = ws.activations.pointer

@@ -57,8 +57,7 @@ public struct TokenBatch: Sendable, Equatable {
                 owners[prompt] = b
             }
         }
-        try out.validatePrefixes()
-        return out
+        return out  // valid by construction; `forward` checks again, as `ids` may change
     }
 
     /// A shared prefix names an earlier sequence that shares none itself, covers at least one

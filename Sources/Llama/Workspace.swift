@@ -100,13 +100,15 @@ final class Workspace {
 /// The shape of the last forward, kept for the backward and `logits(at:)`.
 struct ForwardState {
     var packing: PackedRows
-    var n: Int, attSize: Int
+    var attSize: Int
     var layout: ActivationLayout
     /// For each scored target: (sequence, position).
     var targetIndex: [(Int, Int)]
     var training: Bool
     /// Whether `Workspace.logits` holds this forward's logits.
     var logitsSaved = false
+    /// Packed rows.
+    var n: Int { packing.count }
 }
 
 /// Floats of LM-head logits a forward keeps for its backward: 512 MiB, e.g. 2,730 scored

@@ -17,7 +17,6 @@
 // key and value gradients receive both answers' parts. Such a sequence's block is
 // (H, L, P + L): row t holds the probabilities of keys 0 ..< P + t + 1.
 
-import CHost
 import Foundation
 
 /// Geometry shared by the forward and backward kernels.
@@ -74,7 +73,7 @@ let causalBlock = 64
 /// Where each sequence's probabilities are in `att`, and how many keys its rows have.
 @usableFromInline
 struct AttentionBlocks {
-    let lengths: [Int], heads: Int
+    let lengths: [Int]
     /// Keys before each sequence's own rows (its shared prefix; 0 without one).
     let prefix: [Int]
     let attStart: [Int]  // first float of each sequence's (H, L, P + L) block
@@ -82,7 +81,6 @@ struct AttentionBlocks {
     init(lengths: [Int], prefixes: [SharedRows], heads: Int) {
         precondition(prefixes.isEmpty || prefixes.count == lengths.count, "one SharedRows per sequence")
         self.lengths = lengths
-        self.heads = heads
         prefix = prefixes.isEmpty ? [Int](repeating: 0, count: lengths.count) : prefixes.map(\.count)
         var att: [Int] = [], a = 0
         for (s, l) in lengths.enumerated() {
@@ -94,17 +92,6 @@ struct AttentionBlocks {
 
     /// Keys of one row of sequence s's block: its prefix and its own rows.
     func width(_ s: Int) -> Int { prefix[s] + lengths[s] }
-}
-
-/// One product on the calling thread (no split across workers): for kernels that already run
-/// their items in parallel.
-@inline(__always)
-func serialGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    guard m > 0, n > 0, k > 0 else { return }
-    rounds_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
-                 b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// out (N, H·D) and att (Σ H·L·(P + L)) ← fused qkv (N, ld). The (sequence, head) pairs run in

@@ -22,15 +22,10 @@ public func gemm(
     b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    guard m > 0, n > 0 else { return }
-    if k == 0 {
-        if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
-        return
-    }
     let split = BLASSplit(m: m, n: n, k: k)
-    guard split.blocks > 1 else {
-        rounds_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
-                     b, Int32(ldb), beta, c, Int32(ldc))
+    guard m > 0, n > 0, k > 0, split.blocks > 1 else {
+        serialGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                   beta: beta, c: c, ldc: ldc)
         return
     }
     parallelFor(split.blocks) { block in
@@ -39,15 +34,33 @@ public func gemm(
         if split.alongRows {
             // Rows of op(A) and of C.
             let aPart = transA ? a + part.lowerBound : a + part.lowerBound * lda
-            rounds_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(part.count), Int32(n), Int32(k), alpha, aPart,
-                         Int32(lda), b, Int32(ldb), beta, c + part.lowerBound * ldc, Int32(ldc))
+            serialGemm(transA: transA, transB: transB, m: part.count, n: n, k: k, alpha: alpha, a: aPart, lda: lda,
+                       b: b, ldb: ldb, beta: beta, c: c + part.lowerBound * ldc, ldc: ldc)
         } else {
             // Columns of op(B) and of C.
             let bPart = transB ? b + part.lowerBound * ldb : b + part.lowerBound
-            rounds_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(part.count), Int32(k), alpha, a,
-                         Int32(lda), bPart, Int32(ldb), beta, c + part.lowerBound, Int32(ldc))
+            serialGemm(transA: transA, transB: transB, m: m, n: part.count, k: k, alpha: alpha, a: a, lda: lda,
+                       b: bPart, ldb: ldb, beta: beta, c: c + part.lowerBound, ldc: ldc)
         }
     }
+}
+
+/// `gemm` as one product on the calling thread (no split across workers): for kernels that
+/// already run their items in parallel, and for each block of a split product.
+@inlinable
+public func serialGemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+    alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    guard m > 0, n > 0 else { return }
+    if k == 0 {
+        if beta == 0 { for r in 0..<m { (c + r * ldc).update(repeating: 0, count: n) } }
+        return
+    }
+    rounds_sgemm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                 b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 /// How `gemm` shares one product between the kernels' workers: not at all below about 4 MFLOP
