@@ -29,7 +29,7 @@ extension ChatModel {
         let ids = chat.ids[...end].map { Int32($0) }
         // Position t predicts token t + 1.
         let targetMask = (0..<ids.count).map { t in t + 1 < ids.count && chat.assistantMask[t + 1] }
-        let result = try model.forward(try TokenBatch(ids: [ids], targetMask: [targetMask]))
+        let result = try model.forward(try TokenBatch(ids: [ids], targetMask: [targetMask]), forBackward: false)
         var scored = ScoredTurn(tokens: [], ids: [], logprobs: [], sum: 0)
         for t in 0..<ids.count - 1 where targetMask[t] {
             let id = ids[t + 1]

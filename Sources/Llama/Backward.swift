@@ -12,6 +12,9 @@ extension LlamaModel {
     /// are ignored); dHidden is (N, C) packed like `ForwardResult.hidden`.
     public func backward(dLogprobs: [[Float]], dHidden: [Float]? = nil) throws {
         guard let state else { throw LlamaError.badBatch(reason: "call forward before backward") }
+        guard state.forBackward else {
+            throw LlamaError.badBatch(reason: "the last forward was forward-only (forBackward: false); run it with forBackward: true before backward")
+        }
         guard dLogprobs.count == state.packing.lengths.count,
               zip(dLogprobs, state.packing.lengths).allSatisfy({ $0.count == $1 })
         else {

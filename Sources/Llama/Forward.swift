@@ -13,8 +13,12 @@ import Tensor
 
 extension LlamaModel {
     /// Runs the model on `batch` and returns the selected targets' log-probs (and the final
-    /// hidden states when `computeHidden`). `training` enables LoRA dropout.
-    public func forward(_ batch: TokenBatch, computeHidden: Bool = false, training: Bool = false) throws -> ForwardResult {
+    /// hidden states when `computeHidden`). `training` enables LoRA dropout. `forBackward: false`
+    /// is a forward-only pass (scoring, reference log-probs): the layers share one activation
+    /// region instead of keeping each its own, a thirtieth of the memory for SmolLM2, and
+    /// `backward` refuses to follow it.
+    public func forward(_ batch: TokenBatch, computeHidden: Bool = false, training: Bool = false,
+                        forBackward: Bool = true) throws -> ForwardResult {
         let cfg = config
         let c = cfg.hiddenSize, f = cfg.intermediateSize, v = cfg.vocabularySize
         let hd = cfg.headCount * cfg.headDim, kvd = cfg.kvHeadCount * cfg.headDim, qkvWidth = hd + 2 * kvd
@@ -54,9 +58,10 @@ extension LlamaModel {
         }
         let ownLengths = packing.ownLengths, shared = packing.sharedRows
         let attSize = attentionSize(heads: cfg.headCount, lengths: ownLengths, prefixes: shared)
-        let saved = ActivationLayout(config: cfg, n: n, att: attSize)
+        let saved = ActivationLayout(config: cfg, n: n, att: attSize, perLayer: forBackward)
         ws.activations.reserve(saved.count)
-        state = ForwardState(packing: packing, attSize: attSize, layout: saved, targetIndex: targetIndex, training: training)
+        state = ForwardState(packing: packing, attSize: attSize, layout: saved, targetIndex: targetIndex, training: training,
+                             forBackward: forBackward)
         adapter?.prepare(rows: n, training: training)
 
         let p = parameters.pointer, a = ws.activations.pointer
@@ -134,7 +139,7 @@ extension LlamaModel {
         ws.logprobs = [Float](repeating: 0, count: m)
         ws.head.reserve(logprobScratchSize(v: v, c: c))
         // A model with trainable weights keeps the logits for its backward (if they fit).
-        let keep = (trainsBase || adapter != nil) && m * v <= savedLogitsBudget
+        let keep = forBackward && (trainsBase || adapter != nil) && m * v <= savedLogitsBudget
         if keep { ws.logits.reserve(m * v) }
         state?.logitsSaved = keep
         let savedLogits = keep ? ws.logits.pointer : nil

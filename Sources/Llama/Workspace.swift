@@ -19,7 +19,10 @@ struct ActivationLayout {
     var residFinal = 0, lnf = 0, rstdf = 0
     var count = 0
 
-    init(config cfg: LlamaConfiguration, n: Int, att: Int) {
+    /// `perLayer`: every layer's activations have their own region (what a backward reads).
+    /// Without it (a forward-only pass) all layers share one region, which each layer
+    /// overwrites, its output to the residual stream included (the forward writes it in place).
+    init(config cfg: LlamaConfiguration, n: Int, att: Int, perLayer: Bool = true) {
         let c = cfg.hiddenSize, f = cfg.intermediateSize
         let hd = cfg.headCount * cfg.headDim, qkv = hd + 2 * cfg.kvHeadCount * cfg.headDim
         let arch = cfg.architecture
@@ -30,6 +33,10 @@ struct ActivationLayout {
         }
         let sharedAct = take(n * f)
         for _ in 0..<cfg.layerCount {
+            if !perLayer, let first = layers.first {
+                layers.append(first)
+                continue
+            }
             var l = Layer()
             l.resid = take(n * c)
             l.ln1 = take(n * c)
@@ -107,6 +114,8 @@ struct ForwardState {
     var training: Bool
     /// Whether `Workspace.logits` holds this forward's logits.
     var logitsSaved = false
+    /// Whether every layer's activations were kept (false: a forward-only pass, no backward).
+    var forBackward = true
     /// Packed rows.
     var n: Int { packing.count }
 }

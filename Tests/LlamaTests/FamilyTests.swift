@@ -57,6 +57,26 @@ import Testing
         }
     }
 
+    /// A forward-only pass (the layers share one activation region, written in place) gives
+    /// the full forward's log-probs, hidden states and logits, and refuses a backward.
+    @Test(arguments: Fixtures.families)
+    func forwardOnlyPassGivesTheFullForwardsOutputs(_ name: String) throws {
+        let model = try LlamaModel.load(from: Fixtures.family(name))
+        model.trainsBase = true
+        let batch = try Fixtures.Batch(folder: Fixtures.family(name)).all()
+        let positions = [(sequence: 0, position: 1), (sequence: batch.lengths.count - 1, position: batch.lengths.last! - 1)]
+        let full = try model.forward(batch, computeHidden: true)
+        let fullLogits = try model.logits(at: positions)
+        let only = try model.forward(batch, computeHidden: true, forBackward: false)
+        #expect(only.logprobs == full.logprobs)
+        #expect(only.hidden == full.hidden)
+        #expect(try model.logits(at: positions) == fullLogits)
+        let zeros = batch.lengths.map { [Float](repeating: 0, count: $0) }
+        #expect(throws: LlamaError.self) { try model.backward(dLogprobs: zeros) }
+        _ = try model.forward(batch)
+        try model.backward(dLogprobs: zeros)
+    }
+
     @Test(arguments: Fixtures.families)
     func baseGradientsMatchTransformers(_ name: String) throws {
         let folder = Fixtures.family(name)

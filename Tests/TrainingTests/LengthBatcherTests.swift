@@ -28,4 +28,17 @@ import Testing
         #expect(a.batch(at: 20).epoch == 1)
         #expect(a.batch(at: 20).indices == a.batches[a.order(epoch: 1)[0]])
     }
+
+    @Test func forwardOnlyPassesVisitTheLargestBatchFirst() {
+        let lengths = [50, 10, 48, 11, 200, 12, 49, 199, 9]
+        let batches = LengthBatcher(lengths: lengths, batchSize: 3, seed: 7).batches
+        // Tokens per batch: 30, 109, 449; a smaller last batch (one 300-token sequence, 300)
+        // goes after the full batch of 449.
+        #expect(LengthBatcher.largestFirst(batches, length: { lengths[$0] }) == [[0, 7, 4], [5, 2, 6], [8, 1, 3]])
+        let withShortLast = batches + [[9]]
+        let longer = lengths + [300]
+        #expect(LengthBatcher.largestFirst(withShortLast, length: { longer[$0] }) == [[0, 7, 4], [9], [5, 2, 6], [8, 1, 3]])
+        // Equal sizes keep their order.
+        #expect(LengthBatcher.largestFirst([[0], [1], [2]], length: { _ in 5 }) == [[0], [1], [2]])
+    }
 }

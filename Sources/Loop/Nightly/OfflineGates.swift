@@ -40,15 +40,24 @@ public struct OfflineGates {
         guard let parent = parent ?? manifest.parent else {
             throw GateError.noParent(candidate: candidate)
         }
+        // Each part says what it scored and how long it took (the parts run a minute or more).
+        var started = Date()
+        func finished(_ what: String) {
+            log(String(format: "evaluation: %@ (%.1f s)", what, Date().timeIntervalSince(started)))
+            started = Date()
+        }
         let c = try PolicyLoader.load(candidate, registry: registry)
         let p = try PolicyLoader.load(parent, registry: registry)
         for m in [c.model, p.model] where m.adapter != nil { m.mergeAdapterForSampling() }
+        finished("loaded \(candidate) and \(parent)")
         let template = try ChatTemplate.forTokenizer(c.tokenizer, override: nil)
         let evaluator = CandidateEvaluator(candidate: c, parent: p, template: template, config: config, log: log)
         var e = CandidateEvaluation()
         try evaluator.implicitRewards(try NightlyFeedback(heldOutFrom: store).heldOutSample(config), into: &e)
+        finished("held-out comparisons (\(e.pairMargins.count)) and judgments (\(e.judgmentMargins.count)) scored by both policies")
         let file = config.evaluation.validationFile
         try evaluator.validationLoss(file: file.hasPrefix("/") ? URL(fileURLWithPath: file) : root.appendingPathComponent(file), into: &e)
+        finished("SFT validation loss of both policies (\(e.validationTokens.count) examples)")
         // Fresh answers of both policies to the first held-out prompts.
         let prompts = try store.prompts(split: .heldout, limit: config.evaluation.freshPrompts)
         if !prompts.isEmpty {
@@ -61,6 +70,7 @@ public struct OfflineGates {
                             baseline: nil, options: parentOptions, prompts: prompts)
             try sampler.run(policy: candidate, chat: ChatModel(model: c.model, tokenizer: c.tokenizer, template: template),
                             baseline: parent, options: options, prompts: prompts)
+            finished("fresh answers of both policies to held-out prompts (\(prompts.count))")
             let ids = prompts.map { $0.id! }
             let mine = Dictionary(grouping: try store.samples(policy: candidate, promptIDs: ids), by: \.promptID)
             let theirs = Dictionary(grouping: try store.samples(policy: parent, promptIDs: ids), by: \.promptID)
@@ -74,6 +84,7 @@ public struct OfflineGates {
             // candidate and the parent in fp32 a 1.5B night otherwise needed more than 24 GiB here).
             let reward = try rewardName.map { try RewardModel.load($0, registry: registry).reward }
             try evaluator.freshAnswers(answers, reward: reward, into: &e)
+            finished("\(rewardName.map { "\($0) scored the answer pairs (\(e.rewardGains.count)); " } ?? "")KL to the parent on the candidate's answers (\(e.kl.count))")
         }
         return GateReport(candidate: candidate, parent: parent, evaluation: e, gates: config.gates, seed: config.seed)
     }

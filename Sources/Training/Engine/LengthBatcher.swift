@@ -56,3 +56,15 @@ public struct LengthBatcher: Sendable, Equatable {
         return (0..<max(cursor, 0)).flatMap { batch(at: $0).indices }.sorted()
     }
 }
+
+extension LengthBatcher {
+    /// `batches` by packed tokens (the sum of `length` over a batch), largest first: the order
+    /// for a forward-only pass. The model's activation buffers only grow, and each growth is a
+    /// fresh allocation the kernel zeroes page by page; in the shortest-first order the batcher
+    /// builds, nearly every batch grew them (a tenth of the nightly evaluation's time went to
+    /// page faults). Largest first, the first batch reserves what the rest reuse.
+    public static func largestFirst(_ batches: [[Int]], length: (Int) -> Int) -> [[Int]] {
+        let tokens = batches.map { $0.reduce(0) { $0 + length($1) } }
+        return batches.indices.sorted { (tokens[$0], $1) > (tokens[$1], $0) }.map { batches[$0] }
+    }
+}

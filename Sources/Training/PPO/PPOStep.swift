@@ -53,7 +53,7 @@ extension PPOTrainer {
         let grid = ResponseGrid(sequences)
         let all = Array(sequences.indices)
         let tokens = try batch(sequences, rows: all)
-        let out = try snapshot.policy.forward(tokens, computeHidden: true, training: false)
+        let out = try snapshot.policy.forward(tokens, computeHidden: true, training: false, forBackward: false)
         let logprobs = grid.logprobs(out, rows: all)
         let (packed, cells) = grid.hiddenRows(rows: all, packing: out.rows)
         var values = [Double](repeating: 0, count: sequences.count * grid.width)

@@ -37,11 +37,11 @@ final class PolicySnapshot {
 
     /// A forward of the reference (no gradient, no dropout).
     func referenceForward(_ batch: TokenBatch) throws -> ForwardResult {
-        if let referenceModel { return try referenceModel.forward(batch, training: false) }
+        if let referenceModel { return try referenceModel.forward(batch, training: false, forBackward: false) }
         let trained = policy.adapter
         policy.adapter = referenceAdapter
         defer { policy.adapter = trained }
-        return try policy.forward(batch, training: false)
+        return try policy.forward(batch, training: false, forBackward: false)
     }
 
     /// Refreshes `sampling` from the policy's current weights.

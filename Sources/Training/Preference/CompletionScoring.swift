@@ -30,7 +30,8 @@ public enum CompletionScoring {
     }
 
     /// Batches of at most `batchSize` sequences for a forward-only pass, sequences of one prompt
-    /// in the same batch (so it computes the prompt once) and prompts of similar length together.
+    /// in the same batch (so it computes the prompt once) and prompts of similar length together,
+    /// largest batch first (`LengthBatcher.largestFirst`).
     static func promptGroupedBatches(_ sequences: [CompletionSequence], batchSize: Int) -> [[Int]] {
         var groups: [[Int]] = [], groupOf: [[Int32]: Int] = [:]
         for (i, s) in sequences.enumerated() {
@@ -41,7 +42,8 @@ public enum CompletionScoring {
                 groups.append([i])
             }
         }
-        // Groups larger than a batch are cut; then shortest first, as LengthBatcher orders.
+        // Groups larger than a batch are cut; pieces of similar length are batched together,
+        // and the batches visited largest first.
         let pieces = groups.flatMap { g in stride(from: 0, to: g.count, by: batchSize).map { Array(g[$0..<min(g.count, $0 + batchSize)]) } }
         let longest = pieces.map { $0.map { sequences[$0].count }.max()! }
         let order = pieces.indices.sorted { (longest[$0], $0) < (longest[$1], $1) }
@@ -54,7 +56,7 @@ public enum CompletionScoring {
             current += pieces[p]
         }
         if !current.isEmpty { batches.append(current) }
-        return batches
+        return LengthBatcher.largestFirst(batches) { sequences[$0].count }
     }
 
     /// Σ of each row's selected log-probs (S), summed in Double.
@@ -71,16 +73,16 @@ public enum CompletionScoring {
         }
     }
 
-    /// Forward-only sequence log-probs of many sequences (no gradient, no dropout), in
-    /// length-sorted batches of at most `batchSize` that keep each prompt's sequences together;
-    /// returned in input order.
+    /// Forward-only sequence log-probs of many sequences (no gradient, no dropout), in batches of
+    /// at most `batchSize` sequences of similar length that keep each prompt's sequences
+    /// together (`promptGroupedBatches`); returned in input order.
     public static func logprobs(model: LlamaModel, sequences: [CompletionSequence], batchSize: Int,
                          progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [Double] {
         guard !sequences.isEmpty else { return [] }
         var out = [Double](repeating: 0, count: sequences.count)
         var done = 0
         for indices in promptGroupedBatches(sequences, batchSize: batchSize) {
-            let result = try model.forward(batch(indices.map { sequences[$0] }), training: false)
+            let result = try model.forward(batch(indices.map { sequences[$0] }), training: false, forBackward: false)
             for (k, s) in sums(result).enumerated() { out[indices[k]] = s }
             done += indices.count
             progress(done, sequences.count)

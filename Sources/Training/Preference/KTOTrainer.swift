@@ -155,7 +155,7 @@ public enum KTOTrainer {
     public static func accumulate(model: LlamaModel, examples: [LabelledCompletion<[Int32]>], reference: [Double],
                                   klSequences: [CompletionSequence], klReference: [Double],
                                   objective: KTO.Parameters, weight: Double = 1) throws -> KTO.Result<Double> {
-        let policyKL = klSequences.isEmpty ? [] : CompletionScoring.sums(try model.forward(CompletionScoring.batch(klSequences), training: false))
+        let policyKL = klSequences.isEmpty ? [] : CompletionScoring.sums(try model.forward(CompletionScoring.batch(klSequences), training: false, forBackward: false))
         let batch = try CompletionScoring.batch(examples.map { CompletionSequence(prompt: $0.prompt, completion: $0.completion) })
         let policy = CompletionScoring.sums(try model.forward(batch, training: true))
         let result = try KTO.loss(KTO.Batch(policy: policy, reference: reference, desirable: examples.map(\.desirable),

@@ -31,14 +31,15 @@ public final class RewardModel {
     }
 
     /// Rewards of `sequences` (prompt + completion; only the sequence's last token is read).
-    /// `training` enables LoRA dropout.
-    public func forward(_ sequences: [CompletionSequence], training: Bool) throws -> Scored {
+    /// `training` enables LoRA dropout; `forBackward: false` scores without keeping what a
+    /// backward would read (`LlamaModel.forward`).
+    public func forward(_ sequences: [CompletionSequence], training: Bool, forBackward: Bool = true) throws -> Scored {
         // No log-probs are needed: every target position is off.
         // Sequences with the same prompt compute it once (the last token is never shared).
         let batch = try TokenBatch(ids: sequences.map { $0.prompt + $0.completion },
                                    targetMask: sequences.map { [Bool](repeating: false, count: $0.count) })
             .sharingPrompts(sequences.map(\.prompt.count))
-        let out = try model.forward(batch, computeHidden: true, training: training)
+        let out = try model.forward(batch, computeHidden: true, training: training, forBackward: forBackward)
         let rows = batch.lengths.enumerated().map { out.rows.row($0, $1 - 1) }
         let hidden = out.hidden ?? []
         return Scored(rewards: head.forward(hidden: hidden, rows: rows), hidden: hidden, lastRows: rows, lengths: batch.lengths)
@@ -78,7 +79,7 @@ public final class RewardModel {
         var read = [[Float]](repeating: [], count: features ? sequences.count : 0)
         let width = head.width
         for indices in CompletionScoring.promptGroupedBatches(sequences, batchSize: batchSize) {
-            let scored = try forward(indices.map { sequences[$0] }, training: false)
+            let scored = try forward(indices.map { sequences[$0] }, training: false, forBackward: false)
             for (k, r) in scored.rewards.enumerated() {
                 rewards[indices[k]] = r
                 if features { read[indices[k]] = Array(scored.hidden[scored.lastRows[k] * width ..< (scored.lastRows[k] + 1) * width]) }

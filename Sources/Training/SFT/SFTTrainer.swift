@@ -116,10 +116,11 @@ public enum SFTTrainer {
     /// in dataset order (forward only).
     public static func exampleLosses(model: LlamaModel, dataset: SFTDataset, batchSize: Int) throws -> [(nll: Double, tokens: Int)] {
         var out = [(nll: Double, tokens: Int)](repeating: (0, 0), count: dataset.examples.count)
-        let batcher = LengthBatcher(lengths: dataset.examples.map(\.ids.count), batchSize: batchSize, seed: 0)
-        for indices in batcher.batches {
+        let lengths = dataset.examples.map(\.ids.count)
+        let batcher = LengthBatcher(lengths: lengths, batchSize: batchSize, seed: 0)
+        for indices in LengthBatcher.largestFirst(batcher.batches, length: { lengths[$0] }) {
             let batch = try TokenBatch(ids: indices.map { dataset.examples[$0].ids }, targetMask: indices.map { dataset.examples[$0].targetMask })
-            let result = try model.forward(batch, training: false)
+            let result = try model.forward(batch, training: false, forBackward: false)
             for (b, row) in result.logprobs.enumerated() {
                 for t in row.indices where batch.targetMask[b][t] {
                     out[indices[b]].nll -= Double(row[t])
