@@ -113,8 +113,10 @@ struct CandidateEvaluator {
         let mine = try answers.map { try sequence($0.prompt, $0.candidate) }
         let theirs = try answers.map { try sequence($0.prompt, $0.parent) }
         if let reward {
-            e.rewardCandidate = try reward.score(mine, batchSize: 4)
-            e.rewardParent = try reward.score(theirs, batchSize: 4)
+            // One call, so each prompt is computed once for both policies' answers.
+            let scores = try reward.score(mine + theirs, batchSize: 8)
+            e.rewardCandidate = Array(scores[..<mine.count])
+            e.rewardParent = Array(scores[mine.count...])
             e.rewardGains = zip(e.rewardCandidate, e.rewardParent).map { $0 - $1 }
         }
         e.kl = try logRatios(mine)
