@@ -15,7 +15,7 @@ extension LlamaModel {
     /// Runs the model on `batch` and returns the selected targets' log-probs (and the final
     /// hidden states when `computeHidden`). `training` enables LoRA dropout. `forBackward: false`
     /// is a forward-only pass (scoring, reference log-probs): the layers share one activation
-    /// region instead of keeping each its own, a thirtieth of the memory for SmolLM2, and
+    /// region instead of keeping each its own (about a thirtieth of the memory for SmolLM2), and
     /// `backward` refuses to follow it.
     public func forward(_ batch: TokenBatch, computeHidden: Bool = false, training: Bool = false,
                         forBackward: Bool = true) throws -> ForwardResult {
