@@ -81,18 +81,23 @@ public struct BLASStatus: Sendable, Codable {
             warning: cString(s.warning), threads: s.loaded != 0 ? Int(rounds_blas_threads()) : 0)
     }
 
-    /// The best of 5 rounds of 10 (m×k)·(k×n) sgemms, in GFLOP/s: the machine's matrix-product
-    /// rate that model-FLOPs utilization is measured against.
-    public static func sgemmRate(m: Int = 1024, k: Int = 576, n: Int = 1536) -> Double {
+    /// The best of `rounds` rounds of `perRound` (m×k)·(k×n) products op(A)·op(B) (`gemm`, after
+    /// one untimed), in GFLOP/s. The defaults, a linear layer's forward x·Wᵀ: the machine's
+    /// matrix-product rate that model-FLOPs utilization is measured against.
+    public static func sgemmRate(transA: Bool = false, transB: Bool = true, m: Int = 1024, k: Int = 576, n: Int = 1536,
+                                 rounds: Int = 5, perRound: Int = 10) -> Double {
         let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
         for i in 0..<(m * k) { a.pointer[i] = Float(i % 7) * 0.1 }
         for i in 0..<(k * n) { b.pointer[i] = Float(i % 5) * 0.1 }
-        let reps = 10
-        matmulForward(c.pointer, a.pointer, b.pointer, n: m, c: k, oc: n)
-        return (0..<5).map { _ in
+        func product() {
+            gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a.pointer, lda: transA ? m : k,
+                 b: b.pointer, ldb: transB ? k : n, beta: 0, c: c.pointer, ldc: n)
+        }
+        product()
+        return (0..<rounds).map { _ in
             let start = Date()
-            for _ in 0..<reps { matmulForward(c.pointer, a.pointer, b.pointer, n: m, c: k, oc: n) }
-            return 2 * Double(m * k * n * reps) / Date().timeIntervalSince(start) / 1e9
+            for _ in 0..<perRound { product() }
+            return 2 * Double(m * k * n * perRound) / Date().timeIntervalSince(start) / 1e9
         }.max()!
     }
 

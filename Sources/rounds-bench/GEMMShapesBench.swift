@@ -47,17 +47,8 @@ struct GEMMShapesBench: ParsableCommand {
         print("one-thread sgemm, the shapes of a training step of SmolLM2-135M (4 × 256 tokens, half the rows per worker):")
         Threads.with(1) {
             for s in Self.shapes {
-                let a = FloatBuffer(count: s.m * s.k), b = FloatBuffer(count: s.k * s.n), c = FloatBuffer(count: s.m * s.n)
-                for i in 0..<(s.m * s.k) { a[i] = Float(i % 7) * 0.1 }
-                for i in 0..<(s.k * s.n) { b[i] = Float(i % 5) * 0.1 }
-                var best = Double.infinity
-                for _ in 0..<repeats {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    gemm(transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, a: a.pointer, lda: s.transA ? s.m : s.k,
-                         b: b.pointer, ldb: s.transB ? s.k : s.n, beta: 0, c: c.pointer, ldc: s.n)
-                    best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                }
-                let rate = 2 * Double(s.m) * Double(s.n) * Double(s.k) / best / 1e9
+                let rate = BLASStatus.sgemmRate(transA: s.transA, transB: s.transB, m: s.m, k: s.k, n: s.n,
+                                                rounds: repeats, perRound: 1)
                 let name = s.name.padding(toLength: 38, withPad: " ", startingAt: 0)
                 print("  \(name)" + String(format: " m=%5d n=%5d k=%5d ", s.m, s.n, s.k)
                       + (s.transA ? "T" : "N") + (s.transB ? "T" : "N") + String(format: "  %6.1f GFLOP/s", rate))
