@@ -52,11 +52,15 @@ public final class ChatModel {
     }
 
     /// N samples of the next assistant turn of each conversation. `onText(prompt, sample,
-    /// piece)` receives each sample's text as whole characters while it is generated.
-    /// `streams`: a random stream number per conversation (see `Generator`).
+    /// piece)` receives each sample's text as whole characters while it is generated;
+    /// `onPrompt(prompt, samples)` each conversation's N samples as soon as they have all
+    /// ended (conversations end in any order: up to `maxBatch` samples decode together and
+    /// the next conversation starts as slots free up). `streams`: a random stream number per
+    /// conversation (see `Generator`).
     public func generate(
         conversations: [[ChatMessage]], samplesPerPrompt n: Int, parameters: SamplingParameters,
-        maxBatch: Int = 16, streams: [UInt64]? = nil, onText: ((Int, Int, String) -> Void)? = nil
+        maxBatch: Int = 16, streams: [UInt64]? = nil, onText: ((Int, Int, String) -> Void)? = nil,
+        onPrompt: Generator.PromptHandler? = nil
     ) throws -> [GeneratedSample] {
         let prompts = try conversations.map(promptIDs)
         let generator = self.generator(maxBatch: maxBatch)
@@ -73,7 +77,8 @@ public final class ChatModel {
         }
         var samples = try generator.generate(
             prompts: prompts, samplesPerPrompt: n, parameters: parameters, endTokens: endTokens, streams: streams,
-            decode: { tokenizer.decodeWholeCharacters($0.map(Int.init), skipSpecialTokens: true) }, onToken: handler)
+            decode: { tokenizer.decodeWholeCharacters($0.map(Int.init), skipSpecialTokens: true) }, onToken: handler,
+            onPrompt: onPrompt)
         if let onText {
             for (key, var stream) in decoders.sorted(by: { $0.key < $1.key }) {
                 let rest = stream.finish()

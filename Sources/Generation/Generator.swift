@@ -18,14 +18,15 @@ public struct GeneratedSample: Codable, Equatable, Sendable {
 }
 
 /// Samples N continuations of each prompt on a KV-cached decoder: each prompt is prefilled
-/// once and its cache copied to its N samples, then all live samples decode as one batch.
+/// once and its cache copied to its N samples, then all live samples decode as one batch,
+/// and a prompt waiting for slots enters the batch as soon as N samples have ended.
 /// Sample i of prompt p draws from `SeededRandom(seed:, stream: s_p·N + i)` where s_p is the
 /// prompt's stream (its index, or the caller's `streams[p]`, e.g. a database id), so a
 /// sample's tokens do not depend on how prompts are batched (up to float rounding in the GEMMs).
 public final class Generator {
     public let weights: DecoderWeights
     public let geometry: DecoderGeometry
-    /// Most sequences decoded together; more prompts run in successive batches.
+    /// Most sequences decoded together; further prompts enter as earlier samples end.
     public let maxBatch: Int
 
     /// Decode steps on int8-quantized activations where the CPU has the integer kernels
@@ -47,18 +48,28 @@ public final class Generator {
     /// Called after each sampled token: (prompt index, sample index, token id).
     public typealias TokenHandler = (Int, Int, Int32) -> Void
 
+    /// Called once per prompt when its last sample has finished: (prompt index, its N samples
+    /// in sample order). Prompts finish in any order; a thrown error stops the generation.
+    public typealias PromptHandler = (Int, [GeneratedSample]) throws -> Void
+
     /// N samples per prompt, in order (prompt 0 sample 0, prompt 0 sample 1, …).
     /// `endTokens` end a sample with `.eos` when `parameters.stopAtEndOfTurn`;
     /// `parameters.stopTokenIDs` end it with `.stop`. `decode` turns ids into text.
     /// `streams`: one random stream number per prompt (default: the prompt's index).
+    ///
+    /// Up to `maxBatch` sequences decode together, and a finished sequence's slot is not left
+    /// empty: as soon as N slots are free the next prompt is prefilled into them (continuous
+    /// batching), so a batch does not wait for its longest answer.
     public func generate(
         prompts: [[Int32]], samplesPerPrompt n: Int, parameters: SamplingParameters,
-        endTokens: Set<Int32>, streams: [UInt64]? = nil, decode: (([Int32]) -> String)? = nil, onToken: TokenHandler? = nil
+        endTokens: Set<Int32>, streams: [UInt64]? = nil, decode: (([Int32]) -> String)? = nil, onToken: TokenHandler? = nil,
+        onPrompt: PromptHandler? = nil
     ) throws -> [GeneratedSample] {
         try parameters.validate()
         precondition(n >= 1, "at least one sample per prompt")
         precondition(streams == nil || streams!.count == prompts.count, "one stream per prompt")
         for (i, prompt) in prompts.enumerated() where prompt.isEmpty { throw InferenceError.emptyPrompt(index: i) }
+        guard !prompts.isEmpty else { return [] }
         let promptsPerBatch = max(1, maxBatch / n)
         let longest = prompts.map(\.count).max() ?? 0
         let capacity = min(longest + parameters.maxNewTokens, geometry.maxPositions)
@@ -66,17 +77,10 @@ public final class Generator {
         let decoder = IncrementalDecoder(
             weights: weights, geometry: geometry, slots: min(prompts.count, promptsPerBatch) * n,
             capacity: capacity, maxRows: 256, integerProducts: integerProducts)
-        var results: [GeneratedSample] = []
-        results.reserveCapacity(prompts.count * n)
-        var first = 0
-        while first < prompts.count {
-            let range = first..<min(first + promptsPerBatch, prompts.count)
-            results += try generateBatch(
-                decoder: decoder, prompts: range.map { (index: $0, ids: prompts[$0], stream: streams?[$0] ?? UInt64($0)) }, n: n,
-                parameters: parameters, endTokens: endTokens, decode: decode, onToken: onToken)
-            first = range.upperBound
-        }
-        return results
+        var run = Run(decoder: decoder, prompts: prompts, n: n, parameters: parameters, endTokens: endTokens,
+                      streams: streams, decode: decode, onToken: onToken, onPrompt: onPrompt)
+        try run.complete()
+        return run.results.flatMap { $0 }
     }
 
     /// Per-sample decoding state.
@@ -88,70 +92,142 @@ public final class Generator {
         var finish: FinishReason?
     }
 
-    private func generateBatch(
-        decoder: IncrementalDecoder, prompts: [(index: Int, ids: [Int32], stream: UInt64)], n: Int,
-        parameters p: SamplingParameters, endTokens: Set<Int32>,
-        decode: (([Int32]) -> String)?, onToken: TokenHandler?
-    ) throws -> [GeneratedSample] {
-        let V = geometry.vocabulary
-        decoder.cache.resetAll()
-        let prefillSlots = prompts.indices.map { $0 * n }
-        let promptLogits = try decoder.prefill(prompts: prompts.map(\.ids), slots: prefillSlots)
-        for (j, _) in prompts.enumerated() {
-            for i in 1..<n { decoder.cache.copy(slot: j * n, to: j * n + i) }
+    /// One `generate` call: the prompts not yet started, the samples decoding and the free
+    /// cache slots.
+    private struct Run {
+        let decoder: IncrementalDecoder
+        let prompts: [[Int32]]
+        let n: Int
+        let p: SamplingParameters
+        let endTokens: Set<Int32>, stops: Set<Int32>
+        let streams: [UInt64]?
+        let decode: (([Int32]) -> String)?
+        let onToken: TokenHandler?, onPrompt: PromptHandler?
+        /// One sampler per cache slot (each owns vocabulary-sized scratch).
+        let samplers: [TokenSampler]
+        /// Every sample started so far.
+        var states: [Live] = []
+        /// Samples still decoding (indices into `states`), in the order of the next step's rows.
+        var active: [Int] = []
+        var free: [Int]
+        var nextPrompt = 0
+        /// Each prompt's samples still decoding, and the index in `states` of its first.
+        var unfinished: [Int], firstState: [Int]
+        /// Each prompt's samples, filled when its last sample finishes.
+        var results: [[GeneratedSample]]
+
+        init(decoder: IncrementalDecoder, prompts: [[Int32]], n: Int, parameters: SamplingParameters, endTokens: Set<Int32>,
+             streams: [UInt64]?, decode: (([Int32]) -> String)?, onToken: TokenHandler?, onPrompt: PromptHandler?) {
+            self.decoder = decoder
+            self.prompts = prompts
+            self.n = n
+            p = parameters
+            self.endTokens = endTokens
+            stops = Set(parameters.stopTokenIDs)
+            self.streams = streams
+            self.decode = decode
+            self.onToken = onToken
+            self.onPrompt = onPrompt
+            let slots = decoder.cache.slots
+            samplers = (0..<slots).map { _ in TokenSampler(vocabularySize: decoder.geometry.vocabulary, parameters: parameters) }
+            free = Array((0..<slots).reversed())  // popped from the end: lowest slot first
+            unfinished = Array(repeating: n, count: prompts.count)
+            firstState = Array(repeating: 0, count: prompts.count)
+            results = Array(repeating: [], count: prompts.count)
+            decoder.cache.resetAll()
         }
-        var live: [Live] = []
-        for (j, prompt) in prompts.enumerated() {
-            for i in 0..<n {
-                live.append(Live(prompt: prompt.index, sample: i, slot: j * n + i,
-                                 random: SeededRandom(seed: p.seed, stream: prompt.stream &* UInt64(n) &+ UInt64(i))))
+
+        mutating func complete() throws {
+            while true {
+                try admit()
+                // admit() leaves fewer than N free slots or no prompt waiting; with nothing
+                // decoding every slot is free, so nothing waits either.
+                if active.isEmpty { return }
+                let logits = try decoder.step(tokens: active.map { states[$0].tokens.last! },
+                                              slots: active.map { states[$0].slot })
+                sample(active, rows: Array(active.indices), of: logits)
+                active = try settle(active)
             }
         }
-        let samplers = live.map { _ in TokenSampler(vocabularySize: V, parameters: p) }
-        let stops = Set(p.stopTokenIDs)
 
-        // Row r of `logits` belongs to live[rowOwner[r]].
-        var rowOwner = live.indices.map { $0 }
-        var logits = UnsafePointer(promptLogits)
-        var prefillRow = live.map { $0.slot / n }  // first token: each prompt's prefill row
-        var tokens: [Int32] = [], slots: [Int] = []
-        while true {
-            // Sample one token for every live row (rows are independent: parallel).
-            live.withUnsafeMutableBufferPointer { states in
-                let base = logits
-                let rows = rowOwner, firstRows = prefillRow
-                parallelFor(rows.count) { r in
-                    let s = rows[r]
-                    let row = firstRows.isEmpty ? r : firstRows[s]
-                    let t = samplers[s].sample(base + row * V, random: &states[s].random)
+        /// Prefills the next prompts into free slots (each prompt once, its cache copied to
+        /// its other N − 1 slots) and samples their first tokens; repeats while samples that
+        /// end at once free enough slots.
+        private mutating func admit() throws {
+            while nextPrompt < prompts.count, free.count >= n {
+                let count = min(prompts.count - nextPrompt, free.count / n)
+                let entering = nextPrompt..<(nextPrompt + count)
+                nextPrompt += count
+                var firstSlots: [Int] = [], started: [Int] = [], rows: [Int] = []
+                for (j, index) in entering.enumerated() {
+                    let stream = streams?[index] ?? UInt64(index)
+                    firstState[index] = states.count
+                    for i in 0..<n {
+                        let slot = free.removeLast()
+                        decoder.cache.reset(slot: slot)
+                        if i == 0 { firstSlots.append(slot) }
+                        started.append(states.count)
+                        rows.append(j)
+                        states.append(Live(prompt: index, sample: i, slot: slot,
+                                           random: SeededRandom(seed: p.seed, stream: stream &* UInt64(n) &+ UInt64(i))))
+                    }
+                }
+                let logits = try decoder.prefill(prompts: entering.map { prompts[$0] }, slots: firstSlots)
+                for (s, row) in zip(started, rows) where states[s].sample > 0 {
+                    decoder.cache.copy(slot: firstSlots[row], to: states[s].slot)
+                }
+                sample(started, rows: rows, of: logits)
+                active += try settle(started)
+            }
+        }
+
+        /// Samples one token for each listed sample from its row of `logits` (rows are
+        /// independent: in parallel).
+        private mutating func sample(_ samples: [Int], rows: [Int], of logits: UnsafeMutablePointer<Float>) {
+            let V = decoder.geometry.vocabulary, samplers = self.samplers
+            let base = UnsafePointer(logits)
+            states.withUnsafeMutableBufferPointer { states in
+                parallelFor(samples.count) { r in
+                    let s = samples[r]
+                    let t = samplers[states[s].slot].sample(base + rows[r] * V, random: &states[s].random)
                     states[s].tokens.append(t.id)
                     states[s].logProb += Double(t.logProb)
                 }
             }
-            prefillRow = []
-            tokens.removeAll(keepingCapacity: true)
-            slots.removeAll(keepingCapacity: true)
+        }
+
+        /// Reports each listed sample's new token and ends those that are done (freeing their
+        /// slots, and handing over a prompt whose samples have all ended); returns the rest.
+        private mutating func settle(_ samples: [Int]) throws -> [Int] {
             var next: [Int] = []
-            for s in rowOwner {
-                let t = live[s].tokens.last!
-                onToken?(live[s].prompt, live[s].sample, t)
+            for s in samples {
+                let t = states[s].tokens.last!
+                onToken?(states[s].prompt, states[s].sample, t)
                 if p.stopAtEndOfTurn, endTokens.contains(t) {
-                    live[s].finish = .eos
+                    states[s].finish = .eos
                 } else if stops.contains(t) {
-                    live[s].finish = .stop
-                } else if live[s].tokens.count >= p.maxNewTokens || decoder.cache.lengths[live[s].slot] >= decoder.cache.capacity {
-                    live[s].finish = .length
+                    states[s].finish = .stop
+                } else if states[s].tokens.count >= p.maxNewTokens
+                    || decoder.cache.lengths[states[s].slot] >= decoder.cache.capacity {
+                    states[s].finish = .length
                 } else {
                     next.append(s)
-                    tokens.append(t)
-                    slots.append(live[s].slot)
+                    continue
+                }
+                free.append(states[s].slot)
+                let prompt = states[s].prompt
+                unfinished[prompt] -= 1
+                if unfinished[prompt] == 0 {
+                    let first = firstState[prompt]
+                    results[prompt] = states[first..<(first + n)].map(finished)
+                    try onPrompt?(prompt, results[prompt])
                 }
             }
-            rowOwner = next
-            if rowOwner.isEmpty { break }
-            logits = UnsafePointer(try decoder.step(tokens: tokens, slots: slots))
+            free.sort(by: >)
+            return next
         }
-        return live.map { state in
+
+        private func finished(_ state: Live) -> GeneratedSample {
             var textIDs = state.tokens
             if state.finish != .length, !textIDs.isEmpty { textIDs.removeLast() }
             return GeneratedSample(

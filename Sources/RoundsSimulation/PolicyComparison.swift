@@ -84,21 +84,22 @@ public struct PolicyComparison: Sendable {
         var result = PolicyComparison()
         func answers(_ policy: (name: String, chat: ChatModel?)) throws -> [Answer] {
             guard let chat = policy.chat else { return [] }
-            var out: [Answer] = []
-            let perBatch = max(1, 16 / n)
-            for start in stride(from: 0, to: prompts.count, by: perBatch) {
-                let chunk = Array(prompts[start..<min(start + perBatch, prompts.count)])
-                let samples = try chat.generate(
-                    conversations: chunk.map(\.messages), samplesPerPrompt: n, parameters: parameters, maxBatch: 16,
-                    streams: (start..<start + chunk.count).map(UInt64.init))
-                for s in samples {
-                    let p = start + s.promptIndex
-                    out.append(Answer(prompt: p, sample: s.sampleIndex, policy: policy.name, text: s.text,
-                                      shape: shape(prompt: prompts[p].reviewText, answer: s.text, finish: s.finishReason, tokens: s.tokenCount)))
-                }
-                progress?("\(policy.name): \(min(start + perBatch, prompts.count))/\(prompts.count) prompts")
+            var done = 0
+            // Up to 16 sequences decode together; prompt p's stream is p, as it always was.
+            let samples = try chat.generate(
+                conversations: prompts.map(\.messages), samplesPerPrompt: n, parameters: parameters, maxBatch: 16,
+                streams: prompts.indices.map(UInt64.init),
+                onPrompt: { _, _ in
+                    done += 1
+                    if done % max(1, 16 / n) == 0 || done == prompts.count {
+                        progress?("\(policy.name): \(done)/\(prompts.count) prompts")
+                    }
+                })
+            return samples.map { s in
+                let p = s.promptIndex
+                return Answer(prompt: p, sample: s.sampleIndex, policy: policy.name, text: s.text,
+                              shape: shape(prompt: prompts[p].reviewText, answer: s.text, finish: s.finishReason, tokens: s.tokenCount))
             }
-            return out
         }
         result.candidate = try answers(candidate)
         result.baseline = try baselineAnswers ?? answers(baseline)

@@ -11,6 +11,7 @@ struct RoundsBench: ParsableCommand {
             TokenizeBench.self,
             ModelLoadBench.self,
             GenerateBench.self,
+            SampleQueueBench.self,
             TrainBench.self,
             DPOBench.self,
             GEMMShapesBench.self,

@@ -137,6 +137,74 @@ import Tensor
         for s in four { #expect(s.tokenIDs == one.tokenIDs) }
     }
 
+    /// Continuous batching: with room for two prompts' samples at a time, the third prompt
+    /// waits until samples end and then takes their slots. Every sample equals the one drawn
+    /// with all prompts in the batch at once and with its prompt alone (its own random stream),
+    /// each prompt is handed over once, when its last sample has ended, and the results come
+    /// back in prompt and sample order.
+    @Test func waitingPromptsTakeTheSlotsOfEndedSamples() throws {
+        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: 4)
+        let everyone = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: 16)
+        let seqs = sequences
+        let prompts = [5, 9, 3, 12, 7, 2].enumerated().map { i, k in Array(seqs[i % seqs.count].suffix(k)) }
+        // One token in twenty ends a sample, so samples end at different steps (mostly before 24).
+        let ends = Set((0..<16).map { Int32(7 + 20 * $0) })
+        let p = SamplingParameters(temperature: 1, topP: 0.95, maxNewTokens: 24, seed: 3)
+        // The index of every onToken call, by prompt and sample.
+        var calls: [[Int]: [Int]] = [:], count = 0
+        var handed: [Int: [GeneratedSample]] = [:]
+        let samples = try generator.generate(
+            prompts: prompts, samplesPerPrompt: 2, parameters: p, endTokens: ends,
+            onToken: { prompt, sample, _ in
+                calls[[prompt, sample], default: []].append(count)
+                count += 1
+            },
+            onPrompt: { prompt, samples in
+                #expect(handed[prompt] == nil, "prompt \(prompt) handed over twice")
+                #expect(samples.allSatisfy { calls[[prompt, $0.sampleIndex]]?.count == $0.tokenCount },
+                        "prompt \(prompt) handed over before its samples ended")
+                handed[prompt] = samples
+            })
+        #expect(samples.map(\.promptIndex) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+        #expect(samples.map(\.sampleIndex) == Array(repeating: [0, 1], count: 6).flatMap { $0 })
+        #expect(Set(samples.map(\.tokenCount)).count > 2, "the samples should end at different steps")
+        for prompt in prompts.indices {
+            #expect(handed[prompt] == Array(samples[(2 * prompt)..<(2 * prompt + 2)]), "prompt \(prompt)")
+        }
+        // Prompt 2 starts once two samples of prompts 0 and 1 have ended, while the others decode.
+        let start = calls[[2, 0]]!.first!
+        let earlier = [[0, 0], [0, 1], [1, 0], [1, 1]].map { calls[$0]!.last! }
+        #expect(earlier.filter { $0 < start }.count >= 2)
+        #expect(earlier.contains { $0 > start }, "prompt 2 should decode alongside an earlier prompt")
+
+        let together = try everyone.generate(prompts: prompts, samplesPerPrompt: 2, parameters: p, endTokens: ends)
+        #expect(samples.map(\.tokenIDs) == together.map(\.tokenIDs))
+        for (i, prompt) in prompts.enumerated() {
+            let alone = try generator.generate(prompts: [prompt], samplesPerPrompt: 2, parameters: p, endTokens: ends,
+                                               streams: [UInt64(i)])
+            #expect(alone.map(\.tokenIDs) == Array(samples[(2 * i)..<(2 * i + 2)]).map(\.tokenIDs), "prompt \(i)")
+            for (a, b) in zip(alone, samples[(2 * i)..<(2 * i + 2)]) { #expect(abs(a.logProb - b.logProb) < 1e-4) }
+        }
+    }
+
+    /// An error thrown while handing over a prompt's samples stops the generation and reaches
+    /// the caller; the prompts handed over before it stay handed over.
+    @Test func anErrorInThePromptHandlerStopsTheGeneration() throws {
+        struct Refused: Error {}
+        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: 2)
+        let prompts = sequences.map { Array($0.prefix(4)) }
+        var handed: [Int] = []
+        #expect(throws: Refused.self) {
+            _ = try generator.generate(
+                prompts: prompts, samplesPerPrompt: 1, parameters: SamplingParameters(temperature: 0, maxNewTokens: 3),
+                endTokens: [], onPrompt: { prompt, _ in
+                    if handed.count == 1 { throw Refused() }
+                    handed.append(prompt)
+                })
+        }
+        #expect(handed == [0])
+    }
+
     @Test func contextOverflowIsATypedError() throws {
         let decoder = IncrementalDecoder(weights: model.decoderWeights, geometry: model.decoderGeometry, slots: 1, capacity: 4)
         #expect(throws: InferenceError.contextFull(slot: 0, capacity: 4)) {

@@ -68,28 +68,30 @@ public struct QueueSampler {
             let chat = try chat()
             let n = options.samplesPerPrompt
             let reporter = ProgressReporter("sample \(policy)", total: todo.count * n, unit: "answers")
-            // Up to 8 sequences decode together; each prompt's random stream is its id, so its
-            // answers do not depend on which prompts share a batch.
-            let perBatch = max(1, 8 / n)
-            for start in stride(from: 0, to: todo.count, by: perBatch) {
-                let chunk = Array(todo[start..<min(start + perBatch, todo.count)])
-                let samples = try chat.generate(
-                    conversations: chunk.map { $0.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) } },
-                    samplesPerPrompt: n, parameters: options.sampling, streams: chunk.map { UInt64(bitPattern: $0.id!) })
-                // A prompt that already has some answers (an earlier run stopped part-way) gets only the rest.
-                let have = try store.sampleCounts(policy: policy, promptIDs: chunk.map { $0.id! })
-                let rows = samples.filter { $0.sampleIndex >= have[chunk[$0.promptIndex].id!, default: 0] }.map { s in
-                    FeedbackStore.NewSample(
-                        promptID: chunk[s.promptIndex].id!, text: s.text, tokenCount: s.tokenCount, logprobSum: s.logProb,
-                        temperature: Double(options.sampling.temperature), topP: Double(options.sampling.topP),
-                        topK: options.sampling.topK, seed: Int64(bitPattern: options.sampling.seed))
-                }
-                try store.addSamples(rows, policy: policy)
-                summary.prompts += chunk.count
-                summary.answers += rows.count
-                summary.tokens += samples.reduce(0) { $0 + $1.tokenCount }
-                reporter.update(summary.answers, detail: "\(summary.tokens) tokens")
-            }
+            // A prompt that already has some answers (an earlier run stopped part-way) gets only the rest.
+            let have = try store.sampleCounts(policy: policy, promptIDs: todo.map { $0.id! })
+            // Up to 8 sequences decode together, a waiting prompt taking the slots of answers
+            // that have ended; each prompt's answers are stored as soon as they are all done,
+            // and its random stream is its id, so its answers do not depend on which prompts
+            // shared the batch.
+            _ = try chat.generate(
+                conversations: todo.map { $0.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) } },
+                samplesPerPrompt: n, parameters: options.sampling, maxBatch: 8,
+                streams: todo.map { UInt64(bitPattern: $0.id!) },
+                onPrompt: { index, samples in
+                    let prompt = todo[index]
+                    let rows = samples.filter { $0.sampleIndex >= have[prompt.id!, default: 0] }.map { s in
+                        FeedbackStore.NewSample(
+                            promptID: prompt.id!, text: s.text, tokenCount: s.tokenCount, logprobSum: s.logProb,
+                            temperature: Double(options.sampling.temperature), topP: Double(options.sampling.topP),
+                            topK: options.sampling.topK, seed: Int64(bitPattern: options.sampling.seed))
+                    }
+                    try store.addSamples(rows, policy: policy)
+                    summary.prompts += 1
+                    summary.answers += rows.count
+                    summary.tokens += samples.reduce(0) { $0 + $1.tokenCount }
+                    reporter.update(summary.answers, detail: "\(summary.tokens) tokens")
+                })
             reporter.finish(detail: "\(summary.tokens) tokens")
         }
         if options.queueJudgments, try store.policy(named: policy) != nil {
