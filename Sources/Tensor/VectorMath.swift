@@ -34,6 +34,23 @@ public func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) 
     return s
 }
 
+/// s[j] = scale · (q · keys[j·d ..< j·d + d]) for j < count: one query's attention scores
+/// against consecutive key rows, four keys at a time sharing each load of q (`dot4x1`). Not
+/// inlined: one call per query and head, where `dot` across modules was one call per key.
+public func scaledDots(_ s: UnsafeMutablePointer<Float>, _ q: UnsafePointer<Float>, _ keys: UnsafePointer<Float>,
+                       count: Int, d: Int, scale: Float) {
+    var j = 0
+    while j + 4 <= count {
+        let k = keys + j * d
+        storeTile(dot4x1(k, k + d, k + 2 * d, k + 3 * d, q, d) * scale, s + j, false)
+        j += 4
+    }
+    while j < count {
+        s[j] = dot(q, keys + j * d, d) * scale
+        j += 1
+    }
+}
+
 /// y[i] += alpha · x[i] for i < n.
 @inline(__always)
 public func axpy(_ y: UnsafeMutablePointer<Float>, _ alpha: Float, _ x: UnsafePointer<Float>, _ n: Int) {

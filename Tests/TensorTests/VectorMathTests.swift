@@ -52,4 +52,26 @@ import Testing
             }
         }
     }
+
+    /// Key counts through the four-key blocks and the one-key tail, head widths on and off the
+    /// 8-lane step, against the scaled dot products in double; scores past `count` untouched.
+    @Test func scaledDotsMatchThePlainScores() {
+        var rng = TestRNG(seed: 13)
+        for (count, d) in [(1, 64), (4, 64), (7, 64), (9, 20), (12, 5), (0, 16)] {
+            let q = rng.normals(d), keys = rng.normals(max(count, 1) * d)
+            var s = [Float](repeating: 9, count: count + 1)
+            q.withUnsafeBufferPointer { pq in
+                keys.withUnsafeBufferPointer { pk in
+                    s.withUnsafeMutableBufferPointer {
+                        scaledDots($0.baseAddress!, pq.baseAddress!, pk.baseAddress!, count: count, d: d, scale: 0.125)
+                    }
+                }
+            }
+            for j in 0..<count {
+                let want = 0.125 * (0..<d).reduce(0.0) { $0 + Double(q[$1]) * Double(keys[j * d + $1]) }
+                #expect(abs(Double(s[j]) - want) < 1e-5, "count \(count) d \(d) key \(j)")
+            }
+            #expect(s[count] == 9, "count \(count) d \(d): wrote past the last key")
+        }
+    }
 }

@@ -20,18 +20,23 @@ func cacheAttentionForward(
     let h = g.heads, d = g.headDim, group = g.heads / g.kvHeads, p = cache.capacity
     let scale = g.architecture.attentionScale ?? 1 / Float(d).squareRoot()
     let window = g.architecture.window(layer: layer)
-    // Work items (row, head); interleaved so long and short rows of a prefill balance.
-    parallelForInterleaved(n * h) { item in
-        let row = item / h, head = item % h
+    // Work items (row, kv head), each with its group's query heads in turn: a kv head's keys
+    // and values come from memory once, into one core's cache, for all the heads reading them.
+    // Interleaved so long and short rows of a prefill balance.
+    let kvh = g.kvHeads
+    parallelForInterleaved(n * kvh) { item in
+        let row = item / kvh, kvHead = item % kvh
         let slot = Int(slots[row]), length = Int(positions[row]) + 1
         let first = window.map { max(0, length - $0) } ?? 0
-        let q = qkv + row * ld + head * d
-        let keys = cache.keyBlock(layer: layer, slot: slot, kvHead: head / group)
-        let values = cache.valueBlock(layer: layer, slot: slot, kvHead: head / group)
-        // Scores of keys first..<length, softmax (vectorised exp), then the weighted values.
-        let s = scores + item * p + first, count = length - first
-        for j in 0..<count { s[j] = dot(q, keys + (first + j) * d, d) * scale }
-        softmaxInPlace(s, count)
-        weightedRowSum(out + row * h * d + head * d, s, values + first * d, count: count, d: d)
+        let keys = cache.keyBlock(layer: layer, slot: slot, kvHead: kvHead) + first * d
+        let values = cache.valueBlock(layer: layer, slot: slot, kvHead: kvHead) + first * d
+        let count = length - first
+        for head in (kvHead * group)..<((kvHead + 1) * group) {
+            // Scores of keys first..<length, softmax (vectorised exp), then the weighted values.
+            let s = scores + (row * h + head) * p + first
+            scaledDots(s, qkv + row * ld + head * d, keys, count: count, d: d, scale: scale)
+            softmaxInPlace(s, count)
+            weightedRowSum(out + row * h * d + head * d, s, values, count: count, d: d)
+        }
     }
 }
