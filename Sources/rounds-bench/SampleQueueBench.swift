@@ -10,14 +10,17 @@ import Llama
 import Support
 import Tensor
 import Tokenizer
+import Training
 
 struct SampleQueueBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample-queue",
         abstract: "Sampling answers to a queue of chat prompts: fixed batches against continuous batching.")
 
-    @Option(help: "Model: a .gguf file or a Hugging Face folder with its tokenizer.")
+    @Option(help: "Model: a .gguf file, a Hugging Face folder, or a policy's name or folder (a LoRA policy samples as the nightly run does: the base's compact weights plus the adapter's product).")
     var model = "policies/base/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: "The policy folder that --model names a policy of.")
+    var policies = "policies"
     @Option(help: "JSONL of {\"prompt\": …}, the first --count of which are the queue.")
     var prompts = "feedback/seed/prompts.jsonl"
     @Option(help: "Prompts in the queue.")
@@ -43,8 +46,10 @@ struct SampleQueueBench: ParsableCommand {
 
     func run() throws {
         Threads.set(threads)
-        let url = URL(fileURLWithPath: model)
-        let chat = try ChatModel.load(from: url)
+        let loaded = try PolicyLoader.load(model, registry: PolicyRegistry(root: URL(fileURLWithPath: policies)))
+        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
+        let chat = ChatModel(model: loaded.model, tokenizer: loaded.tokenizer,
+                             template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil))
         let queue = try readPrompts()
         let parameters = SamplingParameters(temperature: 0.7, topP: 0.9, maxNewTokens: maxNewTokens, seed: 1)
         let streams = queue.indices.map(UInt64.init)
