@@ -133,16 +133,20 @@ public enum DPO {
             gr[i] *= scale
         }
 
-        let rewardsC = (0..<n).map { beta * (pc[$0] - rc[$0]) }
-        let rewardsR = (0..<n).map { beta * (pr[$0] - rr[$0]) }
+        // One plain loop: as closures inside the Metrics call these sums took the type checker
+        // 12 s (8 s for the KL closure alone).
+        var rewardsC = [Double](), rewardsR = [Double](), margins = [Double](), accuracies = [Double](), kl = [Double]()
+        for i in 0..<n {
+            let rhoC: Double = pc[i] - rc[i], rhoR: Double = pr[i] - rr[i]
+            rewardsC.append(beta * rhoC)
+            rewardsR.append(beta * rhoR)
+            margins.append(beta * rhoC - beta * rhoR)
+            accuracies.append(beta * rhoC > beta * rhoR ? 1 : 0)
+            kl.append((rhoC + rhoR) / 2)
+        }
         let metrics = Metrics(
-            rewardsChosen: mean(rewardsC),
-            rewardsRejected: mean(rewardsR),
-            rewardsMargins: mean((0..<n).map { rewardsC[$0] - rewardsR[$0] }),
-            rewardsAccuracies: mean((0..<n).map { rewardsC[$0] > rewardsR[$0] ? 1 : 0 }),
-            logpsChosen: mean(pc),
-            logpsRejected: mean(pr),
-            klEstimate: mean((0..<n).map { 0.5 * ((pc[$0] - rc[$0]) + (pr[$0] - rr[$0])) }))
+            rewardsChosen: mean(rewardsC), rewardsRejected: mean(rewardsR), rewardsMargins: mean(margins),
+            rewardsAccuracies: mean(accuracies), logpsChosen: mean(pc), logpsRejected: mean(pr), klEstimate: mean(kl))
         return Result(loss: mean(perPair), perPair: perPair,
                       gradPolicyChosen: converted(gc), gradPolicyRejected: converted(gr), metrics: metrics)
     }
