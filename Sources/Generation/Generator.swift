@@ -19,7 +19,8 @@ public struct GeneratedSample: Codable, Equatable, Sendable {
 
 /// Samples N continuations of each prompt on a KV-cached decoder: each prompt is prefilled
 /// once and its cache copied to its N samples, then all live samples decode as one batch,
-/// and a prompt waiting for slots enters the batch as soon as N samples have ended.
+/// and a prompt waiting for slots enters the batch as soon as N samples have ended. Leading
+/// tokens all prompts share (a chat template's system turn) are prefilled once for all.
 /// Sample i of prompt p draws from `SeededRandom(seed:, stream: s_p·N + i)` where s_p is the
 /// prompt's stream (its index, or the caller's `streams[p]`, e.g. a database id), so a
 /// sample's tokens do not depend on how prompts are batched (up to float rounding in the GEMMs).
@@ -74,13 +75,32 @@ public final class Generator {
         let longest = prompts.map(\.count).max() ?? 0
         let capacity = min(longest + parameters.maxNewTokens, geometry.maxPositions)
         if longest >= capacity { throw InferenceError.contextFull(slot: 0, capacity: capacity) }
+        let prefix = Self.sharedPrefix(prompts)
+        let slots = min(prompts.count, promptsPerBatch) * n
         let decoder = IncrementalDecoder(
-            weights: weights, geometry: geometry, slots: min(prompts.count, promptsPerBatch) * n,
+            weights: weights, geometry: geometry, slots: slots + (prefix > 0 ? 1 : 0),
             capacity: capacity, maxRows: 256, integerProducts: integerProducts)
-        var run = Run(decoder: decoder, prompts: prompts, n: n, parameters: parameters, endTokens: endTokens,
-                      streams: streams, decode: decode, onToken: onToken, onPrompt: onPrompt)
-        try run.complete()
+        var run = Run(decoder: decoder, sampleSlots: slots, prompts: prompts, n: n, parameters: parameters,
+                      endTokens: endTokens, streams: streams, decode: decode, onToken: onToken, onPrompt: onPrompt)
+        try run.complete(prefix: prefix)
         return run.results.flatMap { $0 }
+    }
+
+    /// Fewest leading tokens all prompts share for them to be prefilled once (a chat template's
+    /// system turn is about twenty): fewer would save less than the extra pass costs.
+    public static let minimumSharedPrefix = 8
+
+    /// The leading tokens every prompt shares (each keeps at least one token of its own), or 0
+    /// when fewer than two prompts share at least `minimumSharedPrefix`.
+    public static func sharedPrefix(_ prompts: [[Int32]]) -> Int {
+        guard prompts.count > 1, var length = prompts.map({ $0.count - 1 }).min() else { return 0 }
+        let first = prompts[0]
+        for prompt in prompts.dropFirst() {
+            var i = 0
+            while i < length, prompt[i] == first[i] { i += 1 }
+            length = i
+        }
+        return length >= minimumSharedPrefix ? length : 0
     }
 
     /// Per-sample decoding state.
@@ -116,8 +136,15 @@ public final class Generator {
         /// Each prompt's samples, filled when its last sample finishes.
         var results: [[GeneratedSample]]
 
-        init(decoder: IncrementalDecoder, prompts: [[Int32]], n: Int, parameters: SamplingParameters, endTokens: Set<Int32>,
-             streams: [UInt64]?, decode: (([Int32]) -> String)?, onToken: TokenHandler?, onPrompt: PromptHandler?) {
+        /// Leading tokens every prompt shares, held in the cache slot after the samples' slots
+        /// (0: none; each prompt is prefilled whole).
+        var prefix = 0
+
+        /// `sampleSlots` of the decoder's cache slots hold samples; the one after them, if any,
+        /// the prompts' shared prefix.
+        init(decoder: IncrementalDecoder, sampleSlots slots: Int, prompts: [[Int32]], n: Int, parameters: SamplingParameters,
+             endTokens: Set<Int32>, streams: [UInt64]?, decode: (([Int32]) -> String)?, onToken: TokenHandler?,
+             onPrompt: PromptHandler?) {
             self.decoder = decoder
             self.prompts = prompts
             self.n = n
@@ -128,7 +155,6 @@ public final class Generator {
             self.decode = decode
             self.onToken = onToken
             self.onPrompt = onPrompt
-            let slots = decoder.cache.slots
             samplers = (0..<slots).map { _ in TokenSampler(vocabularySize: decoder.geometry.vocabulary, parameters: parameters) }
             free = Array((0..<slots).reversed())  // popped from the end: lowest slot first
             unfinished = Array(repeating: n, count: prompts.count)
@@ -137,7 +163,13 @@ public final class Generator {
             decoder.cache.resetAll()
         }
 
-        mutating func complete() throws {
+        /// Decodes every prompt, prefilling their first `prefix` tokens once (copied to each
+        /// prompt's first slot before its own tokens are prefilled after them).
+        mutating func complete(prefix: Int) throws {
+            if prefix > 0 {
+                _ = try decoder.prefill(prompts: [Array(prompts[0][..<prefix])], slots: [prefixSlot])
+                self.prefix = prefix
+            }
             while true {
                 try admit()
                 // admit() leaves fewer than N free slots or no prompt waiting; with nothing
@@ -172,7 +204,10 @@ public final class Generator {
                                            random: SeededRandom(seed: p.seed, stream: stream &* UInt64(n) &+ UInt64(i))))
                     }
                 }
-                let logits = try decoder.prefill(prompts: entering.map { prompts[$0] }, slots: firstSlots)
+                if prefix > 0 {
+                    for slot in firstSlots { decoder.cache.copy(slot: prefixSlot, to: slot) }
+                }
+                let logits = try decoder.prefill(prompts: entering.map { Array(prompts[$0][prefix...]) }, slots: firstSlots)
                 for (s, row) in zip(started, rows) where states[s].sample > 0 {
                     decoder.cache.copy(slot: firstSlots[row], to: states[s].slot)
                 }
@@ -226,6 +261,9 @@ public final class Generator {
             free.sort(by: >)
             return next
         }
+
+        /// The slot after the samples' slots.
+        private var prefixSlot: Int { samplers.count }
 
         private func finished(_ state: Live) -> GeneratedSample {
             var textIDs = state.tokens

@@ -1,8 +1,9 @@
 // Answers to a queue of chat prompts, as the nightly run samples them for review: each answer
 // ends at the end of its turn (or at the token limit), so answers differ in length. Timed two
-// ways on the same model, prompts and random streams: in fixed batches (each batch of prompts
-// decodes until its longest answer ends, the sampler's way before continuous batching) and
-// continuously (one `generate` call; a waiting prompt takes the slots of answers that ended).
+// ways on the same model, prompts and random streams: in fixed batches (one `generate` call per
+// batch of prompts, which decodes until its longest answer ends: the sampler's way before
+// continuous batching) and continuously (one call; a waiting prompt takes the slots of answers
+// that ended). Both prefill the prompts' shared first tokens once per call.
 import ArgumentParser
 import Foundation
 import Generation
@@ -90,6 +91,8 @@ struct SampleQueueBench: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
+        let ids = try queue.map(chat.promptIDs)
+        print("prompts: \(ids.reduce(0) { $0 + $1.count }) tokens, the first \(Generator.sharedPrefix(ids)) shared by all (prefilled once)")
         print("\(queue.count) prompts × \(samples) answers (T 0.7, top-p 0.9, end of turn or \(maxNewTokens) tokens), "
               + "\(batch) sequences together, \(threads) threads, best of \(repeats):")
         for (name, run) in [("fixed batches", best.batches), ("continuous", best.continuous)] {

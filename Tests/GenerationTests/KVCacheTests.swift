@@ -187,6 +187,36 @@ import Tensor
         }
     }
 
+    /// Prompts that share their first tokens (a chat template's system turn) have those
+    /// prefilled once: every sample equals the one from its prompt alone, prefilled whole.
+    @Test func aSharedPrefixIsPrefilledOnceForAllPrompts() throws {
+        let generator = Generator(weights: model.decoderWeights, geometry: model.decoderGeometry, maxBatch: 4)
+        let seqs = sequences
+        let head = Array(seqs[0].prefix(10))
+        let prompts = [Array(seqs[1].prefix(3)), Array(seqs[2].prefix(6)), [Int32(5)], Array(seqs[1].suffix(4))].map { head + $0 }
+        #expect(Generator.sharedPrefix(prompts) == 10)
+        let p = SamplingParameters(temperature: 1, topP: 0.95, maxNewTokens: 12, seed: 5)
+        let ends = Set((0..<16).map { Int32(7 + 20 * $0) })
+        let samples = try generator.generate(prompts: prompts, samplesPerPrompt: 2, parameters: p, endTokens: ends)
+        for (i, prompt) in prompts.enumerated() {
+            let alone = try generator.generate(prompts: [prompt], samplesPerPrompt: 2, parameters: p, endTokens: ends,
+                                               streams: [UInt64(i)])
+            #expect(alone.map(\.tokenIDs) == Array(samples[(2 * i)..<(2 * i + 2)]).map(\.tokenIDs), "prompt \(i)")
+            for (a, b) in zip(alone, samples[(2 * i)..<(2 * i + 2)]) { #expect(abs(a.logProb - b.logProb) < 1e-4) }
+        }
+    }
+
+    /// The shared prefix: at least `minimumSharedPrefix` tokens, each prompt keeping one of its own.
+    @Test func sharedPrefixLeavesEachPromptATokenOfItsOwn() {
+        let head: [Int32] = Array(1...9)
+        #expect(Generator.sharedPrefix([head + [20], head + [21, 22]]) == 9)
+        #expect(Generator.sharedPrefix([head, head + [21]]) == 8, "the shorter prompt keeps its last token")
+        #expect(Generator.sharedPrefix([head, head]) == 8)
+        #expect(Generator.sharedPrefix([Array(head.prefix(7)) + [30], Array(head.prefix(7)) + [31]]) == 0, "7 shared tokens are too few")
+        #expect(Generator.sharedPrefix([head + [20]]) == 0, "one prompt shares nothing")
+        #expect(Generator.sharedPrefix([[Int32(40)] + head, head + [20]]) == 0)
+    }
+
     /// An error thrown while handing over a prompt's samples stops the generation and reaches
     /// the caller; the prompts handed over before it stay handed over.
     @Test func anErrorInThePromptHandlerStopsTheGeneration() throws {
