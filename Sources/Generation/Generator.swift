@@ -80,9 +80,9 @@ public final class Generator {
         let decoder = IncrementalDecoder(
             weights: weights, geometry: geometry, slots: slots + (prefix > 0 ? 1 : 0),
             capacity: capacity, maxRows: 256, integerProducts: integerProducts)
-        var run = Run(decoder: decoder, sampleSlots: slots, prompts: prompts, n: n, parameters: parameters,
+        var run = Run(decoder: decoder, sampleSlots: slots, prefix: prefix, prompts: prompts, n: n, parameters: parameters,
                       endTokens: endTokens, streams: streams, decode: decode, onToken: onToken, onPrompt: onPrompt)
-        try run.complete(prefix: prefix)
+        try run.complete()
         return run.results.flatMap { $0 }
     }
 
@@ -123,7 +123,7 @@ public final class Generator {
         let streams: [UInt64]?
         let decode: (([Int32]) -> String)?
         let onToken: TokenHandler?, onPrompt: PromptHandler?
-        /// One sampler per cache slot (each owns vocabulary-sized scratch).
+        /// One sampler per sample slot (each owns vocabulary-sized scratch).
         let samplers: [TokenSampler]
         /// Every sample started so far.
         var states: [Live] = []
@@ -138,14 +138,15 @@ public final class Generator {
 
         /// Leading tokens every prompt shares, held in the cache slot after the samples' slots
         /// (0: none; each prompt is prefilled whole).
-        var prefix = 0
+        let prefix: Int
 
-        /// `sampleSlots` of the decoder's cache slots hold samples; the one after them, if any,
-        /// the prompts' shared prefix.
-        init(decoder: IncrementalDecoder, sampleSlots slots: Int, prompts: [[Int32]], n: Int, parameters: SamplingParameters,
-             endTokens: Set<Int32>, streams: [UInt64]?, decode: (([Int32]) -> String)?, onToken: TokenHandler?,
-             onPrompt: PromptHandler?) {
+        /// `sampleSlots` of the decoder's cache slots hold samples; the one after them, when
+        /// `prefix` > 0, the prompts' first `prefix` tokens.
+        init(decoder: IncrementalDecoder, sampleSlots slots: Int, prefix: Int, prompts: [[Int32]], n: Int,
+             parameters: SamplingParameters, endTokens: Set<Int32>, streams: [UInt64]?, decode: (([Int32]) -> String)?,
+             onToken: TokenHandler?, onPrompt: PromptHandler?) {
             self.decoder = decoder
+            self.prefix = prefix
             self.prompts = prompts
             self.n = n
             p = parameters
@@ -165,11 +166,8 @@ public final class Generator {
 
         /// Decodes every prompt, prefilling their first `prefix` tokens once (copied to each
         /// prompt's first slot before its own tokens are prefilled after them).
-        mutating func complete(prefix: Int) throws {
-            if prefix > 0 {
-                _ = try decoder.prefill(prompts: [Array(prompts[0][..<prefix])], slots: [prefixSlot])
-                self.prefix = prefix
-            }
+        mutating func complete() throws {
+            if prefix > 0 { _ = try decoder.prefill(prompts: [Array(prompts[0][..<prefix])], slots: [prefixSlot]) }
             while true {
                 try admit()
                 // admit() leaves fewer than N free slots or no prompt waiting; with nothing

@@ -85,7 +85,7 @@ public struct PolicyComparison: Sendable {
         func answers(_ policy: (name: String, chat: ChatModel?)) throws -> [Answer] {
             guard let chat = policy.chat else { return [] }
             var done = 0
-            // Up to 16 sequences decode together; prompt p's stream is p, as it always was.
+            // Up to 16 sequences decode together; prompt p draws from random stream p.
             let samples = try chat.generate(
                 conversations: prompts.map(\.messages), samplesPerPrompt: n, parameters: parameters, maxBatch: 16,
                 streams: prompts.indices.map(UInt64.init),
