@@ -77,25 +77,24 @@ final class HeldOutScorer {
         if let cached = cache[name] { return cached }
         let loaded = try PolicyLoader.load(name, registry: world.registry)
         if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
-        let template = try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil)
-        let chat = ChatModel(model: loaded.model, tokenizer: loaded.tokenizer, template: template)
+        let chat = try loaded.chatModel()
+        let template = chat.template
         let prompts = world.heldOut
         let n = answersPerPrompt
         let parameters = SamplingParameters(temperature: config.sampling.temperature, topP: config.sampling.topP,
                                             maxNewTokens: config.sampling.maxTokens, seed: seed)
-        var samples: [[GeneratedSample]] = []
         let reporter = ProgressReporter("held-out answers of \(name)", total: prompts.count * n, unit: "answers")
-        let perBatch = max(1, 16 / n)
-        var tokens = 0
-        for start in stride(from: 0, to: prompts.count, by: perBatch) {
-            let chunk = Array(prompts[start..<min(start + perBatch, prompts.count)])
-            let out = try chat.generate(
-                conversations: chunk.map { $0.stored!.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) } },
-                samplesPerPrompt: n, parameters: parameters, streams: chunk.map { UInt64(bitPattern: $0.stored!.id!) })
-            for i in chunk.indices { samples.append(out.filter { $0.promptIndex == i }.sorted { $0.sampleIndex < $1.sampleIndex }) }
-            tokens += out.reduce(0) { $0 + $1.tokenCount }
-            reporter.update(samples.count * n, detail: "\(tokens) tokens")
-        }
+        var answered = 0, tokens = 0
+        // Up to 16 sequences decode together (continuous batching); each prompt's stream is its id.
+        let out = try chat.generate(
+            conversations: prompts.map { $0.stored!.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) } },
+            samplesPerPrompt: n, parameters: parameters, streams: prompts.map { UInt64(bitPattern: $0.stored!.id!) },
+            onPrompt: { _, answers in
+                answered += answers.count
+                tokens += answers.reduce(0) { $0 + $1.tokenCount }
+                reporter.update(answered, detail: "\(tokens) tokens")
+            })
+        let samples = prompts.indices.map { Array(out[($0 * n)..<($0 * n + n)]) }  // in prompt, then sample order
         reporter.finish(detail: "\(tokens) tokens")
 
         let rule = ScriptedReviewer.triageRule()

@@ -167,9 +167,7 @@ struct LoopNight {
     }
 
     func chatModel(_ name: String) throws -> ChatModel {
-        let loaded = try PolicyLoader.load(name, registry: world.registry)
-        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
-        return ChatModel(model: loaded.model, tokenizer: loaded.tokenizer, template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil))
+        try PolicyLoader.chatModel(name, registry: world.registry, forSampling: true)
     }
 }
 

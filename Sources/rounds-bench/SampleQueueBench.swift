@@ -7,8 +7,6 @@
 import ArgumentParser
 import Foundation
 import Generation
-import Llama
-import Support
 import Tensor
 import Tokenizer
 import Training
@@ -47,10 +45,7 @@ struct SampleQueueBench: ParsableCommand {
 
     func run() throws {
         Threads.set(threads)
-        let loaded = try PolicyLoader.load(model, registry: PolicyRegistry(root: URL(fileURLWithPath: policies)))
-        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
-        let chat = ChatModel(model: loaded.model, tokenizer: loaded.tokenizer,
-                             template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil))
+        let chat = try PolicyLoader.chatModel(model, registry: PolicyRegistry(root: URL(fileURLWithPath: policies)), forSampling: true)
         let queue = try readPrompts()
         let parameters = SamplingParameters(temperature: 0.7, topP: 0.9, maxNewTokens: maxNewTokens, seed: 1)
         let streams = queue.indices.map(UInt64.init)

@@ -5,6 +5,7 @@ import Loop
 import RoundsSimulation
 import Tensor
 import Tokenizer
+import Training
 
 /// `rounds eval-sft`: does the supervised policy beat the model it came from? A blind
 /// comparison on prompts the SFT never saw, rated by the simulated reviewers' rule.
@@ -63,8 +64,8 @@ struct EvalSFTCommand: ParsableCommand {
         }
         let result = try PolicyComparison.run(
             prompts: list,
-            candidate: (candidate, try ModelReference.chatModel(candidate, registry: registry, template: nil, forSampling: true)),
-            baseline: (baseline, cached != nil ? nil : try ModelReference.chatModel(baseline, registry: registry, template: nil, forSampling: true)),
+            candidate: (candidate, try PolicyLoader.chatModel(candidate, registry: registry, template: nil, forSampling: true)),
+            baseline: (baseline, cached != nil ? nil : try PolicyLoader.chatModel(baseline, registry: registry, template: nil, forSampling: true)),
             samplesPerPrompt: samples, parameters: parameters, baselineAnswers: cached, progress: { log("eval-sft: " + $0) })
         print("prompts: \(files.joined(separator: ", "))\(keepSystem ? " (system messages kept)" : "")")
         print("sampling: temperature \(parameters.temperature), top-k \(parameters.topK), top-p \(parameters.topP), \(parameters.maxNewTokens) tokens at most, stop at end of turn, seed \(parameters.seed)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Generation
 import Tensor
+import Training
 
 /// `rounds generate`: sample answers from a model, streamed to the terminal or as JSON.
 struct Generate: ParsableCommand {
@@ -35,7 +36,7 @@ struct Generate: ParsableCommand {
     func run() throws {
         if let threads { Threads.set(threads) }
         let conversations = try input.conversations()
-        let chat = try ModelReference.chatModel(model, registry: registry.registry, template: chatTemplate, forSampling: true)
+        let chat = try PolicyLoader.chatModel(model, registry: registry.registry, template: chatTemplate, forSampling: true)
         let streaming = !json && conversations.count == 1 && samples == 1
         let results = try chat.generate(
             conversations: conversations, samplesPerPrompt: samples, parameters: parameters,

@@ -51,7 +51,7 @@ struct SampleAnswersCommand: ParsableCommand {
         var baselineName = baseline
         if baselineName == nil, let production = try registry.production(), production.name != name { baselineName = production.name }
         let summary = try sampler.run(
-            policy: name, chat: try ModelReference.chatModel(policy, registry: registry, template: chatTemplate, forSampling: true),
+            policy: name, chat: try PolicyLoader.chatModel(policy, registry: registry, template: chatTemplate, forSampling: true),
             baseline: baselineName, options: options)
         print("sample-answers: \(summary)")
         // The informative order reads stored scores: give the new items theirs now.

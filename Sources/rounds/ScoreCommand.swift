@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Generation
 import Tensor
+import Training
 
 /// `rounds score`: per-token log-probs of a conversation's last assistant turn.
 struct Score: ParsableCommand {
@@ -27,7 +28,7 @@ struct Score: ParsableCommand {
     func run() throws {
         if let threads { Threads.set(threads) }
         let conversations = try ConversationOptions.read(messages)
-        let chat = try ModelReference.chatModel(model, registry: registry.registry, template: chatTemplate, forSampling: false)
+        let chat = try PolicyLoader.chatModel(model, registry: registry.registry, template: chatTemplate, forSampling: false)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         for (i, conversation) in conversations.enumerated() {

@@ -254,9 +254,7 @@ public final class NightlyRun {
     }
 
     private func chatModel(_ name: String) throws -> ChatModel {
-        let loaded = try PolicyLoader.load(name, registry: registry)
-        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
-        return ChatModel(model: loaded.model, tokenizer: loaded.tokenizer, template: try ChatTemplate.forTokenizer(loaded.tokenizer, override: nil))
+        try PolicyLoader.chatModel(name, registry: registry, forSampling: true)
     }
 
     private func writeReport() throws -> URL {
