@@ -179,12 +179,7 @@ import Tensor
 
         let together = try everyone.generate(prompts: prompts, samplesPerPrompt: 2, parameters: p, endTokens: ends)
         #expect(samples.map(\.tokenIDs) == together.map(\.tokenIDs))
-        for (i, prompt) in prompts.enumerated() {
-            let alone = try generator.generate(prompts: [prompt], samplesPerPrompt: 2, parameters: p, endTokens: ends,
-                                               streams: [UInt64(i)])
-            #expect(alone.map(\.tokenIDs) == Array(samples[(2 * i)..<(2 * i + 2)]).map(\.tokenIDs), "prompt \(i)")
-            for (a, b) in zip(alone, samples[(2 * i)..<(2 * i + 2)]) { #expect(abs(a.logProb - b.logProb) < 1e-4) }
-        }
+        try expectEachLikeItsPromptAlone(samples, prompts: prompts, generator: generator, parameters: p, endTokens: ends)
     }
 
     /// Prompts that share their first tokens (a chat template's system turn) have those
@@ -198,6 +193,13 @@ import Tensor
         let p = SamplingParameters(temperature: 1, topP: 0.95, maxNewTokens: 12, seed: 5)
         let ends = Set((0..<16).map { Int32(7 + 20 * $0) })
         let samples = try generator.generate(prompts: prompts, samplesPerPrompt: 2, parameters: p, endTokens: ends)
+        try expectEachLikeItsPromptAlone(samples, prompts: prompts, generator: generator, parameters: p, endTokens: ends)
+    }
+
+    /// Each prompt's 2 samples in `samples` equal those of the prompt generated alone (its own
+    /// random stream): tokens exactly, log-probabilities within 1e-4.
+    func expectEachLikeItsPromptAlone(_ samples: [GeneratedSample], prompts: [[Int32]], generator: Generator,
+                                      parameters p: SamplingParameters, endTokens ends: Set<Int32>) throws {
         for (i, prompt) in prompts.enumerated() {
             let alone = try generator.generate(prompts: [prompt], samplesPerPrompt: 2, parameters: p, endTokens: ends,
                                                streams: [UInt64(i)])
