@@ -5,8 +5,8 @@ import Tensor
 /// i.e. position t predicts the next token; the last position of a sequence has no target.
 ///
 /// A sequence may share its first tokens with an earlier one (`prefixes`, made by
-/// `sharingPrompts`): the model then computes those tokens once, and everything it returns is
-/// what the unshared batch gives, up to float rounding.
+/// `sharingPrompts` and `sharingCommonPrefixes`): the model then computes those tokens once,
+/// and everything it returns is what the unshared batch gives, up to float rounding.
 public struct TokenBatch: Sendable, Equatable {
     public var ids: [[Int32]]
     public var targetMask: [[Bool]]
@@ -58,6 +58,36 @@ public struct TokenBatch: Sendable, Equatable {
             }
         }
         return out  // valid by construction; `forward` checks again, as `ids` may change
+    }
+
+    /// Fewest tokens `sharingCommonPrefixes` shares. A chat template's system turn is about
+    /// twenty tokens; shorter common beginnings (a turn's few header tokens) save next to nothing.
+    public static let minimumCommonPrefix = 8
+
+    /// The same batch with each sequence that shares nothing yet, and that no other sequence
+    /// shares from, computing its first tokens once with the earlier such sequence it has the
+    /// longest common beginning with (at least `minimum` tokens, leaving at least one of its
+    /// own). Different prompts under one chat template begin with the same system turn: SFT
+    /// examples, judgments of different prompts. Apply after `sharingPrompts`, which it leaves
+    /// as they are (a prompt shared by several answers is worth more than its system turn).
+    public func sharingCommonPrefixes(minimum: Int = TokenBatch.minimumCommonPrefix) -> TokenBatch {
+        var out = self
+        var sharedFrom = Set(prefixes.compactMap { $0?.sequence })
+        for b in ids.indices where out.prefixes[b] == nil && !sharedFrom.contains(b) {
+            let seq = ids[b]
+            var best: SharedPrefix?
+            for a in 0..<b where out.prefixes[a] == nil {
+                let other = ids[a], limit = min(other.count, seq.count - 1)
+                var k = 0
+                while k < limit, other[k] == seq[k] { k += 1 }
+                if k >= max(1, minimum), k > (best?.length ?? 0) { best = SharedPrefix(sequence: a, length: k) }
+            }
+            if let best {
+                out.prefixes[b] = best
+                sharedFrom.insert(best.sequence)
+            }
+        }
+        return out
     }
 
     /// A shared prefix names an earlier sequence that shares none itself, covers at least one

@@ -42,9 +42,11 @@ extension PPOTrainer {
         }
     }
 
+    /// Rollouts of one prompt compute it once, of different prompts their common system turn.
     static func batch(_ sequences: [CompletionSequence], rows: [Int]) throws -> TokenBatch {
-        try TokenBatch(ids: rows.map { sequences[$0].prompt + sequences[$0].completion },
-                       promptLengths: rows.map { sequences[$0].prompt.count })
+        let promptLengths = rows.map { sequences[$0].prompt.count }
+        return try TokenBatch(ids: rows.map { sequences[$0].prompt + sequences[$0].completion }, promptLengths: promptLengths)
+            .sharingPrompts(promptLengths).sharingCommonPrefixes()
     }
 
     static func makeRollout(

@@ -22,11 +22,12 @@ public struct CompletionSequence: Sendable, Equatable {
 public enum CompletionScoring {
     /// One packed batch of S sequences, targets on the completion tokens. Sequences with the
     /// same prompt (a pair's chosen and rejected answers) compute it once
-    /// (`TokenBatch.sharingPrompts`); the log-probs are the unshared batch's up to rounding.
+    /// (`TokenBatch.sharingPrompts`), and the others their common system turn
+    /// (`sharingCommonPrefixes`); the log-probs are the unshared batch's up to rounding.
     static func batch(_ sequences: [CompletionSequence]) throws -> TokenBatch {
         let promptLengths = sequences.map(\.prompt.count)
         return try TokenBatch(ids: sequences.map { $0.prompt + $0.completion }, promptLengths: promptLengths)
-            .sharingPrompts(promptLengths)
+            .sharingPrompts(promptLengths).sharingCommonPrefixes()
     }
 
     /// Batches of at most `batchSize` sequences for a forward-only pass, sequences of one prompt

@@ -35,10 +35,11 @@ public final class RewardModel {
     /// backward would read (`LlamaModel.forward`).
     public func forward(_ sequences: [CompletionSequence], training: Bool, forBackward: Bool = true) throws -> Scored {
         // No log-probs are needed: every target position is off.
-        // Sequences with the same prompt compute it once (the last token is never shared).
+        // Sequences with the same prompt compute it once, the others their common system turn
+        // (the last token is never shared).
         let batch = try TokenBatch(ids: sequences.map { $0.prompt + $0.completion },
                                    targetMask: sequences.map { [Bool](repeating: false, count: $0.count) })
-            .sharingPrompts(sequences.map(\.prompt.count))
+            .sharingPrompts(sequences.map(\.prompt.count)).sharingCommonPrefixes()
         let out = try model.forward(batch, computeHidden: true, training: training, forBackward: forBackward)
         let rows = batch.lengths.enumerated().map { out.rows.row($0, $1 - 1) }
         let hidden = out.hidden ?? []

@@ -74,6 +74,7 @@ public enum SFTTrainer {
             var lossSum = 0.0
             for indices in micro {
                 let batch = try TokenBatch(ids: indices.map { train.examples[$0].ids }, targetMask: indices.map { train.examples[$0].targetMask })
+                    .sharingCommonPrefixes()
                 let out = try model.forward(batch, training: true)
                 let scale = Float(-1.0 / Double(targets))
                 var dLogprobs: [[Float]] = []
@@ -120,6 +121,7 @@ public enum SFTTrainer {
         let batcher = LengthBatcher(lengths: lengths, batchSize: batchSize, seed: 0)
         for indices in LengthBatcher.largestFirst(batcher.batches, length: { lengths[$0] }) {
             let batch = try TokenBatch(ids: indices.map { dataset.examples[$0].ids }, targetMask: indices.map { dataset.examples[$0].targetMask })
+                .sharingCommonPrefixes()
             let result = try model.forward(batch, training: false, forBackward: false)
             for (b, row) in result.logprobs.enumerated() {
                 for t in row.indices where batch.targetMask[b][t] {
