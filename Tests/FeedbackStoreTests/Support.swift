@@ -17,9 +17,17 @@ final class TestClock: @unchecked Sendable {
     func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
-/// A fresh temporary folder, removed by the caller.
+/// The folder every store test's temporary folders are made in, removed when the test
+/// process exits (an on-disk store per test would otherwise stay behind in /tmp on every run).
+let temporaryRoot: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-store-tests-\(UUID().uuidString)")
+    atexit { try? FileManager.default.removeItem(at: temporaryRoot) }
+    return url
+}()
+
+/// A fresh temporary folder (callers may remove it earlier).
 func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-store-\(UUID().uuidString)")
+    let url = temporaryRoot.appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
