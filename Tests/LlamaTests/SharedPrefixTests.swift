@@ -39,7 +39,7 @@ import Testing
     @Test func sharesCommonBeginningsOfSequencesNoOneSharesFrom() throws {
         let common = try Self.batches(.promptsAndCommonPrefixes).shared
         // P alone keeps its last token; R shares the 3 tokens it has in common with P's first
-        // answer; Q has nothing in common; 0 and 2 stay owners.
+        // answer; Q has nothing in common with any.
         #expect(common.prefixes == [nil, SharedPrefix(sequence: 0, length: 5), nil, SharedPrefix(sequence: 0, length: 5),
                                     SharedPrefix(sequence: 0, length: 4), SharedPrefix(sequence: 0, length: 3)])
         #expect(PackedRows(common).count == 9 + 2 + 6 + 1 + 1 + 3)
