@@ -76,8 +76,7 @@ final class HeldOutScorer {
     func score(_ name: String) throws -> HeldOutScore {
         if let cached = cache[name] { return cached }
         let loaded = try PolicyLoader.load(name, registry: world.registry)
-        if loaded.model.adapter != nil { loaded.model.mergeAdapterForSampling() }
-        let chat = try loaded.chatModel()
+        let chat = try loaded.chatModel(forSampling: true)
         let template = chat.template
         let prompts = world.heldOut
         let n = answersPerPrompt
