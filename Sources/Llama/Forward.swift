@@ -163,6 +163,13 @@ extension LlamaModel {
     /// Full-vocabulary logits at (sequence, position) pairs of the LAST forward (tests,
     /// diagnostics). Each returned row has V entries.
     public func logits(at positions: [(sequence: Int, position: Int)]) throws -> [[Float]] {
+        let v = config.vocabularySize, flat = try logitRows(at: positions)
+        return positions.indices.map { Array(flat[($0 * v)..<(($0 + 1) * v)]) }
+    }
+
+    /// The same logits one row after another (positions.count × V floats), for callers that
+    /// go through many rows (`CompletionScoring.divergences`). Works after a forward-only pass.
+    public func logitRows(at positions: [(sequence: Int, position: Int)]) throws -> [Float] {
         guard let state else { throw LlamaError.badBatch(reason: "call forward before asking for logits") }
         let v = config.vocabularySize, c = config.hiddenSize
         var rows: [Int32] = []
@@ -173,6 +180,7 @@ extension LlamaModel {
             rows.append(Int32(state.packing.row(b, t)))
         }
         var out = [Float](repeating: 0, count: rows.count * v)
+        guard !rows.isEmpty else { return out }
         let scratch = FloatBuffer(count: rows.count * c)
         rows.withUnsafeBufferPointer { r in
             out.withUnsafeMutableBufferPointer { o in
@@ -180,6 +188,6 @@ extension LlamaModel {
                               m: rows.count, weight: parameters.pointer + layout.lmHead, v: v, c: c, scratch: scratch.pointer)
             }
         }
-        return (0..<rows.count).map { Array(out[($0 * v)..<(($0 + 1) * v)]) }
+        return out
     }
 }

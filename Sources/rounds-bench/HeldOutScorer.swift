@@ -22,8 +22,9 @@ struct HeldOutScore {
     var ruleSuccesses: [Int?]
     /// Mean negative log-likelihood per token of feedback/seed/sft-heldout.jsonl.
     var validationLoss: Double
-    /// KL(policy ‖ sft-v1) per answer: the mean over its own held-out answers of
-    /// log π(y) − log π_sft-v1(y) (the k1 estimator, Schulman 2020); 0 for sft-v1.
+    /// KL(policy ‖ sft-v1) per answer: the mean over its own held-out answers of each token's
+    /// divergence summed, exact over the vocabulary (`CompletionScoring.divergences`, as the KL
+    /// gate); 0 for sft-v1.
     var klToReference: Double
 
     /// Rule-satisfying answers and answers judged, over the triage prompts.
@@ -113,9 +114,9 @@ final class HeldOutScorer {
                 let ids = try chat.promptIDs(prompt.stored!.messages.map { Tokenizer.ChatMessage(role: $0.role, content: $0.content) })
                 return answers.map { CompletionSequence(prompt: ids, completion: $0.tokenIDs) }
             }
-            let mine = try CompletionScoring.logprobs(model: loaded.model, sequences: sequences, batchSize: 4)
-            let theirs = try CompletionScoring.logprobs(model: try referencePolicy().model, sequences: sequences, batchSize: 4)
-            kl = zip(mine, theirs).reduce(0) { $0 + $1.0 - $1.1 } / Double(max(1, sequences.count))
+            let perAnswer = try CompletionScoring.divergences(model: loaded.model, reference: try referencePolicy().model,
+                                                              sequences: sequences, batchSize: 4)
+            kl = perAnswer.reduce(0, +) / Double(max(1, sequences.count))
         }
         let score = HeldOutScore(policy: name, answers: samples.map { $0.map(\.text) }, ruleSuccesses: ruleSuccesses,
                                  validationLoss: validationLoss, klToReference: kl)

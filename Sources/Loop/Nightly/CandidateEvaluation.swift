@@ -25,8 +25,10 @@ public struct CandidateEvaluation: Codable, Equatable, Sendable {
     public var rewardPreferences: [Double] { rewardGains.map(Stable.sigmoid) }
     /// Per fresh held-out prompt: the reward-model scores themselves (means for the manifest).
     public var rewardCandidate: [Double] = [], rewardParent: [Double] = []
-    /// Per fresh held-out prompt: Σ_t log π(y_t) − log π_parent(y_t) over the candidate's own
-    /// answer (the k1 estimator of KL(candidate ‖ parent), Schulman 2020).
+    /// Per fresh held-out prompt: Σ_t KL(π(·|y_<t) ‖ π_parent(·|y_<t)) over the candidate's own
+    /// answer, each token's divergence exact over the vocabulary (`CompletionScoring.divergences`).
+    /// Never negative; the log-ratio log π(y) − log π_parent(y) (k1) it replaced came out below
+    /// zero on answers sampled at temperature 0.7 with top-p, which are not draws from π.
     public var kl: [Double] = []
     /// Per SFT validation example: summed NLL of candidate minus parent (nats), and its tokens;
     /// their ratio of sums is the per-token loss increase.
@@ -119,7 +121,7 @@ struct CandidateEvaluator {
             e.rewardParent = Array(scores[mine.count...])
             e.rewardGains = zip(e.rewardCandidate, e.rewardParent).map { $0 - $1 }
         }
-        e.kl = try logRatios(mine)
+        e.kl = try CompletionScoring.divergences(model: candidate.model, reference: parent.model, sequences: mine, batchSize: 4)
     }
 
     /// Forgetting: loss on the SFT validation examples, candidate and parent, per example.

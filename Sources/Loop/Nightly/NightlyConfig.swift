@@ -38,8 +38,8 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         /// bootstrap bound must be at most this. 0.05 nats/token ≈ 5% perplexity: forgetting
         /// smaller than the spread between SFT runs of different seeds.
         public var maxValidationLossIncrease = 0.05
-        /// KL(candidate ‖ parent) per answer (nats) on the candidate's fresh answers: the UPPER
-        /// bootstrap bound must be at most this. 8 nats per answer of up to `freshMaxTokens`
+        /// KL(candidate ‖ parent) per answer (nats) on the candidate's fresh answers, summed
+        /// token by token exactly over the vocabulary: the UPPER bootstrap bound must be at most this. 8 nats per answer of up to `freshMaxTokens`
         /// tokens: a step that stays near the parent (PPO and DPO keep KL in single digits).
         public var maxKL = 8.0
         /// Fewest held-out comparisons (distinct answer pairs) for the pair-accuracy gate. At 20

@@ -1,6 +1,7 @@
 import Foundation
 import Llama
 import Support
+import Tensor
 
 // Sequence log-probs of completions, the one number per sequence every preference objective
 // consumes (DESIGN.md "objectives are functions of log-probs"):
@@ -87,6 +88,46 @@ public enum CompletionScoring {
             for (k, s) in sums(result).enumerated() { out[indices[k]] = s }
             done += indices.count
             progress(done, sequences.count)
+        }
+        return out
+    }
+
+    /// Per sequence: Σ over its completion tokens of KL(model(·|x, y_<k) ‖ reference(·|x, y_<k)),
+    /// exact over the vocabulary (nats; Schulman 2020's "analytic KL" per token). Along a
+    /// completion sampled from `model` it is an unbiased estimate of the sequence-level KL, with
+    /// less variance than the log-ratio log π(y) − log π_ref(y) (k1); unlike the log-ratio it
+    /// cannot come out negative when the completion was sampled at a temperature below 1 or with
+    /// top-p (then it is the divergence along those completions, token by token). The two models
+    /// must share a vocabulary. Batches as `logprobs`; returned in input order.
+    public static func divergences(model: LlamaModel, reference: LlamaModel, sequences: [CompletionSequence],
+                                   batchSize: Int) throws -> [Double] {
+        guard !sequences.isEmpty else { return [] }
+        let v = model.config.vocabularySize
+        guard reference.config.vocabularySize == v else {
+            throw LlamaError.badBatch(reason: "KL between models of \(v) and \(reference.config.vocabularySize) tokens: they need one vocabulary")
+        }
+        var out = [Double](repeating: 0, count: sequences.count)
+        for indices in promptGroupedBatches(sequences, batchSize: batchSize) {
+            var tokens = try batch(indices.map { sequences[$0] })
+            let positions = tokens.targetMask.enumerated().flatMap { b, mask in
+                mask.indices.filter { mask[$0] }.map { (sequence: b, position: $0) }
+            }
+            guard !positions.isEmpty else { continue }
+            // The full rows come from `logitRows`; no target log-probs are needed from the pass.
+            tokens.targetMask = tokens.targetMask.map { [Bool](repeating: false, count: $0.count) }
+            _ = try model.forward(tokens, training: false, forBackward: false)
+            let mine = try model.logitRows(at: positions)
+            _ = try reference.forward(tokens, training: false, forBackward: false)
+            let theirs = try reference.logitRows(at: positions)
+            var perRow = [Double](repeating: 0, count: positions.count)
+            mine.withUnsafeBufferPointer { p in
+                theirs.withUnsafeBufferPointer { q in
+                    perRow.withUnsafeMutableBufferPointer { o in
+                        klDivergenceRows(o.baseAddress!, logits: p.baseAddress!, q.baseAddress!, m: positions.count, v: v)
+                    }
+                }
+            }
+            for (row, position) in positions.enumerated() { out[indices[position.sequence]] += perRow[row] }
         }
         return out
     }
