@@ -163,31 +163,37 @@ extension LlamaModel {
     /// Full-vocabulary logits at (sequence, position) pairs of the LAST forward (tests,
     /// diagnostics). Each returned row has V entries.
     public func logits(at positions: [(sequence: Int, position: Int)]) throws -> [[Float]] {
-        let v = config.vocabularySize, flat = try logitRows(at: positions)
+        let v = config.vocabularySize, hidden = try hiddenRows(at: positions)
+        var flat = [Float](repeating: 0, count: positions.count * v)
+        hidden.withUnsafeBufferPointer { h in
+            flat.withUnsafeMutableBufferPointer { o in logits(ofHidden: h.baseAddress!, rows: positions.count, into: o.baseAddress!) }
+        }
         return positions.indices.map { Array(flat[($0 * v)..<(($0 + 1) * v)]) }
     }
 
-    /// The same logits one row after another (positions.count × V floats), for callers that
-    /// go through many rows (`CompletionScoring.divergences`). Works after a forward-only pass.
-    public func logitRows(at positions: [(sequence: Int, position: Int)]) throws -> [Float] {
+    /// The final hidden states (after the last norm: what the LM head reads) at (sequence,
+    /// position) pairs of the LAST forward, one row of C after another. Works after a
+    /// forward-only pass. Keeping these instead of logits (C = 576 floats a row for SmolLM2,
+    /// V = 49,152) lets a caller run another model before it needs the logits.
+    public func hiddenRows(at positions: [(sequence: Int, position: Int)]) throws -> [Float] {
         guard let state else { throw LlamaError.badBatch(reason: "call forward before asking for logits") }
-        let v = config.vocabularySize, c = config.hiddenSize
-        var rows: [Int32] = []
-        for (b, t) in positions {
+        let c = config.hiddenSize
+        var out = [Float](repeating: 0, count: positions.count * c)
+        let hidden = workspace.activations.pointer + state.layout.lnf
+        for (i, (b, t)) in positions.enumerated() {
             guard b < state.packing.lengths.count, t < state.packing.lengths[b] else {
                 throw LlamaError.badBatch(reason: "position (\(b), \(t)) is outside the last batch")
             }
-            rows.append(Int32(state.packing.row(b, t)))
-        }
-        var out = [Float](repeating: 0, count: rows.count * v)
-        guard !rows.isEmpty else { return out }
-        let scratch = FloatBuffer(count: rows.count * c)
-        rows.withUnsafeBufferPointer { r in
-            out.withUnsafeMutableBufferPointer { o in
-                logitsForward(o.baseAddress!, hidden: workspace.activations.pointer + state.layout.lnf, rows: r.baseAddress!,
-                              m: rows.count, weight: parameters.pointer + layout.lmHead, v: v, c: c, scratch: scratch.pointer)
-            }
+            let row = state.packing.row(b, t)
+            out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + i * c).update(from: hidden + row * c, count: c) }
         }
         return out
+    }
+
+    /// out (M × V) = the logits of M final hidden-state rows (M × C, as `hiddenRows` gives them)
+    /// through this model's LM head.
+    public func logits(ofHidden hidden: UnsafePointer<Float>, rows m: Int, into out: UnsafeMutablePointer<Float>) {
+        guard m > 0 else { return }
+        matmulForward(out, hidden, parameters.pointer + layout.lmHead, n: m, c: config.hiddenSize, oc: config.vocabularySize)
     }
 }

@@ -27,16 +27,6 @@ func gatherRows(_ dst: UnsafeMutablePointer<Float>, _ hidden: UnsafePointer<Floa
     for r in 0..<count { (dst + r * c).update(from: hidden + Int(rows[r]) * c, count: c) }
 }
 
-/// out (M,V) = hidden[rows] (M,C) · weight (V,C)ᵀ: full logits of a few rows (tests,
-/// sampling). Needs `logprobScratchSize` scratch only for the gather (M·C floats).
-public func logitsForward(
-    _ out: UnsafeMutablePointer<Float>, hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, m: Int,
-    weight: UnsafePointer<Float>, v: Int, c: Int, scratch: UnsafeMutablePointer<Float>
-) {
-    gatherRows(scratch, hidden, rows: rows, count: m, c: c)
-    matmulForward(out, scratch, weight, n: m, c: c, oc: v)
-}
-
 /// logprobs (M) and lse (M, saved for the backward) ← hidden (N,C), rows (M), targets (M),
 /// weight (V,C). logprobs[r] = logits[r][targets[r]] − logsumexp(logits[r]). With `saved`
 /// (M,V) the logits of every row are kept there for `logprobBackward`.

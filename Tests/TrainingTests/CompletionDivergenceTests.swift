@@ -40,6 +40,11 @@ import Testing
         let sequences = try Self.sequences()
         let batched = try CompletionScoring.divergences(model: policy, reference: reference, sequences: sequences, batchSize: 3)
         #expect(batched.count == sequences.count)
+        // Logits a few rows at a time (a batch's rows cut into several chunks): the same sums up to
+        // rounding (a product of 5 rows rounds otherwise than one of all of them).
+        let chunked = try CompletionScoring.divergences(model: policy, reference: reference, sequences: sequences, batchSize: 3,
+                                                        chunkRows: 5)
+        #expect(zip(batched, chunked).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, $1) })
         for (i, s) in sequences.enumerated() {
             let expected = try Self.unbatched(policy: policy, reference: reference, s)
             #expect(expected > 1e-4, "the fixture adapter moves every answer's distributions")

@@ -92,38 +92,51 @@ public enum CompletionScoring {
         return out
     }
 
+    /// Logits `divergences` holds per model at a time: 2²³ floats (32 MB), 170 rows of SmolLM2's
+    /// 49,152 entries, 55 of Qwen2.5's 151,936. The LM-head product packs the whole vocabulary
+    /// matrix once per chunk, so chunks are not small.
+    public static let divergenceChunkFloats = 1 << 23
+
     /// Per sequence: Σ over its completion tokens of KL(model(·|x, y_<k) ‖ reference(·|x, y_<k)),
     /// exact over the vocabulary (nats; Schulman 2020's "analytic KL" per token). Along a
     /// completion sampled from `model` it is an unbiased estimate of the sequence-level KL, with
     /// less variance than the log-ratio log π(y) − log π_ref(y) (k1); unlike the log-ratio it
     /// cannot come out negative when the completion was sampled at a temperature below 1 or with
     /// top-p (then it is the divergence along those completions, token by token). The two models
-    /// must share a vocabulary. Batches as `logprobs`; returned in input order.
+    /// must share a vocabulary. Batches as `logprobs`; returned in input order. `chunkRows`: rows
+    /// of logits held per model at a time (default: `divergenceChunkFloats` of them).
     public static func divergences(model: LlamaModel, reference: LlamaModel, sequences: [CompletionSequence],
-                                   batchSize: Int) throws -> [Double] {
+                                   batchSize: Int, chunkRows: Int? = nil) throws -> [Double] {
         guard !sequences.isEmpty else { return [] }
         let v = model.config.vocabularySize
         guard reference.config.vocabularySize == v else {
             throw LlamaError.badBatch(reason: "KL between models of \(v) and \(reference.config.vocabularySize) tokens: they need one vocabulary")
         }
         var out = [Double](repeating: 0, count: sequences.count)
+        let chunk = max(1, chunkRows ?? divergenceChunkFloats / v)
+        let p = FloatBuffer(count: chunk * v), q = FloatBuffer(count: chunk * v)
         for indices in promptGroupedBatches(sequences, batchSize: batchSize) {
             var tokens = try batch(indices.map { sequences[$0] })
             let positions = tokens.targetMask.enumerated().flatMap { b, mask in
                 mask.indices.filter { mask[$0] }.map { (sequence: b, position: $0) }
             }
             guard !positions.isEmpty else { continue }
-            // The full rows come from `logitRows`; no target log-probs are needed from the pass.
+            // Only the hidden rows are kept between the two passes; logits come from them in chunks.
             tokens.targetMask = tokens.targetMask.map { [Bool](repeating: false, count: $0.count) }
             _ = try model.forward(tokens, training: false, forBackward: false)
-            let mine = try model.logitRows(at: positions)
+            let mine = try model.hiddenRows(at: positions)
             _ = try reference.forward(tokens, training: false, forBackward: false)
-            let theirs = try reference.logitRows(at: positions)
+            let theirs = try reference.hiddenRows(at: positions)
             var perRow = [Double](repeating: 0, count: positions.count)
-            mine.withUnsafeBufferPointer { p in
-                theirs.withUnsafeBufferPointer { q in
+            mine.withUnsafeBufferPointer { h in
+                theirs.withUnsafeBufferPointer { g in
                     perRow.withUnsafeMutableBufferPointer { o in
-                        klDivergenceRows(o.baseAddress!, logits: p.baseAddress!, q.baseAddress!, m: positions.count, v: v)
+                        for start in stride(from: 0, to: positions.count, by: chunk) {
+                            let m = min(chunk, positions.count - start)
+                            model.logits(ofHidden: h.baseAddress! + start * model.config.hiddenSize, rows: m, into: p.pointer)
+                            reference.logits(ofHidden: g.baseAddress! + start * reference.config.hiddenSize, rows: m, into: q.pointer)
+                            klDivergenceRows(o.baseAddress! + start, logits: p.pointer, q.pointer, m: m, v: v)
+                        }
                     }
                 }
             }
