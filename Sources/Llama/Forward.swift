@@ -176,7 +176,7 @@ extension LlamaModel {
     /// forward-only pass. Keeping these instead of logits (C = 576 floats a row for SmolLM2,
     /// V = 49,152) lets a caller run another model before it needs the logits.
     public func hiddenRows(at positions: [(sequence: Int, position: Int)]) throws -> [Float] {
-        guard let state else { throw LlamaError.badBatch(reason: "call forward before asking for logits") }
+        guard let state else { throw LlamaError.badBatch(reason: "call forward before asking for hidden states or logits") }
         let c = config.hiddenSize
         var out = [Float](repeating: 0, count: positions.count * c)
         let hidden = workspace.activations.pointer + state.layout.lnf

@@ -39,8 +39,9 @@ public struct NightlyConfig: Codable, Equatable, Sendable {
         /// smaller than the spread between SFT runs of different seeds.
         public var maxValidationLossIncrease = 0.05
         /// KL(candidate ‖ parent) per answer (nats) on the candidate's fresh answers, summed
-        /// token by token exactly over the vocabulary: the UPPER bootstrap bound must be at most this. 8 nats per answer of up to `freshMaxTokens`
-        /// tokens: a step that stays near the parent (PPO and DPO keep KL in single digits).
+        /// token by token exactly over the vocabulary: the UPPER bootstrap bound must be at most
+        /// this. 8 nats per answer of up to `freshMaxTokens` tokens: a step that stays near the
+        /// parent (PPO and DPO keep KL in single digits).
         public var maxKL = 8.0
         /// Fewest held-out comparisons (distinct answer pairs) for the pair-accuracy gate. At 20
         /// a Wilson lower bound above 0.5 needs ≥ 15 right (75%); fewer is a coin-flip's noise.

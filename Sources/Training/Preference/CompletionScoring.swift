@@ -7,6 +7,8 @@ import Tensor
 // consumes (DESIGN.md "objectives are functions of log-probs"):
 //   logp(y|x) = Σ_k log p(y_k | x, y_<k)     over the completion tokens only
 // and the way back: d loss / d logp(y|x) is the gradient of every completion token's log-prob.
+// For the KL gate, also each completion's KL between two models, token by token over the
+// vocabulary (`divergences`).
 // Legend: S sequences in a batch, T tokens of one sequence.
 
 /// A prompt followed by a completion; only the completion is scored.
