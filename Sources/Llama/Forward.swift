@@ -178,14 +178,17 @@ extension LlamaModel {
     public func hiddenRows(at positions: [(sequence: Int, position: Int)]) throws -> [Float] {
         guard let state else { throw LlamaError.badBatch(reason: "call forward before asking for hidden states or logits") }
         let c = config.hiddenSize
-        var out = [Float](repeating: 0, count: positions.count * c)
-        let hidden = workspace.activations.pointer + state.layout.lnf
-        for (i, (b, t)) in positions.enumerated() {
+        let rows = try positions.map { b, t in
             guard b < state.packing.lengths.count, t < state.packing.lengths[b] else {
                 throw LlamaError.badBatch(reason: "position (\(b), \(t)) is outside the last batch")
             }
-            let row = state.packing.row(b, t)
-            out.withUnsafeMutableBufferPointer { o in (o.baseAddress! + i * c).update(from: hidden + row * c, count: c) }
+            return Int32(state.packing.row(b, t))
+        }
+        var out = [Float](repeating: 0, count: rows.count * c)
+        rows.withUnsafeBufferPointer { r in
+            out.withUnsafeMutableBufferPointer { o in
+                gatherRows(o.baseAddress!, workspace.activations.pointer + state.layout.lnf, rows: r.baseAddress!, count: rows.count, c: c)
+            }
         }
         return out
     }

@@ -23,7 +23,7 @@ public func logprobScratchSize(v: Int, c: Int, chunk: Int = logprobChunkRows) ->
 
 /// Copies rows[r] of hidden (N,C) into dst (R,C).
 @inline(__always)
-func gatherRows(_ dst: UnsafeMutablePointer<Float>, _ hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, count: Int, c: Int) {
+public func gatherRows(_ dst: UnsafeMutablePointer<Float>, _ hidden: UnsafePointer<Float>, rows: UnsafePointer<Int32>, count: Int, c: Int) {
     for r in 0..<count { (dst + r * c).update(from: hidden + Int(rows[r]) * c, count: c) }
 }
 
