@@ -217,7 +217,37 @@ private let nightlyTemplateFolder = FileManager.default.temporaryDirectory
         #expect(most == world.config.sampling.answersPerPrompt)
         #expect(try world.count("SELECT COUNT(*) FROM (SELECT sample_id, other_sample_id FROM review_items GROUP BY kind, sample_id, other_sample_id HAVING COUNT(*) > 1)") == 0)
         #expect(!FileManager.default.fileExists(atPath: world.registry.folder(candidate).appendingPathComponent(PolicyFiles.checkpoint).path))
-        #expect(try GateReport.load(from: world.registry.folder(candidate)) == outcome.decision)
+        let report = try #require(try GateReport.load(from: world.registry.folder(candidate)))
+        #expect(report == outcome.decision)
+        // The report says how its KL was computed.
+        #expect(!report.evaluation.kl.isEmpty && report.evaluation.klEstimator == CandidateEvaluation.exactKL)
+        #expect(report.description.contains("KL to parent: " + CandidateEvaluation.exactKL))
+    }
+
+    /// A gate report written before the estimator was recorded (its `kl` the log-ratio k1) still
+    /// reads, and its table says its KL is the log-ratio, not the exact divergence.
+    @Test func anOlderGateReportSaysItsKLIsTheLogRatio() throws {
+        var e = CandidateEvaluation()
+        e.kl = [-0.3, 0.1, -0.2]
+        e.klEstimator = CandidateEvaluation.exactKL
+        var gates = NightlyConfig.Gates()
+        gates.minFreshAnswers = 3
+        let report = GateReport(candidate: "c", parent: "p", evaluation: e, gates: gates, seed: 1)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gates-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try report.save(to: folder)
+        let url = folder.appendingPathComponent(GateReport.fileName)
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        var evaluation = try #require(json["evaluation"] as? [String: Any])
+        #expect(evaluation["klEstimator"] as? String == CandidateEvaluation.exactKL)
+        evaluation["klEstimator"] = nil
+        json["evaluation"] = evaluation
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        let old = try #require(try GateReport.load(from: folder))
+        #expect(old.evaluation.klEstimator == nil && old.evaluation.kl == e.kl)
+        #expect(old.description.contains("KL to parent: the log-ratio log π(y) − log π_parent(y) (k1)"))
+        #expect(!old.description.contains(CandidateEvaluation.exactKL))
     }
 
     @Test func aSecondRunWaitsForTheFirst() throws {

@@ -30,6 +30,11 @@ public struct CandidateEvaluation: Codable, Equatable, Sendable {
     /// Never negative; the log-ratio log π(y) − log π_parent(y) (k1) it replaced came out below
     /// zero on answers sampled at temperature 0.7 with top-p, which are not draws from π.
     public var kl: [Double] = []
+    /// How `kl` was computed (`exactKL`). Nil in reports written before the field existed:
+    /// their `kl` is the log-ratio (k1), which can be negative.
+    public var klEstimator: String?
+    /// The estimator `CandidateEvaluator.freshAnswers` uses.
+    public static let exactKL = "per answer, the sum over its tokens of KL(candidate ‖ parent), exact over the vocabulary"
     /// Per SFT validation example: summed NLL of candidate minus parent (nats), and its tokens;
     /// their ratio of sums is the per-token loss increase.
     public var validationLossIncrease: [Double] = [], validationTokens: [Double] = []
@@ -122,6 +127,7 @@ struct CandidateEvaluator {
             e.rewardGains = zip(e.rewardCandidate, e.rewardParent).map { $0 - $1 }
         }
         e.kl = try CompletionScoring.divergences(model: candidate.model, reference: parent.model, sequences: mine, batchSize: 4)
+        e.klEstimator = CandidateEvaluation.exactKL
     }
 
     /// Forgetting: loss on the SFT validation examples, candidate and parent, per example.

@@ -141,6 +141,11 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
                          + pad("\(g.rule.replacingOccurrences(of: "threshold", with: f(g.threshold)))", 22) + (g.passed ? "pass" : "FAIL")
                          + "  \(g.reason)")
         }
+        if !evaluation.kl.isEmpty {
+            lines.append("KL to parent: " + (evaluation.klEstimator
+                ?? "the log-ratio log π(y) − log π_parent(y) (k1), as reports written before the exact KL was recorded computed it; "
+                    + "on answers sampled with temperature and top-p it can come out negative"))
+        }
         lines.append(passes ? "PASSES the offline gates" : "does NOT pass the offline gates")
         return lines.joined(separator: "\n")
     }
