@@ -143,7 +143,7 @@ public struct GateReport: Codable, Equatable, Sendable, CustomStringConvertible 
         }
         if !evaluation.kl.isEmpty {
             lines.append("KL to parent: " + (evaluation.klEstimator
-                ?? "the log-ratio log π(y) − log π_parent(y) (k1), as reports written before the exact KL was recorded computed it; "
+                ?? "the log-ratio log π(y) − log π_parent(y) (k1) of reports written before the exact KL; "
                     + "on answers sampled with temperature and top-p it can come out negative"))
         }
         lines.append(passes ? "PASSES the offline gates" : "does NOT pass the offline gates")
