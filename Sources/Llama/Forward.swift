@@ -164,6 +164,7 @@ extension LlamaModel {
     /// diagnostics). Each returned row has V entries.
     public func logits(at positions: [(sequence: Int, position: Int)]) throws -> [[Float]] {
         let v = config.vocabularySize, hidden = try hiddenRows(at: positions)
+        guard !positions.isEmpty else { return [] }  // an empty array's buffer may have no address
         var flat = [Float](repeating: 0, count: positions.count * v)
         hidden.withUnsafeBufferPointer { h in
             flat.withUnsafeMutableBufferPointer { o in logits(ofHidden: h.baseAddress!, rows: positions.count, into: o.baseAddress!) }
@@ -184,6 +185,7 @@ extension LlamaModel {
             }
             return Int32(state.packing.row(b, t))
         }
+        guard !rows.isEmpty else { return [] }  // an empty array's buffer may have no address
         var out = [Float](repeating: 0, count: rows.count * c)
         rows.withUnsafeBufferPointer { r in
             out.withUnsafeMutableBufferPointer { o in
